@@ -1,0 +1,97 @@
+// The op API: what an Architecture calls to run a forward pass. A Backend
+// implements every op; tensors live on the backend's device. Ops never block
+// on the host inside a forward pass, so a backend may record and replay them.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "rmlx/sdk/tensor.h"
+
+namespace rmlx::sdk {
+
+class Ops;
+
+// A linear layer's weight, bound by a WeightFormat to one backend. y = x W^T (+ b).
+class LinearWeight {
+ public:
+  virtual ~LinearWeight() = default;
+  virtual std::int64_t in_features() const = 0;
+  virtual std::int64_t out_features() const = 0;
+  // x: [n, in] f32, y: [n, out] f32.
+  virtual void apply(Ops& ops, const Tensor& x, Tensor& y) const = 0;
+  // Row lookup, so a (possibly quantized) embedding table is one of these too:
+  // out: [ids.size(), in_features] f32, row i = W[ids[i]].
+  virtual void gather_rows(Ops& ops, std::span<const std::int32_t> ids, Tensor& out) const = 0;
+};
+
+enum class RopeKind : std::uint8_t { invalid = 0, default_, llama3, linear, yarn };
+
+struct RopeParams {
+  RopeKind kind = RopeKind::default_;
+  float theta = 10000.0f;
+  int rotary_dim = 0;  // dimensions rotated (partial rotary when < head_dim)
+  bool interleaved = false;  // GPT-J pairs (2i, 2i+1) instead of NeoX halves
+  float factor = 1.0f;
+  float low_freq_factor = 1.0f;
+  float high_freq_factor = 4.0f;
+  int original_max_position = 8192;
+  float beta_fast = 32.0f;
+  float beta_slow = 1.0f;
+  float attention_factor = 1.0f;
+};
+
+// One sequence's slice of a batch as attention sees it.
+struct AttentionSeq {
+  std::int32_t first_row = 0;  // first row of q/k/v in the batch
+  std::int32_t n_rows = 0;     // new tokens this step
+  std::int32_t start_pos = 0;  // tokens already in the cache before this step
+  std::span<const std::int32_t> block_table;  // cache blocks in order
+};
+
+struct AttentionParams {
+  int n_heads = 0;
+  int n_kv_heads = 0;
+  int head_dim = 0;
+  float scale = 0.0f;
+  int sliding_window = 0;  // 0: full causal attention
+  float softcap = 0.0f;    // 0: none
+  bool causal = true;
+};
+
+// The per-layer paged cache that the engine owns; a KvCodec decides the bytes.
+struct KvLayerView {
+  void* k_blocks = nullptr;
+  void* v_blocks = nullptr;
+  int block_size = 0;  // tokens per block
+  const class KvCodec* k_codec = nullptr;
+  const class KvCodec* v_codec = nullptr;
+};
+
+class Ops {
+ public:
+  virtual ~Ops() = default;
+  virtual Device device() const = 0;
+
+  // Scratch memory valid until the next begin_step().
+  virtual Tensor scratch(DType dtype, std::vector<std::int64_t> shape) = 0;
+  virtual void begin_step() = 0;
+
+  virtual void rms_norm(const Tensor& x, const Tensor& weight, float eps, Tensor& out) = 0;
+  virtual void layer_norm(const Tensor& x, const Tensor& weight, const Tensor* bias, float eps,
+                          Tensor& out) = 0;
+  // x: [n, heads, head_dim], rotated in place at the given absolute positions.
+  virtual void rope(Tensor& x, std::span<const std::int32_t> positions, const RopeParams& p) = 0;
+  // out = silu(gate) * up, or gelu(gate) * up with gelu_tanh.
+  virtual void glu(const Tensor& gate, const Tensor& up, bool gelu_tanh, Tensor& out) = 0;
+  virtual void add(const Tensor& a, const Tensor& b, Tensor& out) = 0;
+  // Writes new k/v rows [n, kv_heads, head_dim] into their cache slots, then
+  // attends q [n, heads, head_dim] over each sequence's cache.
+  virtual void attention(const Tensor& q, const Tensor& k, const Tensor& v, const KvLayerView& kv,
+                         std::span<const AttentionSeq> seqs, const AttentionParams& p,
+                         Tensor& out) = 0;
+};
+
+}  // namespace rmlx::sdk
