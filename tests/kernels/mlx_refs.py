@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""Writes reference outputs of mlx (CPU) for the kernel tests into a folder.
+
+Usage: mlx_refs.py OUT_DIR. Exits 77 (ctest skip) when mlx is not installed.
+Every file is little-endian: a header of int64 values, then raw arrays in order.
+"""
+import os
+import struct
+import sys
+
+try:
+    import mlx.core as mx
+    import numpy as np
+except ImportError:
+    print("mlx or numpy not installed: skipping")
+    sys.exit(77)
+
+mx.set_default_device(mx.cpu)
+OUT = sys.argv[1]
+os.makedirs(OUT, exist_ok=True)
+DTYPES = {"f32": mx.float32, "f16": mx.float16, "bf16": mx.bfloat16}
+
+
+def raw(a):
+    """Bytes of an mlx array as stored (16-bit floats as their bit patterns)."""
+    if a.dtype == mx.bfloat16:
+        a = a.view(mx.uint16)
+    return np.array(a).tobytes()
+
+
+def write(name, header, arrays):
+    with open(os.path.join(OUT, name), "wb") as f:
+        f.write(struct.pack("<%dq" % len(header), *header))
+        for a in arrays:
+            f.write(raw(a))
+
+
+def affine(rng):
+    for dname, dt in DTYPES.items():
+        for bits in (2, 3, 4, 5, 6, 8):
+            for g in (32, 64, 128):
+                rows, cols = 7, g * 3
+                w = rng.standard_normal((rows, cols)).astype(np.float32)
+                w *= rng.uniform(0.01, 3.0, (rows, 1)).astype(np.float32)
+                w[1, :] = np.abs(w[1, :])  # all positive rows: bias is the max
+                w[2, :] = -np.abs(w[2, :])  # all negative rows
+                w[3, :g] = 0.25  # constant group (scale clamps to eps)
+                w[4, g:2 * g] += 5.0  # offset group: q0 far from zero
+                wm = mx.array(w).astype(dt)
+                q, s, b = mx.quantize(wm, group_size=g, bits=bits, mode="affine")
+                d = mx.dequantize(q, s, b, group_size=g, bits=bits, mode="affine")
+                write(f"affine_{dname}_b{bits}_g{g}.bin", [rows, cols], [wm, q, s, b, d])
+
+
+def rms_norm(rng):
+    for dims in (1, 7, 64, 257, 1024):
+        n = 5
+        x = rng.standard_normal((n, dims)).astype(np.float32) * 3
+        w = rng.standard_normal(dims).astype(np.float32)
+        for eps in (1e-5, 1e-6):
+            y = mx.fast.rms_norm(mx.array(x), mx.array(w), eps)
+            write(f"rmsnorm_d{dims}_e{int(round(-np.log10(eps)))}.bin", [n, dims],
+                  [mx.array(x), mx.array(w), y])
+
+
+def layer_norm(rng):
+    for dims in (3, 64, 333):
+        n = 4
+        x = rng.standard_normal((n, dims)).astype(np.float32) + 1.5
+        w = rng.standard_normal(dims).astype(np.float32)
+        b = rng.standard_normal(dims).astype(np.float32)
+        y = mx.fast.layer_norm(mx.array(x), mx.array(w), mx.array(b), 1e-5)
+        write(f"layernorm_d{dims}.bin", [n, dims], [mx.array(x), mx.array(w), mx.array(b), y])
+
+
+def rope(rng):
+    # (name, head_dim, rotary_dim, traditional, base, scale, freqs)
+    cases = []
+    for trad in (0, 1):
+        cases.append(("plain", 64, 64, trad, 10000.0, 1.0, None))
+        cases.append(("partial", 80, 32, trad, 500000.0, 1.0, None))
+        cases.append(("linear", 128, 128, trad, 10000.0, 0.25, None))
+    # Custom frequencies, as mlx_lm passes for llama3 and yarn scaling.
+    half = 32
+    f = (10000.0 ** (np.arange(half, dtype=np.float32) * 2 / 64)).astype(np.float32)
+    f *= rng.uniform(1.0, 8.0, half).astype(np.float32)
+    cases.append(("freqs", 64, 64, 0, 0.0, 1.0, f))
+    for name, hd, rd, trad, base, scale, freqs in cases:
+        n, heads = 6, 3
+        x = rng.standard_normal((n, heads, hd)).astype(np.float32)
+        pos = rng.integers(0, 5000, n).astype(np.int64)
+        ys = []
+        for i in range(n):
+            xi = mx.array(x[i:i + 1]).transpose(1, 0, 2)  # [heads, 1, hd]
+            kw = dict(traditional=bool(trad), base=(None if freqs is not None else base),
+                      scale=scale, offset=int(pos[i]))
+            if freqs is not None:
+                kw["freqs"] = mx.array(freqs)
+            y = mx.fast.rope(xi, rd, **kw)
+            ys.append(np.array(y.transpose(1, 0, 2)))
+        y = mx.array(np.concatenate(ys, 0))
+        fr = mx.array(freqs if freqs is not None else np.zeros(rd // 2, np.float32))
+        write(f"rope_{name}_t{trad}.bin", [n, heads, hd, rd, trad, int(freqs is not None)],
+              [mx.array(pos), mx.array(np.array([base, scale], np.float32)), fr, mx.array(x), y])
+
+
+def main():
+    rng = np.random.default_rng(1234)
+    affine(rng)
+    rms_norm(rng)
+    layer_norm(rng)
+    rope(rng)
+    with open(os.path.join(OUT, "DONE"), "w") as f:
+        f.write(mx.__version__ + "\n")
+
+
+main()
