@@ -1,0 +1,160 @@
+// AVX-512 (VNNI, VBMI) kernels for the fused affine matmul.
+#include <algorithm>
+
+#include "qmatmul_impl.h"
+#include "rmlx/kernels/affine.h"
+#include "simd_avx512.h"
+
+namespace rmlx::kernels::qmm::detail {
+
+namespace {
+
+using avx512::byte_mask;
+using avx512::lane_mask;
+using avx512::load16;
+
+template <int BITS>
+struct Layout {
+  static constexpr bool kDirect = BITS == 2 || BITS == 4 || BITS == 8;
+  static constexpr int kPlanes = BITS == 2 ? 4 : BITS == 4 ? 2 : 1;
+  static constexpr int kValues = 64 * kPlanes;       // values per 64-byte chunk of q
+  static constexpr int kBytes = kValues * BITS / 8;  // packed bytes per chunk
+  static constexpr int kLaneValues = 4 * kPlanes;    // values per int32 lane
+};
+
+// Bit-field planes of one chunk of packed weights.
+template <int BITS>
+inline void load_planes(const std::uint8_t* src, std::int64_t avail, __m512i* p) {
+  if constexpr (Layout<BITS>::kDirect) {
+    const __m512i v = _mm512_maskz_loadu_epi8(byte_mask(avail), src);
+    if constexpr (BITS == 8) {
+      p[0] = v;
+    } else {
+      const __m512i m = _mm512_set1_epi8(static_cast<char>((1 << BITS) - 1));
+      for (int k = 0; k < Layout<BITS>::kPlanes; ++k) {
+        p[k] = _mm512_and_si512(k == 0 ? v : _mm512_srli_epi16(v, k * BITS), m);
+      }
+    }
+  } else {
+    p[0] = avx512::unpack_odd_bits<BITS>(src, avail);
+  }
+}
+
+// R weight rows against C activation rows; y[i, r] for r in [r, r + R), i in [i0, i0 + C).
+template <int BITS, FloatType ST, int R, int C>
+void int8_tile(const AffineWeight& w, const QuantActs& a, std::int64_t r, std::int64_t i0,
+               float* y) {
+  using L = Layout<BITS>;
+  const int g = w.group_size;
+  const int log2g = g == 32 ? 5 : g == 64 ? 6 : 7;
+  const std::int64_t groups = a.groups;
+  const std::int64_t row_bytes = w.cols * BITS / 8;
+  const auto* base = reinterpret_cast<const std::uint8_t*>(w.packed);
+  const __m512i lane_off =
+      _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                         _mm512_set1_epi32(L::kLaneValues));
+  __m512 acc[R][C];
+  for (int rr = 0; rr < R; ++rr) {
+    for (int c = 0; c < C; ++c) acc[rr][c] = _mm512_setzero_ps();
+  }
+  for (std::int64_t g0 = 0; g0 < groups; g0 += kBlockGroups) {
+    const __mmask16 gm = lane_mask(groups - g0);
+    __m512 dx[C];
+    for (int c = 0; c < C; ++c) {
+      dx[c] = _mm512_loadu_ps(a.row_scale(i0 + c) + g0);
+      const __m512 sx = _mm512_loadu_ps(a.row_sum(i0 + c) + g0);
+      for (int rr = 0; rr < R; ++rr) {
+        const __m512 b = load16<ST>(w.biases, (r + rr) * groups + g0, gm);
+        acc[rr][c] = _mm512_fmadd_ps(b, sx, acc[rr][c]);
+      }
+    }
+    __m512 sw[R];
+    for (int rr = 0; rr < R; ++rr) {
+      sw[rr] = load16<ST>(w.scales, (r + rr) * groups + g0, gm);
+      if constexpr (C == 1) sw[rr] = _mm512_mul_ps(sw[rr], dx[0]);
+    }
+    const std::int64_t k0 = g0 << log2g;
+    const std::int64_t kend = std::min(w.cols, k0 + (std::int64_t{kBlockGroups} << log2g));
+    for (std::int64_t k = k0; k < kend; k += L::kValues) {
+      const __m512i idx = _mm512_srli_epi32(
+          _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(k - k0)), lane_off), log2g);
+      __m512 dl[C];
+      if constexpr (C > 1) {
+        for (int c = 0; c < C; ++c) dl[c] = _mm512_permutexvar_ps(idx, dx[c]);
+      }
+      const std::int64_t boff = k * BITS / 8;
+      for (int rr = 0; rr < R; ++rr) {
+        __m512i p[L::kPlanes];
+        load_planes<BITS>(base + (r + rr) * row_bytes + boff, row_bytes - boff, p);
+        const __m512 sl = _mm512_permutexvar_ps(idx, sw[rr]);
+        for (int c = 0; c < C; ++c) {
+          const std::int8_t* xq = a.row_q(i0 + c) + k;
+          __m512i d = _mm512_setzero_si512();
+          for (int pl = 0; pl < L::kPlanes; ++pl) {
+            d = _mm512_dpbusd_epi32(d, p[pl], _mm512_loadu_si512(xq + 64 * pl));
+          }
+          const __m512 scale = C == 1 ? sl : _mm512_mul_ps(sl, dl[c]);
+          acc[rr][c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), scale, acc[rr][c]);
+        }
+      }
+    }
+  }
+  for (int rr = 0; rr < R; ++rr) {
+    for (int c = 0; c < C; ++c) y[(i0 + c) * w.rows + r + rr] = _mm512_reduce_add_ps(acc[rr][c]);
+  }
+}
+
+template <int BITS, FloatType ST>
+void int8_rows(const AffineWeight& w, const QuantActs& a, std::int64_t r0, std::int64_t r1,
+               float* y) {
+  constexpr int kR = 4;
+  constexpr int kC = 3;
+  std::int64_t r = r0;
+  for (; r + kR <= r1; r += kR) {
+    std::int64_t i = 0;
+    if (a.n > 1) {
+      for (; i + kC <= a.n; i += kC) int8_tile<BITS, ST, kR, kC>(w, a, r, i, y);
+    }
+    for (; i < a.n; ++i) int8_tile<BITS, ST, kR, 1>(w, a, r, i, y);
+  }
+  for (; r < r1; ++r) {
+    std::int64_t i = 0;
+    for (; i + kC <= a.n; i += kC) int8_tile<BITS, ST, 1, kC>(w, a, r, i, y);
+    for (; i < a.n; ++i) int8_tile<BITS, ST, 1, 1>(w, a, r, i, y);
+  }
+}
+
+template <FloatType ST>
+void int8_by_bits(const AffineWeight& w, const QuantActs& a, std::int64_t r0, std::int64_t r1,
+                  float* y) {
+  switch (w.bits) {
+    case 2:
+      return int8_rows<2, ST>(w, a, r0, r1, y);
+    case 3:
+      return int8_rows<3, ST>(w, a, r0, r1, y);
+    case 4:
+      return int8_rows<4, ST>(w, a, r0, r1, y);
+    case 5:
+      return int8_rows<5, ST>(w, a, r0, r1, y);
+    case 6:
+      return int8_rows<6, ST>(w, a, r0, r1, y);
+    default:
+      return int8_rows<8, ST>(w, a, r0, r1, y);
+  }
+}
+
+}  // namespace
+
+void int8_avx512(const AffineWeight& w, const QuantActs& a, std::int64_t r0, std::int64_t r1,
+                 float* y) {
+  switch (w.scale_type) {
+    case FloatType::f16:
+      return int8_by_bits<FloatType::f16>(w, a, r0, r1, y);
+    case FloatType::bf16:
+      return int8_by_bits<FloatType::bf16>(w, a, r0, r1, y);
+    case FloatType::f32:
+      return int8_by_bits<FloatType::f32>(w, a, r0, r1, y);
+  }
+}
+
+}  // namespace rmlx::kernels::qmm::detail

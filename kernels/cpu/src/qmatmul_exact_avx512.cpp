@@ -1,0 +1,158 @@
+// AVX-512 exact (float activation) kernels for the fused affine matmul: each group
+// contributes s * dot(q, x) + b * sum(x), in float32.
+#include <algorithm>
+
+#include "qmatmul_impl.h"
+#include "simd_avx512.h"
+
+namespace rmlx::kernels::qmm::detail {
+
+namespace {
+
+using avx512::byte_mask;
+using avx512::lane_mask;
+using avx512::load16;
+
+template <int BITS, FloatType ST, int R, int C>
+void exact_tile(const AffineWeight& w, const FloatActs& a, std::int64_t r, std::int64_t i0,
+                float* y) {
+  constexpr bool kDirect = BITS == 2 || BITS == 4 || BITS == 8;
+  constexpr int kPlanes = BITS == 2 ? 4 : BITS == 4 ? 2 : 1;
+  // Values per step: 16 packed bytes (direct) or 64 unpacked values.
+  constexpr int kStep = kDirect ? 16 * kPlanes : 64;
+  const int g = w.group_size;
+  const int log2g = g == 32 ? 5 : g == 64 ? 6 : 7;
+  const std::int64_t groups = w.cols / g;
+  const std::int64_t row_bytes = w.cols * BITS / 8;
+  const auto* base = reinterpret_cast<const std::uint8_t*>(w.packed);
+  const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  const __m512i lane_off = _mm512_mullo_epi32(iota, _mm512_set1_epi32(kPlanes));
+  __m512 acc[R][C];
+  for (int rr = 0; rr < R; ++rr) {
+    for (int c = 0; c < C; ++c) acc[rr][c] = _mm512_setzero_ps();
+  }
+  for (std::int64_t g0 = 0; g0 < groups; g0 += kBlockGroups) {
+    const __mmask16 gm = lane_mask(groups - g0);
+    __m512 sw[R];
+    for (int rr = 0; rr < R; ++rr) {
+      sw[rr] = load16<ST>(w.scales, (r + rr) * groups + g0, gm);
+      const __m512 b = load16<ST>(w.biases, (r + rr) * groups + g0, gm);
+      for (int c = 0; c < C; ++c) {
+        acc[rr][c] = _mm512_fmadd_ps(b, _mm512_loadu_ps(a.row_sum(i0 + c) + g0), acc[rr][c]);
+      }
+    }
+    const std::int64_t k0 = g0 << log2g;
+    const std::int64_t kend = std::min(w.cols, k0 + (std::int64_t{kBlockGroups} << log2g));
+    for (std::int64_t k = k0; k < kend; k += kStep) {
+      const std::int64_t boff = k * BITS / 8;
+      if constexpr (kDirect) {
+        const __m512i idx = _mm512_srli_epi32(
+            _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(k - k0)), lane_off), log2g);
+        for (int rr = 0; rr < R; ++rr) {
+          const std::uint8_t* src = base + (r + rr) * row_bytes + boff;
+          const __m128i raw = _mm_maskz_loadu_epi8(
+              static_cast<__mmask16>(byte_mask(std::min<std::int64_t>(16, row_bytes - boff))), src);
+          const __m512i v = _mm512_cvtepu8_epi32(raw);
+          const __m512 sl = _mm512_permutexvar_ps(idx, sw[rr]);
+          for (int p = 0; p < kPlanes; ++p) {
+            __m512i qi = v;
+            if constexpr (BITS != 8) {
+              qi = _mm512_and_si512(_mm512_srli_epi32(v, p * BITS),
+                                    _mm512_set1_epi32((1 << BITS) - 1));
+            }
+            const __m512 wv = _mm512_mul_ps(_mm512_cvtepi32_ps(qi), sl);
+            for (int c = 0; c < C; ++c) {
+              acc[rr][c] =
+                  _mm512_fmadd_ps(wv, _mm512_loadu_ps(a.row(i0 + c) + k + 16 * p), acc[rr][c]);
+            }
+          }
+        }
+      } else {
+        for (int rr = 0; rr < R; ++rr) {
+          const __m512i u =
+              avx512::unpack_odd_bits<BITS>(base + (r + rr) * row_bytes + boff, row_bytes - boff);
+          for (int qd = 0; qd < 4 && k + 16 * qd < kend; ++qd) {
+            const __m512i idx = _mm512_srli_epi32(
+                _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(k - k0 + 16 * qd)), iota),
+                log2g);
+            const __m512 sl = _mm512_permutexvar_ps(idx, sw[rr]);
+            __m128i part;
+            switch (qd) {
+              case 0:
+                part = _mm512_extracti32x4_epi32(u, 0);
+                break;
+              case 1:
+                part = _mm512_extracti32x4_epi32(u, 1);
+                break;
+              case 2:
+                part = _mm512_extracti32x4_epi32(u, 2);
+                break;
+              default:
+                part = _mm512_extracti32x4_epi32(u, 3);
+                break;
+            }
+            const __m512 wv = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(part)), sl);
+            for (int c = 0; c < C; ++c) {
+              acc[rr][c] =
+                  _mm512_fmadd_ps(wv, _mm512_loadu_ps(a.row(i0 + c) + k + 16 * qd), acc[rr][c]);
+            }
+          }
+        }
+      }
+    }
+  }
+  for (int rr = 0; rr < R; ++rr) {
+    for (int c = 0; c < C; ++c) y[(i0 + c) * w.rows + r + rr] = _mm512_reduce_add_ps(acc[rr][c]);
+  }
+}
+
+template <int BITS, FloatType ST>
+void exact_rows(const AffineWeight& w, const FloatActs& a, std::int64_t r0, std::int64_t r1,
+                float* y) {
+  constexpr int kR = 4;
+  constexpr int kC = 4;
+  std::int64_t r = r0;
+  for (; r + kR <= r1; r += kR) {
+    std::int64_t i = 0;
+    for (; i + kC <= a.n; i += kC) exact_tile<BITS, ST, kR, kC>(w, a, r, i, y);
+    for (; i < a.n; ++i) exact_tile<BITS, ST, kR, 1>(w, a, r, i, y);
+  }
+  for (; r < r1; ++r) {
+    for (std::int64_t i = 0; i < a.n; ++i) exact_tile<BITS, ST, 1, 1>(w, a, r, i, y);
+  }
+}
+
+template <FloatType ST>
+void exact_by_bits(const AffineWeight& w, const FloatActs& a, std::int64_t r0, std::int64_t r1,
+                   float* y) {
+  switch (w.bits) {
+    case 2:
+      return exact_rows<2, ST>(w, a, r0, r1, y);
+    case 3:
+      return exact_rows<3, ST>(w, a, r0, r1, y);
+    case 4:
+      return exact_rows<4, ST>(w, a, r0, r1, y);
+    case 5:
+      return exact_rows<5, ST>(w, a, r0, r1, y);
+    case 6:
+      return exact_rows<6, ST>(w, a, r0, r1, y);
+    default:
+      return exact_rows<8, ST>(w, a, r0, r1, y);
+  }
+}
+
+}  // namespace
+
+void exact_avx512(const AffineWeight& w, const FloatActs& a, std::int64_t r0, std::int64_t r1,
+                  float* y) {
+  switch (w.scale_type) {
+    case FloatType::f16:
+      return exact_by_bits<FloatType::f16>(w, a, r0, r1, y);
+    case FloatType::bf16:
+      return exact_by_bits<FloatType::bf16>(w, a, r0, r1, y);
+    case FloatType::f32:
+      return exact_by_bits<FloatType::f32>(w, a, r0, r1, y);
+  }
+}
+
+}  // namespace rmlx::kernels::qmm::detail

@@ -1,0 +1,73 @@
+// Shared between the quantized matmul driver and its per-ISA kernels.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "rmlx/kernels/qmatmul.h"
+
+namespace rmlx::kernels::qmm::detail {
+
+// Groups per block: one 16-lane vector of scales covers a block.
+constexpr int kBlockGroups = 16;
+
+// Activation rows quantized to int8 with one scale per weight group, laid out so that
+// a 64-byte load of packed weights lines up with a 64-byte load of activations.
+// With planes = 8 / bits (2-bit: 4, 4-bit: 2), a chunk of 64 * planes values stores
+// value e * planes + p at byte p * 64 + e: plane p then pairs with the bit field p of
+// every weight byte. planes = 1 is the natural order (8-bit and unpacked 3/5/6-bit).
+struct QuantActs {
+  std::int64_t n = 0;
+  std::int64_t cols = 0;
+  std::int64_t padded_cols = 0;    // multiple of kBlockGroups * group_size; zero filled
+  std::int64_t groups = 0;         // cols / group_size
+  std::int64_t padded_groups = 0;  // padded_cols / group_size
+  int planes = 1;
+  std::vector<std::int8_t> q;      // [n, padded_cols]
+  std::vector<float> scale;        // [n, padded_groups]: x ~= scale * q
+  std::vector<float> sum;          // [n, padded_groups]: exact sum of x over the group
+  std::vector<std::int32_t> qsum;  // [n, padded_groups]: sum of q over the group
+
+  const std::int8_t* row_q(std::int64_t i) const { return q.data() + i * padded_cols; }
+  const float* row_scale(std::int64_t i) const { return scale.data() + i * padded_groups; }
+  const float* row_sum(std::int64_t i) const { return sum.data() + i * padded_groups; }
+  const std::int32_t* row_qsum(std::int64_t i) const { return qsum.data() + i * padded_groups; }
+};
+
+void quantize_acts(const float* x, std::int64_t n, std::int64_t cols, int group_size, int planes,
+                   QuantActs& out);
+
+// Float activations in the layout the exact kernels read: for 2- and 4-bit weights the
+// values of each 16 weight bytes are split into planes (as above, with 16 instead of
+// 64), else natural order; padded like QuantActs.
+struct FloatActs {
+  std::int64_t n = 0;
+  std::int64_t padded_cols = 0;
+  std::int64_t padded_groups = 0;
+  std::vector<float> x;    // [n, padded_cols]
+  std::vector<float> sum;  // [n, padded_groups]
+  const float* row(std::int64_t i) const { return x.data() + i * padded_cols; }
+  const float* row_sum(std::int64_t i) const { return sum.data() + i * padded_groups; }
+};
+
+void prepare_float_acts(const float* x, std::int64_t n, std::int64_t cols, int group_size,
+                        int planes, FloatActs& out);
+
+// Kernels: y[i, r] for all activation rows i and weight rows r in [r0, r1).
+// ldy is the row stride of y.
+void int8_portable(const AffineWeight& w, const QuantActs& a, std::int64_t r0, std::int64_t r1,
+                   float* y);
+void exact_portable(const AffineWeight& w, const FloatActs& a, std::int64_t r0, std::int64_t r1,
+                    float* y);
+#if defined(__x86_64__)
+void int8_avx2(const AffineWeight& w, const QuantActs& a, std::int64_t r0, std::int64_t r1,
+               float* y);
+void exact_avx2(const AffineWeight& w, const FloatActs& a, std::int64_t r0, std::int64_t r1,
+                float* y);
+void int8_avx512(const AffineWeight& w, const QuantActs& a, std::int64_t r0, std::int64_t r1,
+                 float* y);
+void exact_avx512(const AffineWeight& w, const FloatActs& a, std::int64_t r0, std::int64_t r1,
+                  float* y);
+#endif
+
+}  // namespace rmlx::kernels::qmm::detail

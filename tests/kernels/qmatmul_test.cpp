@@ -1,0 +1,143 @@
+// Fused affine matmul kernels against the dequantize-then-dot reference, on every
+// instruction-set path this CPU supports.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+#include <tuple>
+
+#include "rmlx/kernels/affine.h"
+#include "rmlx/kernels/qmatmul.h"
+#include "rmlx/kernels/thread_pool.h"
+#include "test_util.h"
+
+namespace rmlx::kernels {
+namespace {
+
+struct Problem {
+  qmm::AffineWeight w;
+  std::vector<std::uint32_t> packed;
+  test::FloatStore scales, biases;
+  std::vector<float> x;
+  std::vector<float> dequant;  // [rows, cols]
+  std::int64_t n = 0;
+};
+
+Problem make_problem(int bits, int g, FloatType st, std::int64_t rows, std::int64_t cols,
+                     std::int64_t n, std::uint32_t seed) {
+  Problem p;
+  p.n = n;
+  const std::int64_t groups = cols / g;
+  p.packed = test::random_words(static_cast<std::size_t>(rows * cols * bits / 32), seed);
+  p.scales = test::store_as(
+      st, test::random_floats(static_cast<std::size_t>(rows * groups), seed + 1, -0.05f, 0.05f));
+  p.biases = test::store_as(
+      st, test::random_floats(static_cast<std::size_t>(rows * groups), seed + 2, -0.5f, 0.5f));
+  p.x = test::random_floats(static_cast<std::size_t>(n * cols), seed + 3, -2.0f, 2.0f);
+  p.w = {p.packed.data(), p.scales.bytes.data(), p.biases.bytes.data(), st, rows, cols, bits, g};
+  p.dequant.resize(static_cast<std::size_t>(rows * cols));
+  affine::dequantize_to_f32(st, p.packed.data(), p.scales.bytes.data(), p.biases.bytes.data(), rows,
+                            cols, bits, g, p.dequant.data());
+  return p;
+}
+
+// Per output: the sum of |w * x| (scales the float rounding error) and the bound on the
+// int8 activation error, sum over groups of max|x| / 254 * sum |w|.
+void error_bounds(const Problem& p, std::vector<double>& mag, std::vector<double>& int8_bound) {
+  const auto& w = p.w;
+  mag.assign(static_cast<std::size_t>(p.n * w.rows), 0.0);
+  int8_bound.assign(mag.size(), 0.0);
+  for (std::int64_t i = 0; i < p.n; ++i) {
+    for (std::int64_t r = 0; r < w.rows; ++r) {
+      double m = 0.0, b = 0.0;
+      for (std::int64_t g0 = 0; g0 < w.cols; g0 += w.group_size) {
+        double amax = 0.0, wsum = 0.0;
+        for (int j = 0; j < w.group_size; ++j) {
+          const double xv = p.x[static_cast<std::size_t>(i * w.cols + g0 + j)];
+          const double wv = p.dequant[static_cast<std::size_t>(r * w.cols + g0 + j)];
+          amax = std::max(amax, std::abs(xv));
+          wsum += std::abs(wv);
+          m += std::abs(xv * wv);
+        }
+        b += amax / 254.0 * wsum;
+      }
+      mag[static_cast<std::size_t>(i * w.rows + r)] = m;
+      int8_bound[static_cast<std::size_t>(i * w.rows + r)] = b;
+    }
+  }
+}
+
+using Param = std::tuple<int, int, FloatType>;
+
+class QMatmul : public ::testing::TestWithParam<Param> {};
+
+TEST_P(QMatmul, MatchesReferenceOnEveryPath) {
+  const auto [bits, g, st] = GetParam();
+  ThreadPool pool(2);
+  // Odd row counts, column counts that end inside a 16-group block, n across GEMV/GEMM.
+  const std::int64_t shapes[][3] = {{13, g * 3, 1}, {8, g * 17, 2}, {37, g * 5, 7}, {5, g, 4}};
+  std::uint32_t seed = static_cast<std::uint32_t>(bits * 1000 + g);
+  for (const auto& s : shapes) {
+    const Problem p = make_problem(bits, g, st, s[0], s[1], s[2], seed++);
+    std::vector<float> ref(static_cast<std::size_t>(p.n * p.w.rows));
+    qmm::matmul_reference(p.w, p.x.data(), p.n, ref.data());
+    std::vector<double> mag, bound;
+    error_bounds(p, mag, bound);
+    for (Isa isa : supported_isas()) {
+      for (ThreadPool* tp : {static_cast<ThreadPool*>(nullptr), &pool}) {
+        for (auto mode : {qmm::Activations::exact, qmm::Activations::int8}) {
+          std::vector<float> y(ref.size(), std::nanf(""));
+          qmm::matmul({isa, tp}, p.w, p.x.data(), p.n, y.data(), mode);
+          for (std::size_t o = 0; o < y.size(); ++o) {
+            // exact: float32 rounding of ~cols terms; int8: the activation rounding bound.
+            const double tol =
+                1e-5 * mag[o] + 1e-6 + (mode == qmm::Activations::int8 ? bound[o] : 0.0);
+            ASSERT_NEAR(y[o], ref[o], tol)
+                << isa_name(isa) << (mode == qmm::Activations::int8 ? " int8" : " exact")
+                << " rows=" << p.w.rows << " cols=" << p.w.cols << " n=" << p.n << " out=" << o
+                << (tp ? " pool" : "");
+          }
+        }
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    AllFormats, QMatmul,
+    ::testing::Combine(::testing::Values(2, 3, 4, 5, 6, 8), ::testing::Values(32, 64, 128),
+                       ::testing::Values(FloatType::f16, FloatType::bf16, FloatType::f32)),
+    [](const auto& info) {
+      std::string name = "b";
+      name += std::to_string(std::get<0>(info.param));
+      name += "_g";
+      name += std::to_string(std::get<1>(info.param));
+      name += "_";
+      name += test::type_name(std::get<2>(info.param));
+      return name;
+    });
+
+TEST(QMatmulErrors, RejectsBadShapes) {
+  std::vector<std::uint32_t> packed(64);
+  std::vector<std::uint16_t> s(8);
+  std::vector<float> x(64), y(4);
+  qmm::AffineWeight w{packed.data(), s.data(), s.data(), FloatType::f16, 2, 48, 4, 32};
+  EXPECT_THROW(
+      {
+        try {
+          qmm::matmul({Isa::portable, nullptr}, w, x.data(), 1, y.data());
+        } catch (const std::invalid_argument& e) {
+          EXPECT_STREQ(e.what(),
+                       "affine: cols (48) must be a positive multiple of group_size (32)");
+          throw;
+        }
+      },
+      std::invalid_argument);
+  w.cols = 64;
+  w.bits = 7;
+  EXPECT_THROW(qmm::matmul({Isa::portable, nullptr}, w, x.data(), 1, y.data()),
+               std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace rmlx::kernels
