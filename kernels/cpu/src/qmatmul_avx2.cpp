@@ -110,6 +110,8 @@ void int8_tile(const AffineWeight& w, const QuantActs& a, std::int64_t r, std::i
       const std::int64_t boff = k * BITS / 8;
       for (int rr = 0; rr < R; ++rr) {
         const std::uint8_t* src = base + (r + rr) * row_bytes + boff;
+        _mm_prefetch(reinterpret_cast<const char*>(src + (R > 1 ? R * row_bytes : 4096)),
+                     _MM_HINT_T0);
         const __m256 sl = _mm256_permutevar8x32_ps(sw[rr][h], idx);
         for (int c = 0; c < C; ++c) {
           const __m256i d = dot32<BITS>(src, row_bytes - boff, a.row_q(i0 + c) + xoff);
@@ -152,6 +154,8 @@ void exact_tile(const AffineWeight& w, const FloatActs& a, std::int64_t r, std::
         const std::int64_t half = (k - sub) / (8 * kP);
         for (int rr = 0; rr < R; ++rr) {
           const std::uint8_t* src = base + (r + rr) * row_bytes + k * BITS / 8;
+          _mm_prefetch(reinterpret_cast<const char*>(src + (R > 1 ? R * row_bytes : 4096)),
+                       _MM_HINT_T0);
           const __m256i v =
               _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(src)));
           for (int p = 0; p < kP; ++p) {
@@ -197,7 +201,8 @@ void exact_tile(const AffineWeight& w, const FloatActs& a, std::int64_t r, std::
 template <typename Acts, typename Tile4x3, typename Tile4x1, typename Tile1x1>
 void tiles(const Acts& a, std::int64_t r0, std::int64_t r1, Tile4x3 t43, Tile4x1 t41, Tile1x1 t11) {
   std::int64_t r = r0;
-  for (; r + 4 <= r1; r += 4) {
+  // A single activation row streams one weight row at a time (one prefetch stream).
+  for (; a.n > 1 && r + 4 <= r1; r += 4) {
     std::int64_t i = 0;
     for (; i + 3 <= a.n; i += 3) t43(r, i);
     for (; i < a.n; ++i) t41(r, i);

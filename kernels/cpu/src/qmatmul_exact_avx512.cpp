@@ -50,6 +50,8 @@ void exact_tile(const AffineWeight& w, const FloatActs& a, std::int64_t r, std::
             _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(k - k0)), lane_off), log2g);
         for (int rr = 0; rr < R; ++rr) {
           const std::uint8_t* src = base + (r + rr) * row_bytes + boff;
+          _mm_prefetch(reinterpret_cast<const char*>(src + (R > 1 ? R * row_bytes : 4096)),
+                       _MM_HINT_T0);
           const __m128i raw = _mm_maskz_loadu_epi8(
               static_cast<__mmask16>(byte_mask(std::min<std::int64_t>(16, row_bytes - boff))), src);
           const __m512i v = _mm512_cvtepu8_epi32(raw);
@@ -112,7 +114,7 @@ void exact_rows(const AffineWeight& w, const FloatActs& a, std::int64_t r0, std:
   constexpr int kR = 4;
   constexpr int kC = 4;
   std::int64_t r = r0;
-  for (; r + kR <= r1; r += kR) {
+  for (; a.n > 1 && r + kR <= r1; r += kR) {
     std::int64_t i = 0;
     for (; i + kC <= a.n; i += kC) exact_tile<BITS, ST, kR, kC>(w, a, r, i, y);
     for (; i < a.n; ++i) exact_tile<BITS, ST, kR, 1>(w, a, r, i, y);

@@ -1,0 +1,221 @@
+// Measures the memory read bandwidth of this machine and how close the quantized
+// GEMV gets to it (weights streamed from DRAM), plus quantized GEMM throughput.
+//
+//   rmlx_kernels_bench [--threads 1,2] [--isa avx512] [--reps 5] [--quick]
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "rmlx/kernels/isa.h"
+#include "rmlx/kernels/qmatmul.h"
+#include "rmlx/kernels/thread_pool.h"
+
+namespace rk = rmlx::kernels;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// Sums 64-bit words with several independent chains so the loop is load-bound.
+std::uint64_t read_sum(const std::uint64_t* p, std::size_t n) {
+  std::uint64_t a[8] = {};
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (int j = 0; j < 8; ++j) a[j] += p[i + j];
+  }
+  for (; i < n; ++i) a[0] += p[i];
+  std::uint64_t s = 0;
+  for (auto v : a) s ^= v;
+  return s;
+}
+
+// STREAM-like read bandwidth (GB/s) over `bytes`, split across the pool's threads.
+double read_bandwidth(rk::ThreadPool& pool, const std::vector<std::uint64_t>& buf, int reps) {
+  double best = 0.0;
+  std::vector<std::uint64_t> sink(static_cast<std::size_t>(pool.size()));
+  for (int r = 0; r < reps; ++r) {
+    const auto t0 = Clock::now();
+    pool.run([&](int t, int nt) {
+      const std::size_t per = buf.size() / static_cast<std::size_t>(nt);
+      sink[static_cast<std::size_t>(t)] +=
+          read_sum(buf.data() + per * static_cast<std::size_t>(t), per);
+    });
+    const double s = seconds_since(t0);
+    best = std::max(best, static_cast<double>(buf.size() * 8) / s / 1e9);
+  }
+  std::uint64_t x = 0;
+  for (auto v : sink) x ^= v;
+  if (x == 42) std::printf(" ");  // keep the reads observable
+  return best;
+}
+
+struct QMatrix {
+  std::vector<std::uint32_t> packed;
+  std::vector<std::uint16_t> scales, biases;
+  rk::qmm::AffineWeight w;
+  std::size_t bytes() const { return packed.size() * 4 + scales.size() * 2 + biases.size() * 2; }
+};
+
+QMatrix make_matrix(std::int64_t rows, std::int64_t cols, int bits, int g, std::mt19937& rng) {
+  QMatrix m;
+  m.packed.resize(static_cast<std::size_t>(rows * cols * bits / 32));
+  for (auto& v : m.packed) v = rng();
+  const auto ng = static_cast<std::size_t>(rows * cols / g);
+  m.scales.resize(ng);
+  m.biases.resize(ng);
+  for (std::size_t i = 0; i < ng; ++i) {
+    m.scales[i] = static_cast<std::uint16_t>(0x2000 + rng() % 0x400);  // small positive f16
+    m.biases[i] = static_cast<std::uint16_t>(0xa000 + rng() % 0x400);
+  }
+  m.w = {
+      m.packed.data(), m.scales.data(), m.biases.data(), rk::FloatType::f16, rows, cols, bits, g};
+  return m;
+}
+
+// Matrices of a 1B Llama-shaped layer (hidden 2048, intermediate 8192, 8 KV heads of 64),
+// repeated until the set is several times the last-level cache.
+std::vector<QMatrix> make_layer_set(int bits, int g, int layers) {
+  std::mt19937 rng(1);
+  std::vector<QMatrix> set;
+  const std::int64_t h = 2048, ff = 8192, kv = 512;
+  for (int l = 0; l < layers; ++l) {
+    set.push_back(make_matrix(h, h, bits, g, rng));
+    set.push_back(make_matrix(kv, h, bits, g, rng));
+    set.push_back(make_matrix(kv, h, bits, g, rng));
+    set.push_back(make_matrix(h, h, bits, g, rng));
+    set.push_back(make_matrix(ff, h, bits, g, rng));
+    set.push_back(make_matrix(ff, h, bits, g, rng));
+    set.push_back(make_matrix(h, ff, bits, g, rng));
+  }
+  return set;
+}
+
+struct Options {
+  std::vector<int> threads{1, 2};
+  rk::Isa isa = rk::select_isa();
+  int reps = 5;
+  bool quick = false;
+};
+
+std::vector<int> parse_list(const std::string& s) {
+  std::vector<int> v;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) v.push_back(std::stoi(item));
+  return v;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options opt;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--threads" && i + 1 < argc) {
+      opt.threads = parse_list(argv[++i]);
+    } else if (a == "--reps" && i + 1 < argc) {
+      opt.reps = std::stoi(argv[++i]);
+    } else if (a == "--quick") {
+      opt.quick = true;
+    } else if (a == "--isa" && i + 1 < argc) {
+      const std::string v = argv[++i];
+      bool found = false;
+      for (auto isa : rk::supported_isas()) {
+        if (rk::isa_name(isa) == v) {
+          opt.isa = isa;
+          found = true;
+        }
+      }
+      if (!found) {
+        std::fprintf(stderr, "unsupported --isa %s\n", v.c_str());
+        return 2;
+      }
+    } else {
+      std::fprintf(stderr,
+                   "usage: %s [--threads 1,2] [--isa portable|avx2|avx512] [--reps N] [--quick]\n",
+                   argv[0]);
+      return 2;
+    }
+  }
+  std::printf("isa %s, physical cores %d\n", std::string(rk::isa_name(opt.isa)).c_str(),
+              rk::physical_cores());
+  const int layers = opt.quick ? 2 : 4;
+  std::vector<std::uint64_t> buf(static_cast<std::size_t>(opt.quick ? 64 : 256)
+                                 << 17);  // 64/256 MiB
+  for (std::size_t i = 0; i < buf.size(); ++i) buf[i] = i * 0x9e3779b97f4a7c15ull;
+
+  struct Config {
+    int bits, g;
+  };
+  const Config configs[] = {{4, 32}, {4, 64}, {8, 32}, {8, 64}};
+  for (int nt : opt.threads) {
+    rk::ThreadPool pool(nt);
+    const rk::Exec ex{opt.isa, &pool};
+    const double bw = read_bandwidth(pool, buf, opt.reps * 2);
+    std::printf("\n== %d thread(s): read bandwidth %.1f GB/s\n", nt, bw);
+    std::printf("%-12s %-6s %10s %10s %9s\n", "GEMV", "acts", "MB/pass", "GB/s", "roofline");
+    for (const auto& c : configs) {
+      const auto set = make_layer_set(c.bits, c.g, layers);
+      std::size_t bytes = 0;
+      std::int64_t max_dim = 0;
+      for (const auto& m : set) {
+        bytes += m.bytes();
+        max_dim = std::max({max_dim, m.w.rows, m.w.cols});
+      }
+      std::vector<float> x(static_cast<std::size_t>(max_dim), 0.5f),
+          y(static_cast<std::size_t>(max_dim));
+      for (std::size_t i = 0; i < x.size(); ++i) x[i] = std::sin(static_cast<float>(i));
+      for (auto mode : {rk::qmm::Activations::int8, rk::qmm::Activations::exact}) {
+        double best = 1e30;
+        for (int r = 0; r < opt.reps + 1; ++r) {
+          const auto t0 = Clock::now();
+          for (const auto& m : set) rk::qmm::matmul(ex, m.w, x.data(), 1, y.data(), mode);
+          if (r > 0) best = std::min(best, seconds_since(t0));  // first pass warms up
+        }
+        const double gbs = static_cast<double>(bytes) / best / 1e9;
+        char name[32];
+        std::snprintf(name, sizeof name, "q%d g%d", c.bits, c.g);
+        std::printf("%-12s %-6s %10.1f %10.1f %8.0f%%\n", name,
+                    mode == rk::qmm::Activations::int8 ? "int8" : "exact",
+                    static_cast<double>(bytes) / 1e6, gbs, 100.0 * gbs / bw);
+      }
+    }
+    std::printf("%-12s %-6s %6s %10s\n", "GEMM", "acts", "n", "GFLOP/s");
+    std::mt19937 rng(2);
+    const QMatrix m = make_matrix(4096, 2048, 4, 64, rng);
+    const QMatrix m8 = make_matrix(4096, 2048, 8, 64, rng);
+    for (const QMatrix* mp : {&m, &m8}) {
+      for (std::int64_t n : {128, 512}) {
+        std::vector<float> x(static_cast<std::size_t>(n * mp->w.cols)),
+            y(static_cast<std::size_t>(n * mp->w.rows));
+        for (std::size_t i = 0; i < x.size(); ++i) x[i] = std::sin(static_cast<float>(i) * 0.37f);
+        for (auto mode : {rk::qmm::Activations::int8, rk::qmm::Activations::exact}) {
+          double best = 1e30;
+          for (int r = 0; r < std::max(2, opt.reps / 2); ++r) {
+            const auto t0 = Clock::now();
+            rk::qmm::matmul(ex, mp->w, x.data(), n, y.data(), mode);
+            best = std::min(best, seconds_since(t0));
+          }
+          char name[32];
+          std::snprintf(name, sizeof name, "q%d g64 %ldx%ld", mp->w.bits,
+                        static_cast<long>(mp->w.rows), static_cast<long>(mp->w.cols));
+          std::printf("%-12s %-6s %6ld %10.1f\n", name,
+                      mode == rk::qmm::Activations::int8 ? "int8" : "exact", static_cast<long>(n),
+                      2.0 * static_cast<double>(n * mp->w.rows * mp->w.cols) / best / 1e9);
+        }
+      }
+    }
+  }
+  return 0;
+}
