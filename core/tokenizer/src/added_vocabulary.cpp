@@ -30,6 +30,10 @@ void AddedVocabulary::add(AddedToken token) {
 void AddedVocabulary::build(const Normalizer* normalizer) {
   raw_ = Matcher{};
   normalized_ = Matcher{};
+  for (AddedToken& t : tokens_) {
+    t.decoded = t.content;
+    if (t.normalized && normalizer != nullptr) normalizer->normalize(t.decoded);
+  }
   // Special tokens take precedence over plain added tokens with the same content.
   for (int pass = 0; pass < 2; ++pass) {
     for (size_t i = 0; i < tokens_.size(); ++i) {

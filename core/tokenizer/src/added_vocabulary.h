@@ -21,6 +21,8 @@ struct AddedToken {
   bool rstrip = false;
   bool single_word = false;
   bool normalized = false;
+  // What decode and id_to_token give: the content, normalized when `normalized` is set (as HF).
+  std::string decoded;
 };
 
 // A text segment after added-token extraction: either an added token id or text to tokenize.

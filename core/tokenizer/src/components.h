@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "json_reader.h"
-#include "regex.h"
+#include "pcre_regex.h"
 
 namespace rmlx::tokenizer {
 

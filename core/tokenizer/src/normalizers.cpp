@@ -48,13 +48,17 @@ class Strip final : public Normalizer {
   bool left_, right_;
 };
 
-void remove_nonspacing_marks(std::string& s) {
+// BertNormalizer strips only nonspacing marks (Mn); StripAccents strips every mark (M*).
+void remove_marks(std::string& s, bool all_marks) {
   std::string out;
   out.reserve(s.size());
   for (size_t pos = 0; pos < s.size();) {
     const size_t b = pos;
     const char32_t c = unicode::next_char(s, pos);
-    if (c >= 0x300 && unicode::category(c) == unicode::Category::Mn) continue;
+    if (c >= 0x300) {
+      const unicode::Category g = unicode::category(c);
+      if (g == unicode::Category::Mn || (all_marks && unicode::is_mark(g))) continue;
+    }
     out.append(s, b, pos - b);
   }
   s = std::move(out);
@@ -62,7 +66,7 @@ void remove_nonspacing_marks(std::string& s) {
 
 class StripAccents final : public Normalizer {
  public:
-  void normalize(std::string& s) const override { remove_nonspacing_marks(s); }
+  void normalize(std::string& s) const override { remove_marks(s, true); }
 };
 
 class Replace final : public Normalizer {
@@ -117,7 +121,7 @@ class BertNormalizer final : public Normalizer {
     }
     if (strip_) {
       s = unicode::normalize(s, unicode::Form::NFD);
-      remove_nonspacing_marks(s);
+      remove_marks(s, false);
     }
     if (lower_) s = unicode::lowercase(s);
   }

@@ -202,7 +202,7 @@ std::string Tokenizer::decode(std::span<const int32_t> ids, bool skip_special_to
   for (const int32_t id : ids) {
     if (const AddedToken* t = impl_->added.by_id(id)) {
       if (skip_special_tokens && t->special) continue;
-      tokens.push_back(t->content);
+      tokens.push_back(t->decoded);
       continue;
     }
     const std::string* tok = impl_->model->id_to_token(id);
@@ -232,7 +232,7 @@ std::optional<int32_t> Tokenizer::token_to_id(std::string_view token) const {
 }
 
 std::string Tokenizer::id_to_token(int32_t id) const {
-  if (const AddedToken* t = impl_->added.by_id(id)) return t->content;
+  if (const AddedToken* t = impl_->added.by_id(id)) return t->decoded;
   const std::string* tok = impl_->model->id_to_token(id);
   return tok ? *tok : std::string();
 }
