@@ -11,8 +11,9 @@ import sys
 try:
     import mlx.core as mx
     import numpy as np
+    from mlx_lm.models.rope_utils import initialize_rope
 except ImportError:
-    print("mlx or numpy not installed: skipping")
+    print("mlx, mlx_lm or numpy not installed: skipping")
     sys.exit(77)
 
 mx.set_default_device(mx.cpu)
@@ -74,34 +75,40 @@ def layer_norm(rng):
 
 
 def rope(rng):
-    # (name, head_dim, rotary_dim, traditional, base, scale, freqs)
-    cases = []
-    for trad in (0, 1):
-        cases.append(("plain", 64, 64, trad, 10000.0, 1.0, None))
-        cases.append(("partial", 80, 32, trad, 500000.0, 1.0, None))
-        cases.append(("linear", 128, 128, trad, 10000.0, 0.25, None))
-    # Custom frequencies, as mlx_lm passes for llama3 and yarn scaling.
-    half = 32
-    f = (10000.0 ** (np.arange(half, dtype=np.float32) * 2 / 64)).astype(np.float32)
-    f *= rng.uniform(1.0, 8.0, half).astype(np.float32)
-    cases.append(("freqs", 64, 64, 0, 0.0, 1.0, f))
-    for name, hd, rd, trad, base, scale, freqs in cases:
-        n, heads = 6, 3
-        x = rng.standard_normal((n, heads, hd)).astype(np.float32)
-        pos = rng.integers(0, 5000, n).astype(np.int64)
-        ys = []
-        for i in range(n):
-            xi = mx.array(x[i:i + 1]).transpose(1, 0, 2)  # [heads, 1, hd]
-            kw = dict(traditional=bool(trad), base=(None if freqs is not None else base),
-                      scale=scale, offset=int(pos[i]))
-            if freqs is not None:
-                kw["freqs"] = mx.array(freqs)
-            y = mx.fast.rope(xi, rd, **kw)
-            ys.append(np.array(y.transpose(1, 0, 2)))
-        y = mx.array(np.concatenate(ys, 0))
-        fr = mx.array(freqs if freqs is not None else np.zeros(rd // 2, np.float32))
-        write(f"rope_{name}_t{trad}.bin", [n, heads, hd, rd, trad, int(freqs is not None)],
-              [mx.array(pos), mx.array(np.array([base, scale], np.float32)), fr, mx.array(x), y])
+    """mlx_lm's rope modules (initialize_rope), applied token by token at random offsets."""
+    # (name, head_dim, rotary_dim, base, scaling config or None, kind id)
+    # kind ids: 0 none, 1 linear, 2 llama3, 3 yarn (rmlx::kernels::rope::Scaling).
+    cases = [
+        ("plain", 64, 64, 10000.0, None, 0),
+        ("partial", 80, 32, 500000.0, None, 0),
+        ("linear", 128, 128, 10000.0, {"type": "linear", "factor": 4.0}, 1),
+        ("llama3", 64, 64, 500000.0, {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0,
+                                      "high_freq_factor": 4.0,
+                                      "original_max_position_embeddings": 8192}, 2),
+        ("yarn", 64, 64, 10000.0, {"rope_type": "yarn", "factor": 4.0,
+                                   "original_max_position_embeddings": 4096, "beta_fast": 32.0,
+                                   "beta_slow": 1.0, "mscale": 1.0, "mscale_all_dim": 0.0}, 3),
+    ]
+    for name, hd, rd, base, cfg, kind in cases:
+        for trad in (0, 1):
+            module = initialize_rope(rd, base, bool(trad), cfg, 131072)
+            n, heads = 6, 3
+            x = rng.standard_normal((n, heads, hd)).astype(np.float32)
+            pos = rng.integers(0, 20000, n).astype(np.int64)
+            ys = []
+            for i in range(n):
+                xi = mx.array(x[i:i + 1]).transpose(1, 0, 2)  # [heads, 1, hd]
+                y = module(xi, offset=int(pos[i]))
+                ys.append(np.array(y.transpose(1, 0, 2)))
+            y = mx.array(np.concatenate(ys, 0))
+            c = cfg or {}
+            params = np.array([base, c.get("factor", 1.0), c.get("low_freq_factor", 1.0),
+                               c.get("high_freq_factor", 4.0),
+                               c.get("original_max_position_embeddings", 0),
+                               c.get("beta_fast", 32.0), c.get("beta_slow", 1.0),
+                               c.get("mscale", 1.0), c.get("mscale_all_dim", 0.0)], np.float32)
+            write(f"rope_{name}_t{trad}.bin", [n, heads, hd, rd, trad, kind],
+                  [mx.array(pos), mx.array(params), mx.array(x), y])
 
 
 def main():
