@@ -7,10 +7,18 @@ endfunction()
 
 # Adds every immediate sub-folder of the current folder that has a CMakeLists.txt,
 # so a subsystem (or plugin) is one folder and one line nowhere else.
+# RMLX_SKIP_FOLDERS (paths relative to the source root) leaves folders out of
+# the build, for working on one part while another is half-written.
+set(RMLX_SKIP_FOLDERS "" CACHE STRING "Folders (relative to the source root) left out of the build")
 function(rmlx_add_subfolders)
   file(GLOB children RELATIVE ${CMAKE_CURRENT_SOURCE_DIR} ${CMAKE_CURRENT_SOURCE_DIR}/*)
   list(SORT children)
+  file(RELATIVE_PATH here ${CMAKE_SOURCE_DIR} ${CMAKE_CURRENT_SOURCE_DIR})
   foreach(child ${children})
+    if("${here}/${child}" IN_LIST RMLX_SKIP_FOLDERS)
+      message(STATUS "rmlx: skipping ${here}/${child}")
+      continue()
+    endif()
     if(IS_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/${child} AND EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/${child}/CMakeLists.txt)
       add_subdirectory(${child})
     endif()
