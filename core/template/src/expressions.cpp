@@ -34,9 +34,8 @@ bool is_int_like(const Value& v) {
                   py_type_name(b) + "'");
 }
 
-int64_t checked(bool overflow, int64_t r) {
+void check_overflow(bool overflow) {
   if (overflow) throw EvalError("integer overflow");
-  return r;
 }
 
 Value repeat(const Value& seq, int64_t n, const Interpreter& in) {
@@ -57,7 +56,10 @@ Value repeat(const Value& seq, int64_t n, const Interpreter& in) {
 }
 
 int64_t floor_div(int64_t a, int64_t b) {
-  if (b == -1) return checked(a == INT64_MIN, -a);
+  if (b == -1) {
+    check_overflow(a == INT64_MIN);
+    return -a;
+  }
   int64_t q = a / b;
   if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
   return q;
@@ -81,9 +83,9 @@ Value int_pow(int64_t base, int64_t exp) {
   if (exp < 0) return Value(std::pow(static_cast<double>(base), static_cast<double>(exp)));
   int64_t result = 1;
   while (exp > 0) {
-    if (exp & 1) result = checked(__builtin_mul_overflow(result, base, &result), result);
+    if (exp & 1) check_overflow(__builtin_mul_overflow(result, base, &result));
     exp >>= 1;
-    if (exp > 0) base = checked(__builtin_mul_overflow(base, base, &base), base);
+    if (exp > 0) check_overflow(__builtin_mul_overflow(base, base, &base));
   }
   return Value(result);
 }
@@ -297,7 +299,10 @@ Value binary_op(const std::string& op, const Value& a, const Value& b, const Int
   int64_t r = 0;
   switch (op[0]) {
     case '+':
-      if (ints) return Value(checked(__builtin_add_overflow(a.as_int(), b.as_int(), &r), r));
+      if (ints) {
+        check_overflow(__builtin_add_overflow(a.as_int(), b.as_int(), &r));
+        return Value(r);
+      }
       if (nums) return Value(a.as_double() + b.as_double());
       if (a.is_string() && b.is_string()) {
         in.check_size(a.as_string().size() + b.as_string().size());
@@ -313,7 +318,10 @@ Value binary_op(const std::string& op, const Value& a, const Value& b, const Int
                         "\") to " + py_type_name(a));
       unsupported("+", a, b);
     case '-':
-      if (ints) return Value(checked(__builtin_sub_overflow(a.as_int(), b.as_int(), &r), r));
+      if (ints) {
+        check_overflow(__builtin_sub_overflow(a.as_int(), b.as_int(), &r));
+        return Value(r);
+      }
       if (nums) return Value(a.as_double() - b.as_double());
       unsupported("-", a, b);
     case '*':
@@ -326,7 +334,10 @@ Value binary_op(const std::string& op, const Value& a, const Value& b, const Int
         }
         unsupported("** or pow()", a, b);
       }
-      if (ints) return Value(checked(__builtin_mul_overflow(a.as_int(), b.as_int(), &r), r));
+      if (ints) {
+        check_overflow(__builtin_mul_overflow(a.as_int(), b.as_int(), &r));
+        return Value(r);
+      }
       if (nums) return Value(a.as_double() * b.as_double());
       if ((a.is_string() || a.is_sequence()) && is_int_like(b)) return repeat(a, b.as_int(), in);
       if ((b.is_string() || b.is_sequence()) && is_int_like(a)) return repeat(b, a.as_int(), in);

@@ -130,6 +130,7 @@ Value do_round(const Value& v, CallArgs& args) {
       bind_args("round", args, {{"precision", Value(int64_t{0})}, {"method", Value("common")}});
   if (!v.is_number())
     throw EvalError("type " + py_type_name(v) + " doesn't define __round__ method");
+  if (!v.is_float() && py_str(a[1]) == "common") return Value(v.as_int());  // round(int) is int
   int64_t p = std::clamp<int64_t>(a[0].as_int(), -300, 300);
   double d = v.as_double();
   const std::string method = py_str(a[1]);
@@ -571,10 +572,6 @@ Value Interpreter::apply_filter(const std::string& name, const Value& input, Cal
     return Value(percent_format(text_of(input), fmt_args));
   }
   if (name == "truncate") return do_truncate(input, args);
-  if (name == "pprint") {
-    none("pprint");
-    return Value(py_repr(input));
-  }
   throw EvalError("no filter named '" + name + "'");
 }
 

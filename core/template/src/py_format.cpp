@@ -154,8 +154,16 @@ bool is_py_digit(char32_t c) {
 
 std::string py_upper(std::string_view s) {
   std::u32string u = utf8_decode(s);
-  for (auto& c : u) c = py_upper(c);
-  return utf8_encode(u);
+  std::u32string out;
+  out.reserve(u.size());
+  for (char32_t c : u) {
+    if (c == 0xDF) {
+      out += U"SS";  // the one common full case mapping to two letters
+    } else {
+      out.push_back(py_upper(c));
+    }
+  }
+  return utf8_encode(out);
 }
 
 std::string py_lower(std::string_view s) {

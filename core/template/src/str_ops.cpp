@@ -83,7 +83,8 @@ std::string format_spec(const Value& v, const std::string& spec) {
   int64_t width = 0;
   while (i < u.size() && u[i] >= '0' && u[i] <= '9' && width < 100000)
     width = width * 10 + (u[i++] - '0');
-  if (i < u.size() && (u[i] == ',' || u[i] == '_')) ++i;
+  char32_t grouping = 0;
+  if (i < u.size() && (u[i] == ',' || u[i] == '_')) grouping = u[i++];
   int precision = -1;
   if (i < u.size() && u[i] == '.') {
     precision = 0;
@@ -144,6 +145,17 @@ std::string format_spec(const Value& v, const std::string& spec) {
       }
       body = buf;
     }
+  }
+  if (grouping) {
+    // Group the integer digits in threes.
+    size_t int_end = body.find_first_not_of("0123456789");
+    if (int_end == std::string::npos) int_end = body.size();
+    std::string grouped;
+    for (size_t k = 0; k < int_end; ++k) {
+      if (k && (int_end - k) % 3 == 0) grouped.push_back(static_cast<char>(grouping));
+      grouped.push_back(body[k]);
+    }
+    body = grouped + body.substr(int_end);
   }
   std::string sign_str = neg ? "-" : sign == '+' ? "+" : sign == ' ' ? " " : "";
   if (align == '=')

@@ -72,7 +72,8 @@ bool Interpreter::apply_test(const std::string& name, const Value& v, CallArgs& 
     return false;
   }
   if (name == "filter" || name == "test") {
-    Value n = one("value");
+    none();
+    const Value& n = v;
     static const char* kFilters[] = {
         "tojson", "trim",   "length",   "count",       "items",      "selectattr", "rejectattr",
         "select", "reject", "map",      "join",        "replace",    "default",    "d",
