@@ -2,7 +2,10 @@
 
 # Strict warnings apply to the project's own code only.
 function(rmlx_strict target)
-  target_compile_options(${target} PRIVATE -Wall -Wextra -Werror)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Werror
+    # GCC 12's libstdc++ trips -Wrestrict/-Wstringop-overflow on string
+    # concatenation at -O3 (GCC bugs 105329, 105651): false positives.
+    $<$<CXX_COMPILER_ID:GNU>:-Wno-restrict -Wno-stringop-overflow>)
 endfunction()
 
 # Adds every immediate sub-folder of the current folder that has a CMakeLists.txt,
