@@ -28,10 +28,18 @@ struct QuantActs {
   std::vector<float> sum;          // [n, padded_groups]: exact sum of x over the group
   std::vector<std::int32_t> qsum;  // [n, padded_groups]: sum of q over the group
 
-  const std::int8_t* row_q(std::int64_t i) const { return q.data() + i * padded_cols; }
-  const float* row_scale(std::int64_t i) const { return scale.data() + i * padded_groups; }
-  const float* row_sum(std::int64_t i) const { return sum.data() + i * padded_groups; }
-  const std::int32_t* row_qsum(std::int64_t i) const { return qsum.data() + i * padded_groups; }
+  [[gnu::always_inline]] const std::int8_t* row_q(std::int64_t i) const {
+    return q.data() + i * padded_cols;
+  }
+  [[gnu::always_inline]] const float* row_scale(std::int64_t i) const {
+    return scale.data() + i * padded_groups;
+  }
+  [[gnu::always_inline]] const float* row_sum(std::int64_t i) const {
+    return sum.data() + i * padded_groups;
+  }
+  [[gnu::always_inline]] const std::int32_t* row_qsum(std::int64_t i) const {
+    return qsum.data() + i * padded_groups;
+  }
 };
 
 void quantize_acts(const float* x, std::int64_t n, std::int64_t cols, int group_size, int planes,
@@ -46,8 +54,12 @@ struct FloatActs {
   std::int64_t padded_groups = 0;
   std::vector<float> x;    // [n, padded_cols]
   std::vector<float> sum;  // [n, padded_groups]
-  const float* row(std::int64_t i) const { return x.data() + i * padded_cols; }
-  const float* row_sum(std::int64_t i) const { return sum.data() + i * padded_groups; }
+  [[gnu::always_inline]] const float* row(std::int64_t i) const {
+    return x.data() + i * padded_cols;
+  }
+  [[gnu::always_inline]] const float* row_sum(std::int64_t i) const {
+    return sum.data() + i * padded_groups;
+  }
 };
 
 void prepare_float_acts(const float* x, std::int64_t n, std::int64_t cols, int group_size,

@@ -7,11 +7,11 @@
 
 namespace rmlx::kernels {
 
-inline float bf16_to_f32(std::uint16_t h) {
+[[gnu::always_inline]] inline float bf16_to_f32(std::uint16_t h) {
   return std::bit_cast<float>(static_cast<std::uint32_t>(h) << 16);
 }
 
-inline std::uint16_t f32_to_bf16(float f) {
+[[gnu::always_inline]] inline std::uint16_t f32_to_bf16(float f) {
   std::uint32_t u = std::bit_cast<std::uint32_t>(f);
   if ((u & 0x7fffffffu) > 0x7f800000u) {  // NaN: keep the sign, force a quiet NaN
     return static_cast<std::uint16_t>((u >> 16) | 0x0040u);
@@ -20,7 +20,7 @@ inline std::uint16_t f32_to_bf16(float f) {
   return static_cast<std::uint16_t>(u >> 16);
 }
 
-inline float f16_to_f32(std::uint16_t h) {
+[[gnu::always_inline]] inline float f16_to_f32(std::uint16_t h) {
   const std::uint32_t sign = static_cast<std::uint32_t>(h & 0x8000u) << 16;
   const std::uint32_t exp = (h >> 10) & 0x1fu;
   std::uint32_t mant = h & 0x3ffu;
@@ -32,7 +32,7 @@ inline float f16_to_f32(std::uint16_t h) {
   return std::bit_cast<float>(sign | std::bit_cast<std::uint32_t>(v));
 }
 
-inline std::uint16_t f32_to_f16(float f) {
+[[gnu::always_inline]] inline std::uint16_t f32_to_f16(float f) {
   const std::uint32_t u = std::bit_cast<std::uint32_t>(f);
   const std::uint16_t sign = static_cast<std::uint16_t>((u >> 16) & 0x8000u);
   const std::uint32_t a = u & 0x7fffffffu;
@@ -58,7 +58,7 @@ inline std::uint16_t f32_to_f16(float f) {
 // Storage type of a float tensor's elements.
 enum class FloatType : std::uint8_t { f32, f16, bf16 };
 
-inline float load_float(const void* base, FloatType t, std::int64_t i) {
+[[gnu::always_inline]] inline float load_float(const void* base, FloatType t, std::int64_t i) {
   switch (t) {
     case FloatType::f16:
       return f16_to_f32(static_cast<const std::uint16_t*>(base)[i]);
@@ -71,7 +71,7 @@ inline float load_float(const void* base, FloatType t, std::int64_t i) {
 }
 
 // Rounds a float to the nearest value of type t (identity for f32).
-inline float round_to(FloatType t, float v) {
+[[gnu::always_inline]] inline float round_to(FloatType t, float v) {
   switch (t) {
     case FloatType::f16:
       return f16_to_f32(f32_to_f16(v));

@@ -1,6 +1,6 @@
 // Elementary functions computed the way mlx's CPU backend computes them, so that
 // results derived from them (rope frequencies, sigmoid, softmax) match mlx bit for bit
-// where the surrounding arithmetic does.
+// where the surrounding arithmetic does. Always inlined (see half.h).
 #pragma once
 
 #include <bit>
@@ -13,7 +13,7 @@ namespace rmlx::kernels {
 // exp(x) as mlx's CPU exp: 2^(x*log2(e)) split into an integer power built from the
 // exponent bits and a degree-6 polynomial (Cephes exp2 coefficients) in fused
 // multiply-adds; saturates to 0 below -88 and +inf above 88.
-inline float mlx_exp(float x_init) {
+[[gnu::always_inline]] inline float mlx_exp(float x_init) {
   if (std::isnan(x_init)) return x_init;
   if (x_init > 88.0f) return std::numeric_limits<float>::infinity();
   if (x_init < -88.0f) return 0.0f;
@@ -32,7 +32,7 @@ inline float mlx_exp(float x_init) {
 }
 
 // mlx's sigmoid: 1 / (1 + exp(-x)).
-inline float mlx_sigmoid(float x) {
+[[gnu::always_inline]] inline float mlx_sigmoid(float x) {
   return 1.0f / (1.0f + mlx_exp(-x));
 }
 
