@@ -31,7 +31,7 @@ class HermesParser final : public MarkerToolParser {
     std::size_t i = skip_ws(text, kOpen.size());
     if (i == text.size()) return ctx.eof ? BlockResult::reject() : BlockResult::more();
     if (text[i] != '{' && text[i] != '[' && text[i] != '`') return BlockResult::reject();
-    auto body = tag_body(text, kOpen.size(), kClose, kOpen, ctx.eof);
+    auto body = tag_body(text, kOpen.size(), kClose, {kOpen}, ctx.eof);
     if (!body) return BlockResult::more();
     auto calls = parse_json_calls(body->body);
     if (!calls) return BlockResult::reject();

@@ -120,7 +120,7 @@ class Qwen3CoderParser final : public MarkerToolParser {
       if (m == Match::no) return BlockResult::reject();
       if (m == Match::partial) return wait();
     }
-    auto body = tag_body(text, kOpen.size(), kClose, kOpen, ctx.eof);
+    auto body = tag_body(text, kOpen.size(), kClose, {kOpen}, ctx.eof);
     if (!body) return BlockResult::more();
     auto calls = json ? parse_json_calls(body->body) : parse_functions(body->body, *ctx.tools);
     if (!calls) return BlockResult::reject();
@@ -135,7 +135,7 @@ class Qwen3CoderParser final : public MarkerToolParser {
     Match m = function_header(text);
     if (m == Match::no) return BlockResult::reject();
     if (m == Match::partial) return wait();
-    auto body = tag_body(text, kFunction.size(), kFunctionEnd, kFunction, ctx.eof);
+    auto body = tag_body(text, kFunction.size(), kFunctionEnd, {kFunction}, ctx.eof);
     if (!body) return BlockResult::more();
     auto call = parse_function(body->body, *ctx.tools);
     if (!call) return BlockResult::reject();

@@ -71,7 +71,11 @@ inline std::vector<sdk::ParseEvent> one(sdk::ParseEvent e) {
   return {std::move(e)};
 }
 
-// Compares, accepting a generated id where the expected one is empty.
+// Stands for "a generated Mistral id" (9 alphanumerics) in an expected call.
+inline constexpr const char* kMistralId = "<mistral id>";
+
+// Compares, accepting a generated id where the expected one is empty (or
+// kMistralId).
 void expect_events(const Events& actual, const Events& expected);
 std::string describe(const Events& events);
 

@@ -22,10 +22,11 @@ std::size_t skip_separator(std::string_view text, std::size_t i, bool eof) {
 }  // namespace
 
 std::optional<TagBody> tag_body(std::string_view text, std::size_t open_len, std::string_view close,
-                                std::string_view restart, bool eof) {
+                                std::initializer_list<std::string_view> restarts, bool eof) {
   std::string_view rest = text.substr(open_len);
   std::size_t c = rest.find(close);
-  std::size_t r = restart.empty() ? std::string_view::npos : rest.find(restart);
+  std::size_t r = std::string_view::npos;
+  for (auto restart : restarts) r = std::min(r, rest.find(restart));
   if (c != std::string_view::npos && c <= r) {
     return TagBody{rest.substr(0, c), open_len + c + close.size(), true};
   }
@@ -33,6 +34,20 @@ std::optional<TagBody> tag_body(std::string_view text, std::size_t open_len, std
   if (!eof) return std::nullopt;
   std::string_view body = rest.substr(0, rest.size() - partial_suffix(rest, close));
   return TagBody{body, text.size(), false};
+}
+
+BlockResult section_opener(std::string_view text, std::size_t open_len,
+                           std::string_view call_marker, bool eof) {
+  std::size_t j = skip_ws(text, open_len);
+  switch (match_literal(text.substr(j), call_marker)) {
+    case Match::full:
+      return BlockResult::done(open_len, {});
+    case Match::partial:
+      return eof ? BlockResult::reject() : BlockResult::more();
+    case Match::no:
+      break;
+  }
+  return BlockResult::reject();
 }
 
 MarkerToolParser::MarkerToolParser(std::string_view options_json, MarkerConfig config)
@@ -196,6 +211,7 @@ void MarkerToolParser::pump(bool eof) {
     if (find_marker(pos, marker)) {
       emit_content(std::string_view(buf_).substr(0, pos));
       buf_.erase(0, pos);
+      if (!eof && longer_marker_pending(marker)) return;
       in_block_ = true;
       block_ = marker;
       block_stream_start_ = stream_start_;
@@ -275,6 +291,18 @@ bool MarkerToolParser::find_marker(std::size_t& pos, std::size_t& marker) const 
     }
   }
   return found;
+}
+
+// At buf_[0] `marker` matched, but a longer marker ("[TOOL_CALLS]" against
+// "[") may still match there once more text arrives.
+bool MarkerToolParser::longer_marker_pending(std::size_t marker) const {
+  for (const Marker& mk : markers_) {
+    if (mk.text.size() > markers_[marker].text.size() &&
+        match_literal(buf_, mk.text) == Match::partial) {
+      return true;
+    }
+  }
+  return false;
 }
 
 std::size_t MarkerToolParser::held_prefix() const {

@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -61,17 +62,23 @@ struct BlockContext {
 };
 
 // The body of a block `OPEN body CLOSE` in `text` (which starts with OPEN, of
-// `open_len` bytes). The body ends at CLOSE; at the first `restart` (the next
-// block's opening marker, left unconsumed), since a model that forgets a close
-// tag goes on with the next call; or, at eof, at the end of the text, less a
-// truncated CLOSE. nullopt: more text is needed.
+// `open_len` bytes). The body ends at CLOSE; at the first of `restarts` (the
+// next block's opening marker or the section's end, left unconsumed), since a
+// model that forgets a close tag goes on with what follows; or, at eof, at the
+// end of the text, less a truncated CLOSE. nullopt: more text is needed.
 struct TagBody {
   std::string_view body;
   std::size_t consumed = 0;
   bool closed = false;
 };
 std::optional<TagBody> tag_body(std::string_view text, std::size_t open_len, std::string_view close,
-                                std::string_view restart, bool eof);
+                                std::initializer_list<std::string_view> restarts, bool eof);
+
+// A section opener (`<|tool_calls_section_begin|>`) carries no text of its
+// own when a call follows it (whitespace between allowed); otherwise it stays
+// content.
+BlockResult section_opener(std::string_view text, std::size_t open_len,
+                           std::string_view call_marker, bool eof);
 
 class MarkerToolParser : public sdk::ToolParser {
  public:
@@ -102,6 +109,7 @@ class MarkerToolParser : public sdk::ToolParser {
   bool line_start_at(std::size_t pos) const;
   bool find_marker(std::size_t& pos, std::size_t& marker) const;
   std::size_t held_prefix() const;
+  bool longer_marker_pending(std::size_t marker) const;
 
   std::vector<Marker> markers_;  // the format's, then the bare-call ones
   std::size_t own_markers_ = 0;
