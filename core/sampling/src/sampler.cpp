@@ -1,0 +1,231 @@
+#include "rmlx/sampling/sampler.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+namespace rmlx::sampling {
+namespace {
+
+constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+
+void require(bool ok, const char* what) {
+  if (!ok) throw std::invalid_argument(std::string("sampling: ") + what);
+}
+
+// Descending logit, ties to the lower id, so every order is total and reproducible.
+struct Before {
+  template <class C>
+  bool operator()(const C& a, const C& b) const {
+    return a.logit > b.logit || (a.logit == b.logit && a.id < b.id);
+  }
+};
+
+}  // namespace
+
+Sampler::Sampler(const SamplingParams& p, std::uint64_t seed) : params_(p), rng_(seed) {
+  require(std::isfinite(p.temperature) && p.temperature >= 0.0f, "temperature must be >= 0");
+  require(p.top_k >= 0, "top_k must be >= 0");
+  require(p.top_p > 0.0f && p.top_p <= 1.0f, "top_p must be in (0, 1]");
+  require(p.min_p >= 0.0f && p.min_p <= 1.0f, "min_p must be in [0, 1]");
+  require(std::isfinite(p.repetition_penalty) && p.repetition_penalty > 0.0f,
+          "repetition_penalty must be > 0");
+  require(std::isfinite(p.presence_penalty), "presence_penalty must be finite");
+  require(std::isfinite(p.frequency_penalty), "frequency_penalty must be finite");
+  require(p.penalty_window >= 0, "penalty_window must be >= 0");
+  require(p.top_logprobs >= 0 && p.top_logprobs <= 20, "top_logprobs must be in [0, 20]");
+  for (const auto& [id, bias] : p.logit_bias) {
+    require(id >= 0, "logit_bias token id must be >= 0");
+    require(std::isfinite(bias), "logit_bias value must be finite");
+  }
+}
+
+void Sampler::apply_bias(std::span<float> logits) const {
+  for (const auto& [id, bias] : params_.logit_bias) {
+    if (static_cast<std::size_t>(id) >= logits.size())
+      throw std::out_of_range("sampling: logit_bias token id " + std::to_string(id) +
+                              " outside the vocabulary of " + std::to_string(logits.size()));
+    logits[static_cast<std::size_t>(id)] += bias;
+  }
+}
+
+void Sampler::apply_penalties(std::span<float> logits, std::span<const std::int32_t> prompt,
+                              std::span<const std::int32_t> generated) {
+  const bool repetition = params_.repetition_penalty != 1.0f;
+  const bool additive = params_.presence_penalty != 0.0f || params_.frequency_penalty != 0.0f;
+  if (!repetition && !additive) return;
+
+  const std::size_t total = prompt.size() + generated.size();
+  const std::size_t window =
+      params_.penalty_window > 0 ? std::min<std::size_t>(total, params_.penalty_window) : total;
+  const std::size_t skip = total - window;  // tokens of prompt + generated before the window
+  const auto in_row = [&](std::int32_t t) {
+    return t >= 0 && static_cast<std::size_t>(t) < logits.size();
+  };
+  if (counts_.size() < logits.size()) counts_.assign(logits.size(), 0);
+  touched_.clear();
+
+  if (repetition) {
+    const float rp = params_.repetition_penalty;
+    const auto visit = [&](std::int32_t t) {
+      if (!in_row(t) || counts_[static_cast<std::size_t>(t)] != 0) return;
+      counts_[static_cast<std::size_t>(t)] = 1;
+      touched_.push_back(t);
+      float& x = logits[static_cast<std::size_t>(t)];
+      x = x < 0.0f ? x * rp : x / rp;
+    };
+    for (std::size_t i = std::min(skip, prompt.size()); i < prompt.size(); ++i) visit(prompt[i]);
+    const std::size_t gen_skip = skip > prompt.size() ? skip - prompt.size() : 0;
+    for (std::size_t i = gen_skip; i < generated.size(); ++i) visit(generated[i]);
+    for (auto t : touched_) counts_[static_cast<std::size_t>(t)] = 0;
+    touched_.clear();
+  }
+
+  if (additive) {
+    const std::size_t gen_skip = skip > prompt.size() ? skip - prompt.size() : 0;
+    for (std::size_t i = gen_skip; i < generated.size(); ++i) {
+      const std::int32_t t = generated[i];
+      if (!in_row(t)) continue;
+      if (counts_[static_cast<std::size_t>(t)]++ == 0) touched_.push_back(t);
+    }
+    for (auto t : touched_) {
+      auto& c = counts_[static_cast<std::size_t>(t)];
+      logits[static_cast<std::size_t>(t)] -=
+          params_.presence_penalty + params_.frequency_penalty * static_cast<float>(c);
+      c = 0;
+    }
+    touched_.clear();
+  }
+}
+
+Sampled Sampler::sample(std::span<float> logits, std::span<const std::int32_t> prompt,
+                        std::span<const std::int32_t> generated, const TokenMask* allowed) {
+  if (logits.empty()) throw std::runtime_error("sampling: empty logits row");
+  apply_bias(logits);
+  apply_penalties(logits, prompt, generated);
+
+  if (allowed != nullptr) {
+    const auto words = allowed->words();
+    const std::size_t n = logits.size();
+    for (std::size_t w = 0; w * 64 < n; ++w) {
+      const std::uint64_t bits = w < words.size() ? words[w] : 0;
+      if (bits == ~std::uint64_t{0}) continue;
+      const std::size_t end = std::min(n, w * 64 + 64);
+      for (std::size_t i = w * 64; i < end; ++i)
+        if (!((bits >> (i - w * 64)) & 1u)) logits[i] = kNegInf;
+    }
+  }
+
+  // Argmax (first occurrence) doubles as the NaN check and the softmax shift.
+  std::size_t best = 0;
+  float max_logit = logits[0];
+  bool nan = std::isnan(max_logit);
+  for (std::size_t i = 1; i < logits.size(); ++i) {
+    const float x = logits[i];
+    nan |= std::isnan(x);
+    if (x > max_logit) {
+      max_logit = x;
+      best = i;
+    }
+  }
+  if (nan) throw std::runtime_error("sampling: logits contain NaN");
+  if (max_logit == kNegInf)
+    throw std::runtime_error("sampling: no token can be chosen (every logit is -inf or masked)");
+
+  Sampled out;
+  out.token =
+      params_.temperature == 0.0f ? static_cast<std::int32_t>(best) : draw(logits, max_logit);
+  if (params_.logprobs || params_.top_logprobs > 0) {
+    fill_logprobs(logits, max_logit, out);
+  } else {
+    out.logprob = std::numeric_limits<float>::quiet_NaN();
+  }
+  return out;
+}
+
+std::int32_t Sampler::draw(std::span<const float> logits, float max_logit) {
+  const float inv_t = 1.0f / params_.temperature;
+  candidates_.clear();
+  for (std::size_t i = 0; i < logits.size(); ++i) {
+    const float x = logits[i];
+    if (x != kNegInf)
+      candidates_.push_back({static_cast<std::int32_t>(i), x, std::exp((x - max_logit) * inv_t)});
+  }
+
+  // Candidates stay in id order unless reordered; any other order is made total by sorting, so
+  // the draw never depends on how the standard library implements nth_element.
+  bool id_order = true;
+  bool sorted = false;
+  const std::size_t k = static_cast<std::size_t>(params_.top_k);
+  if (k > 0 && k < candidates_.size()) {
+    std::nth_element(candidates_.begin(), candidates_.begin() + static_cast<std::ptrdiff_t>(k),
+                     candidates_.end(), Before{});
+    candidates_.resize(k);
+    id_order = false;
+  }
+
+  if (params_.top_p < 1.0f || params_.min_p > 0.0f) {
+    double z = 0.0;  // normaliser of the top-k distribution, which top-p is measured against
+    for (const auto& c : candidates_) z += c.weight;
+    // min-p keeps p >= min_p * p_max, i.e. weight >= min_p (the top token has weight 1). min-p and
+    // top-p both keep a prefix of the sorted order, so applying min-p first gives the same set.
+    if (params_.min_p > 0.0f) {
+      const float floor = params_.min_p;
+      std::erase_if(candidates_, [&](const Candidate& c) { return c.weight < floor; });
+    }
+    if (params_.top_p < 1.0f) {
+      // Nucleus: keep a token while the mass strictly before it is below top_p (HF
+      // TopPLogitsWarper). Sort only as much of the head as the nucleus needs.
+      const double target = static_cast<double>(params_.top_p) * z;
+      std::size_t head = std::min<std::size_t>(candidates_.size(), 64);
+      for (;;) {
+        std::partial_sort(candidates_.begin(),
+                          candidates_.begin() + static_cast<std::ptrdiff_t>(head),
+                          candidates_.end(), Before{});
+        double cum = 0.0;
+        std::size_t keep = 0;
+        while (keep < head && (keep == 0 || cum < target)) cum += candidates_[keep++].weight;
+        if (keep < head || cum >= target || head == candidates_.size()) {
+          candidates_.resize(keep);
+          break;
+        }
+        head = std::min(candidates_.size(), head * 4);
+      }
+      sorted = true;
+    }
+  }
+  if (!id_order && !sorted) std::sort(candidates_.begin(), candidates_.end(), Before{});
+
+  double total = 0.0;
+  for (const auto& c : candidates_) total += c.weight;
+  const double u = rng_.uniform() * total;
+  double cum = 0.0;
+  for (const auto& c : candidates_) {
+    cum += c.weight;
+    if (u < cum) return c.id;
+  }
+  return candidates_.back().id;  // u rounded onto the total
+}
+
+void Sampler::fill_logprobs(std::span<const float> logits, float max_logit, Sampled& out) const {
+  double sum = 0.0;
+  for (const float x : logits) sum += std::exp(x - max_logit);
+  const double lse = static_cast<double>(max_logit) + std::log(sum);
+  out.logprob = static_cast<float>(logits[static_cast<std::size_t>(out.token)] - lse);
+
+  const std::size_t n = static_cast<std::size_t>(params_.top_logprobs);
+  if (n == 0) return;
+  std::vector<Candidate> top;  // kept sorted by Before, at most n long
+  top.reserve(n + 1);
+  for (std::size_t i = 0; i < logits.size(); ++i) {
+    const Candidate c{static_cast<std::int32_t>(i), logits[i], 0.0f};
+    if (c.logit == kNegInf || (top.size() == n && !Before{}(c, top.back()))) continue;
+    top.insert(std::upper_bound(top.begin(), top.end(), c, Before{}), c);
+    if (top.size() > n) top.pop_back();
+  }
+  for (const auto& c : top) out.top.emplace_back(c.id, static_cast<float>(c.logit - lse));
+}
+
+}  // namespace rmlx::sampling
