@@ -5,8 +5,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "ops_impl.h"
 #include "rmlx/kernels/affine.h"
-#include "rmlx/kernels/mlx_math.h"
 #include "rmlx/kernels/thread_pool.h"
 
 namespace rmlx::kernels::ops {
@@ -29,13 +29,33 @@ std::int64_t row_grain(std::int64_t dim) {
   return std::max<std::int64_t>(1, 16384 / std::max<std::int64_t>(dim, 1));
 }
 
-float silu(float g) {
-  return g * mlx_sigmoid(g);
+using GluFn = void (*)(const float*, const float*, std::int64_t, Glu, float*);
+using SoftmaxFn = void (*)(float*, std::int64_t);
+
+GluFn glu_fn(Isa isa) {
+  switch (isa) {
+#if defined(__x86_64__)
+    case Isa::avx512:
+      return &detail::glu_avx512;
+    case Isa::avx2:
+      return &detail::glu_avx2;
+#endif
+    default:
+      return &detail::glu_portable;
+  }
 }
 
-float gelu_tanh(float g) {
-  constexpr float kSqrt2OverPi = 0.7978845608028654f;
-  return 0.5f * g * (1.0f + std::tanh(kSqrt2OverPi * (g + 0.044715f * (g * g * g))));
+SoftmaxFn softmax_fn(Isa isa) {
+  switch (isa) {
+#if defined(__x86_64__)
+    case Isa::avx512:
+      return &detail::softmax_row_avx512;
+    case Isa::avx2:
+      return &detail::softmax_row_avx2;
+#endif
+    default:
+      return &detail::softmax_row_portable;
+  }
 }
 
 // Sum of squares with 8 independent partial sums (vectorizes; order differs from the
@@ -101,18 +121,6 @@ void layer_row(const float* x, const float* w, const float* b, std::int64_t dim,
   }
 }
 
-void softmax_row(float* x, std::int64_t dim) {
-  float m = x[0];
-  for (std::int64_t i = 1; i < dim; ++i) m = std::max(m, x[i]);
-  float s = 0.0f;
-  for (std::int64_t i = 0; i < dim; ++i) {
-    x[i] = mlx_exp(x[i] - m);
-    s += x[i];
-  }
-  const float inv = 1.0f / s;
-  for (std::int64_t i = 0; i < dim; ++i) x[i] *= inv;
-}
-
 }  // namespace
 
 void rms_norm(const Exec& exec, const float* x, const float* w, std::int64_t rows, std::int64_t dim,
@@ -134,11 +142,7 @@ void layer_norm(const Exec& exec, const float* x, const float* w, const float* b
 void glu(const Exec& exec, const float* gate, const float* up, std::int64_t count, Glu kind,
          float* out) {
   split(exec, count, 16384, [&](std::int64_t b, std::int64_t e) {
-    if (kind == Glu::silu) {
-      for (std::int64_t i = b; i < e; ++i) out[i] = silu(gate[i]) * up[i];
-    } else {
-      for (std::int64_t i = b; i < e; ++i) out[i] = gelu_tanh(gate[i]) * up[i];
-    }
+    glu_fn(exec.isa)(gate + b, up + b, e - b, kind, out + b);
   });
 }
 
@@ -151,7 +155,8 @@ void add(const Exec& exec, const float* a, const float* b, std::int64_t count, f
 void softmax(const Exec& exec, float* x, std::int64_t rows, std::int64_t dim) {
   check_rows(rows, dim, "softmax");
   split(exec, rows, row_grain(dim), [&](std::int64_t b, std::int64_t e) {
-    for (std::int64_t r = b; r < e; ++r) softmax_row(x + r * dim, dim);
+    const SoftmaxFn fn = softmax_fn(exec.isa);
+    for (std::int64_t r = b; r < e; ++r) fn(x + r * dim, dim);
   });
 }
 

@@ -1,0 +1,2 @@
+#define RMLX_OPS_SUFFIX portable
+#include "ops_elementwise.inc"
