@@ -91,8 +91,7 @@ void split_piece(Piece&& piece, const Pattern& pattern, SplitBehavior behavior, 
                  std::vector<Piece>& out) {
   const std::string& text = piece.text;
   if (text.empty()) return;
-  thread_local std::vector<Span> found;
-  found.clear();
+  std::vector<Span> found;
   pattern.find(text, found);
   if (found.empty() && !invert) {
     out.push_back(std::move(piece));

@@ -8,7 +8,9 @@ Vocab Vocab::from_object(const JsonRef& node) {
   v.map_.reserve(node.size());
   for (const auto& [key, value] : node.raw().items()) {
     const JsonRef ref(value, node.file(), node.path() + "[\"" + key + "\"]");
-    v.add(key, ref.id());
+    const int32_t id = ref.id();
+    if (id >= kMaxId) ref.fail("a token id below " + std::to_string(kMaxId));
+    v.add(key, id);
   }
   return v;
 }

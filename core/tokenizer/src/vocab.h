@@ -19,6 +19,8 @@ struct StringHash {
 
 class Vocab {
  public:
+  // Ids index a dense table; real vocabularies stay far below this.
+  static constexpr int32_t kMaxId = 1 << 24;
   // Reads {"token": id, ...}.
   static Vocab from_object(const JsonRef& node);
   void add(std::string token, int32_t id);
