@@ -181,6 +181,17 @@ Interpreter::Flow Interpreter::exec_for(const Stmt& s, std::string& out) {
     return Flow::Normal;
   }
   const int64_t n = static_cast<int64_t>(items.size());
+  // One loop object per loop, advanced in place each iteration (as jinja2's LoopContext is).
+  enum Field { Index, Index0, RevIndex, RevIndex0, First, Last, PrevItem, NextItem, Cycle };
+  Dict fields;
+  for (const char* name : {"index", "index0", "revindex", "revindex0", "first", "last", "previtem",
+                           "nextitem", "cycle", "length", "depth", "depth0"})
+    fields.set(Value(name), Value());
+  fields.value_at(9) = Value(n);
+  fields.value_at(10) = Value(int64_t{1});
+  fields.value_at(11) = Value(int64_t{0});
+  Value loop = Value::dict(std::move(fields));
+  Dict& lf = loop.namespace_dict();
   for (int64_t i = 0; i < n; ++i) {
     if (++iterations_ > limits_.max_loop_iterations)
       throw TemplateError(
@@ -189,22 +200,16 @@ Interpreter::Flow Interpreter::exec_for(const Stmt& s, std::string& out) {
     FramePtr f = child_of(outer);
     const auto idx = static_cast<size_t>(i);
     assign(s, s.targets, s.target_is_tuple, items[idx], *f);
-    Dict loop;
-    loop.set(Value("index"), Value(i + 1));
-    loop.set(Value("index0"), Value(i));
-    loop.set(Value("revindex"), Value(n - i));
-    loop.set(Value("revindex0"), Value(n - i - 1));
-    loop.set(Value("first"), Value(i == 0));
-    loop.set(Value("last"), Value(i == n - 1));
-    loop.set(Value("length"), Value(n));
-    loop.set(Value("depth"), Value(int64_t{1}));
-    loop.set(Value("depth0"), Value(int64_t{0}));
-    loop.set(Value("previtem"),
-             i > 0 ? items[idx - 1] : Value::undefined("there is no previous item"));
-    loop.set(Value("nextitem"),
-             i + 1 < n ? items[idx + 1] : Value::undefined("there is no next item"));
-    loop.set(Value("cycle"), loop_cycle(i));
-    f->set("loop", Value::dict(std::move(loop)));
+    lf.value_at(Index) = Value(i + 1);
+    lf.value_at(Index0) = Value(i);
+    lf.value_at(RevIndex) = Value(n - i);
+    lf.value_at(RevIndex0) = Value(n - i - 1);
+    lf.value_at(First) = Value(i == 0);
+    lf.value_at(Last) = Value(i == n - 1);
+    lf.value_at(PrevItem) = i > 0 ? items[idx - 1] : Value::undefined("there is no previous item");
+    lf.value_at(NextItem) = i + 1 < n ? items[idx + 1] : Value::undefined("there is no next item");
+    lf.value_at(Cycle) = loop_cycle(i);
+    f->set("loop", loop);
     FrameSwap swap(frame_, f);
     if (exec(s.body, out) == Flow::Break) break;
   }

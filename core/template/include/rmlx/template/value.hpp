@@ -15,20 +15,7 @@ class Value;
 class Callable;
 
 using List = std::vector<Value>;
-
-// An insertion-ordered mapping, like a Python dict (chat templates render tools with
-// `tojson`, so key order is observable).
-class Dict {
- public:
-  const Value* find(const Value& key) const;
-  Value* find(const Value& key);
-  void set(Value key, Value value);
-  const std::vector<std::pair<Value, Value>>& items() const { return items_; }
-  size_t size() const { return items_.size(); }
-
- private:
-  std::vector<std::pair<Value, Value>> items_;
-};
+class Dict;
 
 // A jinja2 value: Python's None/bool/int/float/str/list/tuple/dict plus jinja's Undefined,
 // namespace() objects and callables (macros, builtins, bound methods).
@@ -87,6 +74,7 @@ class Value {
   const std::string& as_string() const { return s_; }
   const List& as_list() const { return *list_; }
   const Dict& as_dict() const { return *dict_; }
+  // The shared storage of a dict or namespace (namespaces and loop objects are mutated).
   Dict& namespace_dict() const { return *dict_; }
   const std::shared_ptr<Callable>& as_callable() const { return callable_; }
   const std::string& undefined_hint() const { return s_; }
@@ -103,6 +91,21 @@ class Value {
   std::shared_ptr<const List> list_;
   std::shared_ptr<Dict> dict_;
   std::shared_ptr<Callable> callable_;
+};
+
+// An insertion-ordered mapping, like a Python dict (chat templates render tools with
+// `tojson`, so key order is observable).
+class Dict {
+ public:
+  const Value* find(const Value& key) const;
+  Value* find(const Value& key);
+  void set(Value key, Value value);
+  const std::vector<std::pair<Value, Value>>& items() const { return items_; }
+  Value& value_at(size_t i) { return items_[i].second; }
+  size_t size() const { return items_.size(); }
+
+ private:
+  std::vector<std::pair<Value, Value>> items_;
 };
 
 // Python `==` between two values (1 == 1.0 == True; containers compare deeply).
