@@ -24,9 +24,10 @@ struct Task {
 // Scratch per task. The per-ISA loops allocate nothing and use no standard-library
 // templates, so no code built with wider instructions can leak into other paths.
 inline std::size_t scratch_floats(int rows, int group, int head_dim, int block_size) {
-  return static_cast<std::size_t>(rows * group + 3 * block_size) *
-             static_cast<std::size_t>(head_dim) +
-         static_cast<std::size_t>(block_size);
+  const auto padded = static_cast<std::size_t>((block_size + 15) / 16 * 16);
+  const auto hd = static_cast<std::size_t>(head_dim);
+  return static_cast<std::size_t>(rows * group) * hd +
+         2 * static_cast<std::size_t>(block_size) * hd + padded * hd + padded;
 }
 
 using TaskFn = void (*)(const KvLayer& kv, const Sequence& seq, const Params& p, const float* q,
