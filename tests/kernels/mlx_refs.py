@@ -111,12 +111,23 @@ def rope(rng):
                   [mx.array(pos), mx.array(params), mx.array(x), y])
 
 
+def elementwise(rng):
+    """mx.exp and mlx_lm's SwiGLU activation (nn.silu(gate) * up) over a wide range."""
+    x = np.concatenate([rng.uniform(-100, 100, 4000), rng.standard_normal(4000) * 4,
+                        np.array([0.0, -0.0, 88.0, -88.0, 88.5, -88.5, 1e-30, -1e-30])]).astype(np.float32)
+    up = rng.standard_normal(x.size).astype(np.float32)
+    import mlx.nn as nn
+    xm, um = mx.array(x), mx.array(up)
+    write("elementwise.bin", [x.size], [xm, um, mx.exp(xm), nn.silu(xm) * um])
+
+
 def main():
     rng = np.random.default_rng(1234)
     affine(rng)
     rms_norm(rng)
     layer_norm(rng)
     rope(rng)
+    elementwise(rng)
     with open(os.path.join(OUT, "DONE"), "w") as f:
         f.write(mx.__version__ + "\n")
 

@@ -1,10 +1,12 @@
 // RMSNorm, LayerNorm and RoPE against mlx.core.fast (and mlx_lm's rope schedules).
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
 #include <string>
 
 #include "ref_file.h"
+#include "rmlx/kernels/mlx_math.h"
 #include "rmlx/kernels/ops.h"
 #include "rmlx/kernels/rope.h"
 #include "rmlx/kernels/thread_pool.h"
@@ -103,6 +105,30 @@ TEST(OpsMlx, RopeMatchesMlxLmSchedules) {
       std::vector<float> ref = x;
       rope::apply_reference(r, ref.data(), n, heads, pos.data());
       expect_close(ref, want, 1e-6f, 2e-7f, what + " reference");
+    }
+  }
+}
+
+TEST(OpsMlx, ExpAndSwiGluMatchMlxBitForBit) {
+  if (!test::mlx_refs_available()) GTEST_SKIP() << "mlx references not generated";
+  test::RefFile f("elementwise.bin", 1);
+  const auto n = static_cast<std::size_t>(f.header(0));
+  const auto x = f.next<float>(n);
+  const auto up = f.next<float>(n);
+  const auto want_exp = f.next<float>(n);
+  const auto want_glu = f.next<float>(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    ASSERT_EQ(std::bit_cast<std::uint32_t>(mlx_exp(x[i])),
+              std::bit_cast<std::uint32_t>(want_exp[i]))
+        << x[i];
+  }
+  for (Isa isa : supported_isas()) {
+    std::vector<float> got(n);
+    ops::glu({isa, nullptr}, x.data(), up.data(), static_cast<std::int64_t>(n), ops::Glu::silu,
+             got.data());
+    for (std::size_t i = 0; i < n; ++i) {
+      ASSERT_EQ(std::bit_cast<std::uint32_t>(got[i]), std::bit_cast<std::uint32_t>(want_glu[i]))
+          << isa_name(isa) << " silu(" << x[i] << ") * " << up[i];
     }
   }
 }

@@ -31,29 +31,11 @@ namespace rmlx::kernels {
   return std::bit_cast<float>(e) * p;
 }
 
-// The same value as mlx_exp without branches, so loops over it vectorize.
-[[gnu::always_inline]] inline float mlx_exp_branchless(float x_init) {
-  const float xc = x_init < -88.0f ? -88.0f : (x_init > 88.0f ? 88.0f : x_init);
-  const float x = xc * 1.442695f;
-  const float ipart = std::floor(x + 0.5f);
-  const float f = x - ipart;
-  float p = 1.535336188319500e-4f;
-  p = std::fma(p, f, 1.339887440266574e-3f);
-  p = std::fma(p, f, 9.618437357674640e-3f);
-  p = std::fma(p, f, 5.550332471162809e-2f);
-  p = std::fma(p, f, 2.402264791363012e-1f);
-  p = std::fma(p, f, 6.931472028550421e-1f);
-  p = std::fma(p, f, 1.0f);
-  const auto e = static_cast<std::uint32_t>(static_cast<std::int32_t>(ipart) + 127) << 23;
-  float r = std::bit_cast<float>(e) * p;
-  r = x_init > 88.0f ? std::numeric_limits<float>::infinity() : r;
-  r = x_init < -88.0f ? 0.0f : r;
-  return x_init != x_init ? x_init : r;
-}
-
-// mlx's sigmoid: 1 / (1 + exp(-x)).
+// mlx's sigmoid, in its overflow-free form: y = 1 / (1 + exp(|x|)), then y for
+// negative x and 1 - y otherwise.
 [[gnu::always_inline]] inline float mlx_sigmoid(float x) {
-  return 1.0f / (1.0f + mlx_exp(-x));
+  const float y = 1.0f / (1.0f + mlx_exp(std::abs(x)));
+  return x < 0.0f ? y : 1.0f - y;
 }
 
 }  // namespace rmlx::kernels
