@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "rmlx/sdk/tensor.h"
@@ -13,6 +14,7 @@
 namespace rmlx::sdk {
 
 class Ops;
+class KvCodec;
 
 // A linear layer's weight, bound by a WeightFormat to one backend. y = x W^T (+ b).
 class LinearWeight {
@@ -66,19 +68,35 @@ struct KvLayerView {
   void* k_blocks = nullptr;
   void* v_blocks = nullptr;
   int block_size = 0;  // tokens per block
-  const class KvCodec* k_codec = nullptr;
-  const class KvCodec* v_codec = nullptr;
+  int n_kv_heads = 0;
+  int head_dim = 0;
+  const KvCodec* k_codec = nullptr;
+  const KvCodec* v_codec = nullptr;
 };
 
 class Ops {
  public:
   virtual ~Ops() = default;
   virtual Device device() const = 0;
+  // "cpu", "cuda": which kernels a WeightFormat or KvCodec must supply.
+  virtual std::string backend_name() const = 0;
+  // Backend-specific handles for plugins that bring their own kernels (the
+  // CPU backend answers "cpu.exec" with a rmlx::kernels::Exec*); nullptr when
+  // unknown.
+  virtual void* native(std::string_view key) = 0;
+
+  // Makes a weight tensor usable on the device; on the CPU the view itself
+  // (no copy), elsewhere an upload owned by the Ops.
+  virtual Tensor upload(const Tensor& host) = 0;
 
   // Scratch memory valid until the next begin_step().
   virtual Tensor scratch(DType dtype, std::vector<std::int64_t> shape) = 0;
   virtual void begin_step() = 0;
 
+  // y[n, out] = x[n, in] * w^T (+ bias); w: [out, in] in f32, f16 or bf16.
+  virtual void dense_linear(const Tensor& w, const Tensor* bias, const Tensor& x, Tensor& y) = 0;
+  // out[i] = table[rows[i]] as f32; table: [r, d] in f32, f16 or bf16.
+  virtual void gather_rows(const Tensor& table, std::span<const std::int32_t> rows, Tensor& out) = 0;
   virtual void rms_norm(const Tensor& x, const Tensor& weight, float eps, Tensor& out) = 0;
   virtual void layer_norm(const Tensor& x, const Tensor& weight, const Tensor* bias, float eps,
                           Tensor& out) = 0;

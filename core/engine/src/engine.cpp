@@ -1,0 +1,420 @@
+// The scheduler. One thread runs steps; each step feeds every running
+// sequence its uncomputed tokens (a prompt chunk, or the last sampled token),
+// runs one forward pass over all of them, and samples where a sequence has
+// caught up. Sequences join and leave between steps. When blocks run out the
+// newest sequence is preempted and later recomputed.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <deque>
+#include <random>
+#include <stdexcept>
+#include <thread>
+
+#include "kv_pool.h"
+#include "model.h"
+#include "sequence.h"
+
+namespace rmlx::engine {
+
+namespace {
+
+class EngineImpl final : public Engine {
+ public:
+  EngineImpl(const EngineOptions& options, registry::Registry& registry)
+      : options_(options), model_(options, registry) {
+    const auto layout = model_.arch().cache_layout();
+    const std::int64_t per_token =
+        KvPool::bytes_per_token(layout, model_.k_codec(), model_.v_codec());
+    const int max_len = model_.info().max_model_len;
+    std::int64_t budget = options.kv_memory_bytes;
+    if (budget <= 0) {
+      // Room for max_batch sequences of a quarter of the context each, and at
+      // least one full-length sequence.
+      const std::int64_t tokens = std::max<std::int64_t>(
+          max_len, static_cast<std::int64_t>(options.max_batch) * max_len / 4);
+      budget = tokens * per_token;
+    }
+    std::int64_t blocks = budget / std::max<std::int64_t>(1, per_token * options.block_size);
+    if (blocks < 2) {
+      throw std::runtime_error("--kv-memory of " + std::to_string(budget) +
+                               " bytes holds fewer than two KV blocks of " +
+                               std::to_string(per_token * options.block_size) + " bytes");
+    }
+    pool_ = std::make_unique<KvPool>(layout, model_.k_codec(), model_.v_codec(), options.block_size,
+                                     blocks);
+    spdlog::info("{}: {} ({}), KV cache {} blocks of {} tokens ({} MiB)", model_.info().id,
+                 model_.info().architecture, model_.k_codec().name(), blocks, options.block_size,
+                 blocks * options.block_size * per_token >> 20);
+    eos_ = model_.info().eos_ids;
+    logits_.reserve(static_cast<std::size_t>(model_.info().vocab_size));
+    thread_ = std::thread([this] { loop(); });
+  }
+
+  ~EngineImpl() override {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+  const ModelInfo& info() const override { return model_.info(); }
+
+  std::shared_ptr<Stream> submit(Request request) override {
+    const auto& info = model_.info();
+    if (request.prompt.empty()) throw std::invalid_argument("prompt: must not be empty");
+    for (auto t : request.prompt) {
+      if (t < 0 || t >= info.vocab_size) {
+        throw std::invalid_argument("prompt: token id " + std::to_string(t) +
+                                    " is outside the vocabulary (0.." +
+                                    std::to_string(info.vocab_size - 1) + ")");
+      }
+    }
+    if (static_cast<int>(request.prompt.size()) >= info.max_model_len) {
+      throw std::invalid_argument("prompt: " + std::to_string(request.prompt.size()) +
+                                  " tokens do not fit the context of " +
+                                  std::to_string(info.max_model_len) + " tokens");
+    }
+    if (request.max_tokens < 1) throw std::invalid_argument("max_tokens: must be at least 1");
+    const std::int64_t needed =
+        (static_cast<std::int64_t>(request.prompt.size()) + options_.block_size) /
+        options_.block_size;
+    if (needed > pool_->total()) {
+      throw std::invalid_argument("prompt: needs " + std::to_string(needed) +
+                                  " KV blocks but the cache holds " +
+                                  std::to_string(pool_->total()));
+    }
+    auto stream = std::make_shared<StreamImpl>();
+    std::uint64_t seed = request.sampling.seed ? *request.sampling.seed : std::random_device{}();
+    {
+      std::lock_guard lock(mu_);
+      incoming_.push_back(std::make_unique<Sequence>(next_id_++, std::move(request), seed, stream));
+      metrics_.waiting = static_cast<int>(incoming_.size() + waiting_count_);
+    }
+    cv_.notify_all();
+    return stream;
+  }
+
+  Metrics metrics() const override {
+    std::lock_guard lock(mu_);
+    return metrics_;
+  }
+
+ private:
+  using SeqPtr = std::unique_ptr<Sequence>;
+
+  void loop() {
+    while (true) {
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [this] {
+          return stopping_ || !incoming_.empty() || !running_.empty() || !waiting_.empty();
+        });
+        if (stopping_) break;
+        for (auto& s : incoming_) waiting_.push_back(std::move(s));
+        incoming_.clear();
+      }
+      try {
+        step();
+      } catch (const std::exception& e) {
+        // A failed forward pass fails the sequences in it, not the engine.
+        spdlog::error("engine step failed: {}", e.what());
+        for (auto& s : running_) finish(*s, FinishReason::error, e.what());
+        running_.clear();
+      }
+      publish_metrics();
+    }
+    for (auto& s : running_) finish(*s, FinishReason::cancelled, "");
+    for (auto& s : waiting_) finish(*s, FinishReason::cancelled, "");
+  }
+
+  void publish_metrics() {
+    std::lock_guard lock(mu_);
+    waiting_count_ = waiting_.size();
+    metrics_.running = static_cast<int>(running_.size());
+    metrics_.waiting = static_cast<int>(waiting_.size() + incoming_.size());
+    metrics_.kv_blocks_total = pool_->total();
+    metrics_.kv_blocks_used = pool_->used();
+  }
+
+  void release_blocks(Sequence& s) {
+    for (auto b : s.blocks) pool_->release(b);
+    s.blocks.clear();
+    s.block_hashes.clear();
+    s.n_computed = 0;
+  }
+
+  void finish(Sequence& s, FinishReason reason, const std::string& error) {
+    if (s.done) return;
+    s.done = true;
+    release_blocks(s);
+    Event ev;
+    ev.finish = reason;
+    ev.error = error;
+    ev.prompt_tokens = s.prompt_len;
+    ev.cached_tokens = s.cached_prompt_tokens;
+    ev.completion_tokens = s.generated();
+    s.stream->push(std::move(ev));
+  }
+
+  // Reuses cached blocks for the leading full blocks of the sequence's tokens,
+  // always leaving at least one token to compute (its logits are needed).
+  void attach_prefix(Sequence& s) {
+    const int bs = pool_->block_size();
+    const int max_blocks = (static_cast<int>(s.tokens.size()) - 1) / bs;
+    std::uint64_t parent = 0;
+    for (int i = 0; i < max_blocks; ++i) {
+      std::span<const std::int32_t> toks(s.tokens.data() + static_cast<std::size_t>(i) * bs,
+                                         static_cast<std::size_t>(bs));
+      const std::uint64_t h = KvPool::chain_hash(parent, toks);
+      const std::int32_t b = pool_->lookup(h, parent, toks);
+      if (b < 0) break;
+      s.blocks.push_back(b);
+      s.block_hashes.push_back(h);
+      parent = h;
+    }
+    s.n_computed = static_cast<int>(s.blocks.size()) * bs;
+  }
+
+  // Publishes the sequence's blocks that became full of computed tokens.
+  void publish_full_blocks(Sequence& s) {
+    const int bs = pool_->block_size();
+    while (static_cast<int>(s.block_hashes.size() + 1) * bs <= s.n_computed) {
+      const std::size_t i = s.block_hashes.size();
+      std::span<const std::int32_t> toks(s.tokens.data() + i * bs, static_cast<std::size_t>(bs));
+      const std::uint64_t parent = i == 0 ? 0 : s.block_hashes.back();
+      const std::uint64_t h = KvPool::chain_hash(parent, toks);
+      pool_->publish(s.blocks[i], h, parent, toks);
+      s.block_hashes.push_back(h);
+    }
+  }
+
+  void admit() {
+    while (!waiting_.empty() && static_cast<int>(running_.size()) < options_.max_batch) {
+      Sequence& s = *waiting_.front();
+      if (s.abandoned()) {
+        finish(s, FinishReason::cancelled, "");
+        waiting_.pop_front();
+        continue;
+      }
+      attach_prefix(s);
+      const int bs = pool_->block_size();
+      const int first_chunk =
+          std::min<int>(options_.prefill_chunk, static_cast<int>(s.tokens.size()) - s.n_computed);
+      const std::int64_t need =
+          (s.n_computed + first_chunk + bs - 1) / bs - static_cast<std::int64_t>(s.blocks.size());
+      if (need > pool_->available()) {
+        release_blocks(s);
+        break;
+      }
+      if (!s.admitted_once) {
+        s.cached_prompt_tokens = s.n_computed;
+        std::lock_guard lock(mu_);
+        metrics_.prefix_cache_queries += s.prompt_len;
+        metrics_.prefix_cache_hits += s.n_computed;
+        s.admitted_once = true;
+      }
+      running_.push_back(std::move(waiting_.front()));
+      waiting_.pop_front();
+    }
+  }
+
+  // Frees the newest running sequence's blocks and queues it again.
+  bool preempt_newest(const Sequence* keep) {
+    for (auto it = running_.rbegin(); it != running_.rend(); ++it) {
+      if (it->get() == keep) continue;
+      release_blocks(**it);
+      spdlog::debug("preempted sequence {} (recomputed later)", (*it)->id);
+      waiting_.push_front(std::move(*it));
+      running_.erase(std::next(it).base());
+      return true;
+    }
+    return false;
+  }
+
+  bool ensure_blocks(Sequence& s, int upto) {
+    const int bs = pool_->block_size();
+    while (static_cast<int>(s.blocks.size()) * bs < upto) {
+      std::int32_t b = pool_->allocate();
+      if (b < 0) {
+        if (!preempt_newest(&s)) return false;
+        continue;
+      }
+      s.blocks.push_back(b);
+    }
+    return true;
+  }
+
+  void step() {
+    // Drop what clients abandoned: their blocks are free for this step.
+    for (auto it = running_.begin(); it != running_.end();) {
+      if ((*it)->abandoned()) {
+        finish(**it, FinishReason::cancelled, "");
+        it = running_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    admit();
+    if (running_.empty()) return;
+
+    // Plan: decoding sequences first (one token each), then prompt chunks.
+    std::stable_sort(running_.begin(), running_.end(), [](const SeqPtr& a, const SeqPtr& b) {
+      auto rem = [](const SeqPtr& s) { return static_cast<int>(s->tokens.size()) - s->n_computed; };
+      return (rem(a) == 1) > (rem(b) == 1);
+    });
+    int budget = std::max(options_.prefill_chunk, static_cast<int>(running_.size()));
+    struct Slot {
+      Sequence* seq;
+      int n_new;
+    };
+    std::vector<Slot> plan;
+    for (std::size_t i = 0; i < running_.size() && budget > 0; ++i) {
+      Sequence& s = *running_[i];
+      const int remaining = static_cast<int>(s.tokens.size()) - s.n_computed;
+      const int n_new = std::min({remaining, budget, options_.prefill_chunk});
+      if (!ensure_blocks(s, s.n_computed + n_new)) break;
+      plan.push_back({&s, n_new});
+      budget -= n_new;
+    }
+    // A preemption may have removed sequences planned earlier.
+    std::erase_if(plan, [this](const Slot& slot) {
+      return std::none_of(running_.begin(), running_.end(),
+                          [&](const SeqPtr& p) { return p.get() == slot.seq; });
+    });
+    if (plan.empty()) return;
+
+    tokens_.clear();
+    positions_.clear();
+    seqs_.clear();
+    logit_rows_.clear();
+    std::vector<Sequence*> sampled;
+    for (const auto& slot : plan) {
+      Sequence& s = *slot.seq;
+      sdk::AttentionSeq a;
+      a.first_row = static_cast<std::int32_t>(tokens_.size());
+      a.n_rows = slot.n_new;
+      a.start_pos = s.n_computed;
+      a.block_table = s.blocks;
+      seqs_.push_back(a);
+      for (int i = 0; i < slot.n_new; ++i) {
+        tokens_.push_back(s.tokens[static_cast<std::size_t>(s.n_computed + i)]);
+        positions_.push_back(s.n_computed + i);
+      }
+      if (s.n_computed + slot.n_new == static_cast<int>(s.tokens.size())) {
+        logit_rows_.push_back(static_cast<std::int32_t>(tokens_.size()) - 1);
+        sampled.push_back(&s);
+      }
+    }
+    const std::int64_t vocab = model_.info().vocab_size;
+    logits_.resize(static_cast<std::size_t>(
+        std::max<std::int64_t>(1, static_cast<std::int64_t>(logit_rows_.size()) * vocab)));
+    sdk::Tensor logits;
+    logits.dtype = sdk::DType::f32;
+    logits.shape = {static_cast<std::int64_t>(logit_rows_.size()), vocab};
+    logits.data = logits_.data();
+
+    sdk::ForwardBatch batch;
+    batch.tokens = tokens_;
+    batch.positions = positions_;
+    batch.seqs = seqs_;
+    batch.logit_rows = logit_rows_;
+    batch.kv = pool_->views();
+    model_.ops().begin_step();
+    model_.arch().forward(batch, model_.ops(), logits);
+
+    std::int64_t prompt_done = 0;
+    for (const auto& slot : plan) {
+      Sequence& s = *slot.seq;
+      const bool in_prompt = s.n_computed < s.prompt_len;
+      if (in_prompt) prompt_done += std::min(slot.n_new, s.prompt_len - s.n_computed);
+      s.n_computed += slot.n_new;
+      publish_full_blocks(s);
+    }
+    for (std::size_t r = 0; r < sampled.size(); ++r) {
+      sample_and_emit(*sampled[r],
+                      std::span<float>(logits_.data() + r * static_cast<std::size_t>(vocab),
+                                       static_cast<std::size_t>(vocab)));
+    }
+    {
+      std::lock_guard lock(mu_);
+      metrics_.prompt_tokens += prompt_done;
+      metrics_.generated_tokens += static_cast<std::int64_t>(sampled.size());
+    }
+    std::erase_if(running_, [](const SeqPtr& s) { return s->done; });
+  }
+
+  void sample_and_emit(Sequence& s, std::span<float> row) {
+    std::span<const std::int32_t> prompt(s.tokens.data(), static_cast<std::size_t>(s.prompt_len));
+    std::span<const std::int32_t> generated(s.tokens.data() + s.prompt_len,
+                                            static_cast<std::size_t>(s.generated()));
+    sampling::Sampled out;
+    try {
+      out = s.sampler.sample(row, prompt, generated);
+    } catch (const std::exception& e) {
+      finish(s, FinishReason::error, e.what());
+      return;
+    }
+    s.tokens.push_back(out.token);
+    Event ev;
+    TokenOut t;
+    t.token = out.token;
+    t.logprob = out.logprob;
+    for (auto& [id, lp] : out.top) t.top.push_back({id, lp});
+    ev.tokens.push_back(std::move(t));
+
+    const bool is_eos =
+        !s.request.ignore_eos && std::find(eos_.begin(), eos_.end(), out.token) != eos_.end();
+    const bool is_stop = std::find(s.request.stop_token_ids.begin(), s.request.stop_token_ids.end(),
+                                   out.token) != s.request.stop_token_ids.end();
+    FinishReason reason = FinishReason::none;
+    if (is_eos || is_stop)
+      reason = FinishReason::stop;
+    else if (s.generated() >= s.request.max_tokens)
+      reason = FinishReason::length;
+    else if (static_cast<int>(s.tokens.size()) >= model_.info().max_model_len)
+      reason = FinishReason::length;
+    if (reason == FinishReason::none) {
+      s.stream->push(std::move(ev));
+      return;
+    }
+    s.done = true;
+    release_blocks(s);
+    ev.finish = reason;
+    ev.prompt_tokens = s.prompt_len;
+    ev.cached_tokens = s.cached_prompt_tokens;
+    ev.completion_tokens = s.generated();
+    s.stream->push(std::move(ev));
+  }
+
+  EngineOptions options_;
+  Model model_;
+  std::unique_ptr<KvPool> pool_;
+  std::vector<std::int32_t> eos_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::vector<SeqPtr> incoming_;
+  std::size_t waiting_count_ = 0;
+  Metrics metrics_;
+  std::uint64_t next_id_ = 1;
+
+  // Engine thread only.
+  std::deque<SeqPtr> waiting_;
+  std::vector<SeqPtr> running_;
+  std::vector<std::int32_t> tokens_, positions_, logit_rows_;
+  std::vector<sdk::AttentionSeq> seqs_;
+  std::vector<float> logits_;
+  std::thread thread_;
+};
+
+}  // namespace
+
+std::unique_ptr<Engine> Engine::load(const EngineOptions& options, registry::Registry& registry) {
+  return std::make_unique<EngineImpl>(options, registry);
+}
+
+}  // namespace rmlx::engine

@@ -1,0 +1,139 @@
+// The Llama family (Llama 2/3, Mistral, Qwen2, Qwen3, SmolLM): pre-norm
+// decoder blocks of grouped-query attention with RoPE and a SwiGLU MLP,
+// computed as mlx_lm's llama/qwen2/qwen3 modules compute them.
+#include <rmlx/sdk/plugin.h>
+
+#include <cmath>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "llama_config.h"
+
+namespace rmlx::arch_llama {
+
+namespace {
+
+struct Layer {
+  sdk::Tensor input_norm, post_norm;
+  sdk::Tensor q_norm, k_norm;  // Qwen3: RMSNorm over each head
+  std::unique_ptr<sdk::LinearWeight> q, k, v, o, gate, up, down;
+};
+
+sdk::Tensor view(const sdk::Tensor& t, std::vector<std::int64_t> shape) {
+  sdk::Tensor v = t;
+  v.shape = std::move(shape);
+  return v;
+}
+
+class Llama final : public sdk::Architecture {
+ public:
+  void load(const sdk::LoadContext& ctx) override {
+    cfg_ = parse_llama_config(ctx.config_json);
+    auto& b = *ctx.binder;
+    embed_ = b.bind("model.embed_tokens");
+    layers_.resize(static_cast<std::size_t>(cfg_.num_layers));
+    for (int i = 0; i < cfg_.num_layers; ++i) {
+      const std::string p = "model.layers." + std::to_string(i) + ".";
+      Layer& l = layers_[static_cast<std::size_t>(i)];
+      l.input_norm = b.tensor(p + "input_layernorm.weight");
+      l.post_norm = b.tensor(p + "post_attention_layernorm.weight");
+      l.q = b.bind(p + "self_attn.q_proj");
+      l.k = b.bind(p + "self_attn.k_proj");
+      l.v = b.bind(p + "self_attn.v_proj");
+      l.o = b.bind(p + "self_attn.o_proj");
+      if (b.has(p + "self_attn.q_norm.weight")) {
+        l.q_norm = b.tensor(p + "self_attn.q_norm.weight");
+        l.k_norm = b.tensor(p + "self_attn.k_norm.weight");
+      }
+      l.gate = b.bind(p + "mlp.gate_proj");
+      l.up = b.bind(p + "mlp.up_proj");
+      l.down = b.bind(p + "mlp.down_proj");
+    }
+    norm_ = b.tensor("model.norm.weight");
+    if (!cfg_.tie_word_embeddings && b.has("lm_head.weight")) lm_head_ = b.bind("lm_head");
+  }
+
+  std::vector<sdk::LayerCache> cache_layout() const override {
+    sdk::LayerCache c;
+    c.kind = sdk::LayerCacheKind::full_attention;
+    c.n_kv_heads = cfg_.num_kv_heads;
+    c.head_dim = cfg_.head_dim;
+    return std::vector<sdk::LayerCache>(static_cast<std::size_t>(cfg_.num_layers), c);
+  }
+
+  std::int64_t vocab_size() const override {
+    return lm_head_ ? lm_head_->out_features() : embed_->out_features();
+  }
+
+  void forward(const sdk::ForwardBatch& batch, sdk::Ops& ops, sdk::Tensor& logits) override {
+    const std::int64_t n = static_cast<std::int64_t>(batch.tokens.size());
+    const std::int64_t d = cfg_.hidden_size, hd = cfg_.head_dim;
+    const std::int64_t nh = cfg_.num_heads, nkv = cfg_.num_kv_heads;
+    const std::int64_t ff = cfg_.intermediate_size;
+    using sdk::DType;
+    sdk::Tensor h = ops.scratch(DType::f32, {n, d});
+    sdk::Tensor x = ops.scratch(DType::f32, {n, d});
+    sdk::Tensor q = ops.scratch(DType::f32, {n, nh, hd});
+    sdk::Tensor k = ops.scratch(DType::f32, {n, nkv, hd});
+    sdk::Tensor v = ops.scratch(DType::f32, {n, nkv, hd});
+    sdk::Tensor att = ops.scratch(DType::f32, {n, nh * hd});
+    sdk::Tensor gate = ops.scratch(DType::f32, {n, ff});
+    sdk::Tensor up = ops.scratch(DType::f32, {n, ff});
+    sdk::Tensor q2 = view(q, {n, nh * hd}), k2 = view(k, {n, nkv * hd}),
+                v2 = view(v, {n, nkv * hd});
+    sdk::Tensor q_heads = view(q, {n * nh, hd}), k_heads = view(k, {n * nkv, hd});
+
+    sdk::AttentionParams ap;
+    ap.n_heads = cfg_.num_heads;
+    ap.n_kv_heads = cfg_.num_kv_heads;
+    ap.head_dim = cfg_.head_dim;
+    ap.scale = 1.0f / std::sqrt(static_cast<float>(hd));
+
+    embed_->gather_rows(ops, batch.tokens, h);
+    for (std::size_t i = 0; i < layers_.size(); ++i) {
+      Layer& l = layers_[i];
+      ops.rms_norm(h, l.input_norm, cfg_.rms_norm_eps, x);
+      l.q->apply(ops, x, q2);
+      l.k->apply(ops, x, k2);
+      l.v->apply(ops, x, v2);
+      if (l.q_norm.data != nullptr) {
+        ops.rms_norm(q_heads, l.q_norm, cfg_.rms_norm_eps, q_heads);
+        ops.rms_norm(k_heads, l.k_norm, cfg_.rms_norm_eps, k_heads);
+      }
+      ops.rope(q, batch.positions, cfg_.rope);
+      ops.rope(k, batch.positions, cfg_.rope);
+      ops.attention(q, k, v, batch.kv[i], batch.seqs, ap, att);
+      l.o->apply(ops, att, x);
+      ops.add(h, x, h);
+      ops.rms_norm(h, l.post_norm, cfg_.rms_norm_eps, x);
+      l.gate->apply(ops, x, gate);
+      l.up->apply(ops, x, up);
+      ops.glu(gate, up, false, gate);
+      l.down->apply(ops, gate, x);
+      ops.add(h, x, h);
+    }
+    const std::int64_t m = static_cast<std::int64_t>(batch.logit_rows.size());
+    sdk::Tensor last = ops.scratch(DType::f32, {m, d});
+    ops.gather_rows(h, batch.logit_rows, last);
+    ops.rms_norm(last, norm_, cfg_.rms_norm_eps, last);
+    (lm_head_ ? lm_head_ : embed_)->apply(ops, last, logits);
+  }
+
+ private:
+  LlamaConfig cfg_;
+  std::unique_ptr<sdk::LinearWeight> embed_, lm_head_;
+  std::vector<Layer> layers_;
+  sdk::Tensor norm_;
+};
+
+}  // namespace
+
+}  // namespace rmlx::arch_llama
+
+RMLX_PLUGIN(
+    "arch-llama", "0.1.0",
+    rmlx::sdk::component<rmlx::sdk::Architecture, rmlx::arch_llama::Llama>("LlamaForCausalLM"),
+    rmlx::sdk::component<rmlx::sdk::Architecture, rmlx::arch_llama::Llama>("MistralForCausalLM"),
+    rmlx::sdk::component<rmlx::sdk::Architecture, rmlx::arch_llama::Llama>("Qwen2ForCausalLM"),
+    rmlx::sdk::component<rmlx::sdk::Architecture, rmlx::arch_llama::Llama>("Qwen3ForCausalLM"))
