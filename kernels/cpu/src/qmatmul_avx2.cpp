@@ -88,6 +88,13 @@ void int8_tile(const AffineWeight& w, const QuantActs& a, std::int64_t r, std::i
         }
       }
     }
+    if constexpr (C == 1) {
+      for (int rr = 0; rr < R; ++rr) {
+        for (int hh = 0; hh < 2; ++hh) {
+          sw[rr][hh] = _mm256_mul_ps(sw[rr][hh], _mm256_loadu_ps(a.row_scale(i0) + g0 + 8 * hh));
+        }
+      }
+    }
     const std::int64_t k0 = g0 << log2g;
     const std::int64_t kend = std::min(w.cols, k0 + (std::int64_t{kBlockGroups} << log2g));
     for (std::int64_t k = k0; k < kend; k += kStepValues) {
@@ -104,8 +111,10 @@ void int8_tile(const AffineWeight& w, const QuantActs& a, std::int64_t r, std::i
                             log2g),
           _mm256_set1_epi32(7));
       __m256 dl[C];
-      for (int c = 0; c < C; ++c) {
-        dl[c] = _mm256_permutevar8x32_ps(_mm256_loadu_ps(a.row_scale(i0 + c) + g0 + 8 * h), idx);
+      if constexpr (C > 1) {
+        for (int c = 0; c < C; ++c) {
+          dl[c] = _mm256_permutevar8x32_ps(_mm256_loadu_ps(a.row_scale(i0 + c) + g0 + 8 * h), idx);
+        }
       }
       const std::int64_t boff = k * BITS / 8;
       for (int rr = 0; rr < R; ++rr) {
@@ -115,7 +124,8 @@ void int8_tile(const AffineWeight& w, const QuantActs& a, std::int64_t r, std::i
         const __m256 sl = _mm256_permutevar8x32_ps(sw[rr][h], idx);
         for (int c = 0; c < C; ++c) {
           const __m256i d = dot32<BITS>(src, row_bytes - boff, a.row_q(i0 + c) + xoff);
-          acc[rr][c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(d), _mm256_mul_ps(sl, dl[c]), acc[rr][c]);
+          const __m256 scale = C == 1 ? sl : _mm256_mul_ps(sl, dl[c]);
+          acc[rr][c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(d), scale, acc[rr][c]);
         }
       }
     }

@@ -45,18 +45,28 @@ inline void load_planes(const std::uint8_t* src, std::int64_t avail, __m512i* p)
 }
 
 // R weight rows against C activation rows; y[i, r] for r in [r, r + R), i in [i0, i0 + C).
+// Lane -> group (within a 16-group block) for every chunk of a block.
+template <int BITS>
+struct LaneGroups {
+  static constexpr int kMaxChunks = 16 * 128 / Layout<BITS>::kValues;
+  alignas(64) std::int32_t idx[kMaxChunks][16];
+  explicit LaneGroups(int log2g) {
+    for (int c = 0; c < kMaxChunks; ++c) {
+      for (int l = 0; l < 16; ++l)
+        idx[c][l] = ((c * Layout<BITS>::kValues + l * Layout<BITS>::kLaneValues) >> log2g) & 15;
+    }
+  }
+};
+
 template <int BITS, FloatType ST, int R, int C>
-void int8_tile(const AffineWeight& w, const QuantActs& a, std::int64_t r, std::int64_t i0,
-               float* y) {
+void int8_tile(const AffineWeight& w, const QuantActs& a, const LaneGroups<BITS>& lg,
+               std::int64_t r, std::int64_t i0, float* y) {
   using L = Layout<BITS>;
   const int g = w.group_size;
   const int log2g = g == 32 ? 5 : g == 64 ? 6 : 7;
   const std::int64_t groups = a.groups;
   const std::int64_t row_bytes = w.cols * BITS / 8;
   const auto* base = reinterpret_cast<const std::uint8_t*>(w.packed);
-  const __m512i lane_off =
-      _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-                         _mm512_set1_epi32(L::kLaneValues));
   __m512 acc[R][C];
   for (int rr = 0; rr < R; ++rr) {
     for (int c = 0; c < C; ++c) acc[rr][c] = _mm512_setzero_ps();
@@ -80,8 +90,7 @@ void int8_tile(const AffineWeight& w, const QuantActs& a, std::int64_t r, std::i
     const std::int64_t k0 = g0 << log2g;
     const std::int64_t kend = std::min(w.cols, k0 + (std::int64_t{kBlockGroups} << log2g));
     for (std::int64_t k = k0; k < kend; k += L::kValues) {
-      const __m512i idx = _mm512_srli_epi32(
-          _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(k - k0)), lane_off), log2g);
+      const __m512i idx = _mm512_load_si512(lg.idx[(k - k0) / L::kValues]);
       __m512 dl[C];
       if constexpr (C > 1) {
         for (int c = 0; c < C; ++c) dl[c] = _mm512_permutexvar_ps(idx, dx[c]);
@@ -118,18 +127,19 @@ void int8_rows(const AffineWeight& w, const QuantActs& a, std::int64_t r0, std::
                float* y) {
   constexpr int kR = 4;
   constexpr int kC = 3;
+  const LaneGroups<BITS> lg(w.group_size == 32 ? 5 : w.group_size == 64 ? 6 : 7);
   std::int64_t r = r0;
   for (; a.n > 1 && r + kR <= r1; r += kR) {
     std::int64_t i = 0;
     if (a.n > 1) {
-      for (; i + kC <= a.n; i += kC) int8_tile<BITS, ST, kR, kC>(w, a, r, i, y);
+      for (; i + kC <= a.n; i += kC) int8_tile<BITS, ST, kR, kC>(w, a, lg, r, i, y);
     }
-    for (; i < a.n; ++i) int8_tile<BITS, ST, kR, 1>(w, a, r, i, y);
+    for (; i < a.n; ++i) int8_tile<BITS, ST, kR, 1>(w, a, lg, r, i, y);
   }
   for (; r < r1; ++r) {
     std::int64_t i = 0;
-    for (; i + kC <= a.n; i += kC) int8_tile<BITS, ST, 1, kC>(w, a, r, i, y);
-    for (; i < a.n; ++i) int8_tile<BITS, ST, 1, 1>(w, a, r, i, y);
+    for (; i + kC <= a.n; i += kC) int8_tile<BITS, ST, 1, kC>(w, a, lg, r, i, y);
+    for (; i < a.n; ++i) int8_tile<BITS, ST, 1, 1>(w, a, lg, r, i, y);
   }
 }
 
