@@ -21,7 +21,7 @@ enum NumberState : std::uint32_t {
 // Digit caps keep a model from writing numbers forever; they are far beyond any real value.
 constexpr std::uint32_t kMaxIntDigits = 20;
 constexpr std::uint32_t kMaxFracDigits = 20;
-constexpr std::uint32_t kMaxExpDigits = 3;
+constexpr std::uint32_t kMaxExpDigits = 2;  // keeps values finite in a double
 
 // String frames: a = phase | pending UTF-8 continuation bytes << 8 | \u digit index << 12 |
 // "first \u digit was d" << 16; b = characters so far; c = pattern DFA state.
@@ -158,10 +158,13 @@ void Automaton::feed(State& out, std::size_t start, std::uint8_t c) const {
         const std::uint32_t pending = (f.a >> 8) & 0xF;
         const Dfa* dfa =
             n.pattern >= 0 ? &prog_.dfas[static_cast<std::size_t>(n.pattern)] : nullptr;
-        const auto pattern_ok = [&]() {
+        // chars: the string's length once this byte is in.
+        const auto pattern_ok = [&](std::uint32_t chars) {
           if (dfa == nullptr) return true;
           const std::int32_t s = dfa->next[f.c * 256u + c];
           if (s < 0) return false;
+          if (n.max != kUnbounded && chars + dfa->min_chars[static_cast<std::size_t>(s)] > n.max)
+            return false;
           f.c = static_cast<std::uint32_t>(s);
           return true;
         };
@@ -172,7 +175,7 @@ void Automaton::feed(State& out, std::size_t start, std::uint8_t c) const {
           }
         } else if (phase == s_body) {
           if (pending > 0) {
-            if ((c & 0xC0) == 0x80 && pattern_ok()) {
+            if ((c & 0xC0) == 0x80 && pattern_ok(f.b)) {
               f.a = s_body | ((pending - 1) << 8);
               o = Outcome::consumed;
             }
@@ -198,7 +201,7 @@ void Automaton::feed(State& out, std::size_t start, std::uint8_t c) const {
                 valid = false;
               }
             }
-            if (valid && pattern_ok()) {
+            if (valid && pattern_ok(f.b + 1)) {
               ++f.b;
               f.a = s_body | (more << 8);
               o = Outcome::consumed;

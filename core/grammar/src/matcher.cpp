@@ -13,6 +13,19 @@ Matcher::Matcher(std::shared_ptr<const Grammar> grammar, std::shared_ptr<const V
 }
 
 Matcher::~Matcher() = default;
+
+Matcher::Matcher(const Matcher& other)
+    : grammar_(other.grammar_),
+      vocab_(other.vocab_),
+      automaton_(std::make_unique<detail::Automaton>(grammar_->program())),
+      state_(std::make_unique<detail::State>(*other.state_)),
+      terminated_(other.terminated_) {}
+
+Matcher& Matcher::operator=(const Matcher& other) {
+  if (this != &other) *this = Matcher(other);
+  return *this;
+}
+
 Matcher::Matcher(Matcher&&) noexcept = default;
 Matcher& Matcher::operator=(Matcher&&) noexcept = default;
 

@@ -34,6 +34,9 @@ struct TrieEdge {
 struct Dfa {
   std::vector<std::int32_t> next;  // state * 256 + byte -> state, -1: no transition
   std::vector<std::uint8_t> accept;
+  // Fewest characters that lead from each state to an accepting one, so maxLength never lets a
+  // string into a state it cannot finish in time.
+  std::vector<std::uint32_t> min_chars;
 };
 
 struct Node {

@@ -538,6 +538,27 @@ Dfa compile_pattern(std::string_view pattern, const std::string& path) {
                                 " matches no string that can be written without escapes");
   for (auto& t : dfa.next)
     if (t >= 0 && !live[static_cast<std::size_t>(t)]) t = -1;
+
+  // A byte that starts a character costs one, a continuation byte nothing.
+  constexpr std::uint32_t kFar = 0xFFFFFFFFu;
+  dfa.min_chars.assign(n, kFar);
+  for (std::size_t s = 0; s < n; ++s)
+    if (dfa.accept[s]) dfa.min_chars[s] = 0;
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (std::size_t s = 0; s < n; ++s) {
+      for (int c = 0; c < 256; ++c) {
+        const int t = dfa.next[s * 256 + static_cast<std::size_t>(c)];
+        if (t < 0 || dfa.min_chars[static_cast<std::size_t>(t)] == kFar) continue;
+        const std::uint32_t d =
+            dfa.min_chars[static_cast<std::size_t>(t)] + ((c & 0xC0) == 0x80 ? 0u : 1u);
+        if (d < dfa.min_chars[s]) {
+          dfa.min_chars[s] = d;
+          changed = true;
+        }
+      }
+    }
+  }
   return dfa;
 }
 

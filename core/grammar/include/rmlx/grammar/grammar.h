@@ -3,7 +3,7 @@
 // Documents are generated in compact layout: no whitespace between tokens (so a small model
 // cannot loop on blanks), object properties in the schema's order (optional ones may be
 // left out), integers without fraction or exponent, numbers of at most 20 integer and 20
-// fraction digits and 3 exponent digits, no lone \u surrogate escapes. Every document the
+// fraction digits and 2 exponent digits, no lone \u surrogate escapes. Every document the
 // grammar allows is valid against the schema; the grammar allows a subset of the valid documents.
 //
 // Supported keywords: type (one or a list), enum, const, properties, required,

@@ -21,6 +21,9 @@ class Matcher {
  public:
   Matcher(std::shared_ptr<const Grammar> grammar, std::shared_ptr<const Vocabulary> vocab);
   ~Matcher();
+  // A copy follows the same output from here on independently (for trying tokens ahead).
+  Matcher(const Matcher& other);
+  Matcher& operator=(const Matcher& other);
   Matcher(Matcher&&) noexcept;
   Matcher& operator=(Matcher&&) noexcept;
 
