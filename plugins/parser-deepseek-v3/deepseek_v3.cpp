@@ -61,8 +61,11 @@ class DeepSeekV3Parser final : public MarkerToolParser {
  protected:
   BlockResult on_block(std::size_t marker, std::string_view text,
                        const BlockContext& ctx) override {
-    if (marker == 0) return section_opener(text, kCallsBegin.size(), kCallBegin, ctx.eof);
-    if (marker == 1) return BlockResult::done(kCallsEnd.size(), {});
+    if (marker == 0) {
+      return section_opener(text, kCallsBegin.size(), kCallBegin, ctx,
+                            [&](std::string_view t) { return on_block(2, t, ctx); });
+    }
+    if (marker == 1) return section_closer(kCallsEnd.size(), ctx);
     auto body = tag_body(text, kCallBegin.size(), kCallEnd, {kCallBegin, kCallsEnd}, ctx.eof);
     if (!body) return BlockResult::more();
     auto call = parse_call(body->body);

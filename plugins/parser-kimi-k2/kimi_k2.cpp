@@ -49,8 +49,11 @@ class KimiK2Parser final : public MarkerToolParser {
  protected:
   BlockResult on_block(std::size_t marker, std::string_view text,
                        const BlockContext& ctx) override {
-    if (marker == 0) return section_opener(text, kSectionBegin.size(), kCallBegin, ctx.eof);
-    if (marker == 1) return BlockResult::done(kSectionEnd.size(), {});
+    if (marker == 0) {
+      return section_opener(text, kSectionBegin.size(), kCallBegin, ctx,
+                            [&](std::string_view t) { return on_block(2, t, ctx); });
+    }
+    if (marker == 1) return section_closer(kSectionEnd.size(), ctx);
     auto body = tag_body(text, kCallBegin.size(), kCallEnd, {kCallBegin, kSectionEnd}, ctx.eof);
     if (!body) return BlockResult::more();
     auto call = parse_call(body->body);

@@ -113,9 +113,10 @@ class MiniMaxParser final : public MarkerToolParser {
         return BlockResult::done(body->consumed, std::move(*calls));
       }
       case 1:
-        return section_opener(text, kSectionOpen.size(), kInvoke, ctx.eof);
+        return section_opener(text, kSectionOpen.size(), kInvoke, ctx,
+                              [&](std::string_view t) { return on_block(3, t, ctx); });
       case 2:
-        return BlockResult::done(kSectionClose.size(), {});
+        return section_closer(kSectionClose.size(), ctx);
       default:
         break;
     }

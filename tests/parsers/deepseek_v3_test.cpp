@@ -52,17 +52,16 @@ TEST(DeepSeekV3Parser, MissingCallEndBeforeSectionEnd) {
   expect_events(ev, call(0, "get_time", "{}"));
 }
 
-TEST(DeepSeekV3Parser, UnrecoverableCallStaysContent) {
-  // The section opener is a token of the call syntax, not text; the call
-  // itself is given back as written.
-  const std::string call_text =
-      "<｜tool▁call▁begin｜>function<｜tool▁sep｜>get_weather\n```json\n{\"city\": Paris}\n```"
-      "<｜tool▁call▁end｜>";
-  expect_events(deepseek().parse("<｜tool▁calls▁begin｜>" + call_text), {content(call_text)});
+TEST(DeepSeekV3Parser, UnrecoverableCallStaysContentWithItsSectionTokens) {
+  const std::string text =
+      "<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>function<｜tool▁sep｜>get_weather\n```json\n"
+      "{\"city\": Paris}\n```<｜tool▁call▁end｜><｜tool▁calls▁end｜>";
+  expect_events(deepseek().parse(text), {content(text)});
 }
 
 TEST(DeepSeekV3Parser, SectionOpenerWithoutCallIsContent) {
-  const std::string text = "The token <｜tool▁calls▁begin｜> starts calls.";
+  const std::string text =
+      "The token <｜tool▁calls▁begin｜> starts calls, <｜tool▁calls▁end｜> ends them.";
   expect_events(deepseek().parse(text), {content(text)});
 }
 

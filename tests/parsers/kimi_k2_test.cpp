@@ -37,6 +37,13 @@ TEST(KimiK2Parser, UnrecoverableArgumentsStayContent) {
   expect_events(kimi().parse(call_text), {content(call_text)});
 }
 
+TEST(KimiK2Parser, SectionTokensAroundAFailedCallStayContent) {
+  const std::string text =
+      "<|tool_calls_section_begin|> <|tool_call_begin|>functions.get_weather:0"
+      "<|tool_call_argument_begin|>{\"city\": \"Par<|tool_call_end|><|tool_calls_section_end|>";
+  expect_events(kimi().parse(text), {content(text)});
+}
+
 TEST(KimiK2Parser, NameWithoutNamespace) {
   auto ev =
       kimi().parse("<|tool_call_begin|>get_time:3<|tool_call_argument_begin|>{}<|tool_call_end|>");

@@ -53,7 +53,9 @@ TEST(MiniMaxParser, MalformedInvokeStaysContent) {
 }
 
 TEST(MiniMaxParser, TagsInProseStayContent) {
-  const std::string text = "Use <tool_calls> or <invoke name=x y> in prose.";
+  const std::string text =
+      "Use <tool_calls> or <invoke name=x y> in prose, inside <minimax:tool_call> and "
+      "</minimax:tool_call>.";
   expect_events(minimax().parse(text), {content(text)});
 }
 

@@ -36,20 +36,6 @@ std::optional<TagBody> tag_body(std::string_view text, std::size_t open_len, std
   return TagBody{body, text.size(), false};
 }
 
-BlockResult section_opener(std::string_view text, std::size_t open_len,
-                           std::string_view call_marker, bool eof) {
-  std::size_t j = skip_ws(text, open_len);
-  switch (match_literal(text.substr(j), call_marker)) {
-    case Match::full:
-      return BlockResult::done(open_len, {});
-    case Match::partial:
-      return eof ? BlockResult::reject() : BlockResult::more();
-    case Match::no:
-      break;
-  }
-  return BlockResult::reject();
-}
-
 MarkerToolParser::MarkerToolParser(std::string_view options_json, MarkerConfig config)
     : markers_(config.markers),
       own_markers_(config.markers.size()),
@@ -178,7 +164,7 @@ std::string MarkerToolParser::generate_id(int index, const ToolCall& call) const
 void MarkerToolParser::pump(bool eof) {
   while (true) {
     if (in_block_) {
-      BlockContext ctx{eof, block_stream_start_, &tools_};
+      BlockContext ctx{eof, block_stream_start_, block_after_call_, &tools_};
       BlockResult r =
           block_ < own_markers_ ? on_block(block_, buf_, ctx) : on_bare(block_, buf_, ctx);
       if (r.kind == BlockResult::Kind::need_more) {
@@ -215,6 +201,7 @@ void MarkerToolParser::pump(bool eof) {
       in_block_ = true;
       block_ = marker;
       block_stream_start_ = stream_start_;
+      block_after_call_ = after_call_;
       continue;
     }
     const std::size_t keep = eof ? 0 : held_prefix();

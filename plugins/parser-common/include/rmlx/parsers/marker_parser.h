@@ -22,6 +22,7 @@
 
 #include "rmlx/parsers/declared_tools.h"
 #include "rmlx/parsers/events.h"
+#include "rmlx/parsers/text_scan.h"
 
 namespace rmlx::parsers {
 
@@ -58,6 +59,7 @@ struct BlockResult {
 struct BlockContext {
   bool eof = false;           // no more text will come
   bool stream_start = false;  // nothing but whitespace precedes the marker
+  bool after_call = false;    // a call (or section token) precedes it, whitespace between
   const DeclaredTools* tools = nullptr;
 };
 
@@ -74,11 +76,29 @@ struct TagBody {
 std::optional<TagBody> tag_body(std::string_view text, std::size_t open_len, std::string_view close,
                                 std::initializer_list<std::string_view> restarts, bool eof);
 
-// A section opener (`<|tool_calls_section_begin|>`) carries no text of its
-// own when a call follows it (whitespace between allowed); otherwise it stays
-// content.
+// Section tokens around a run of calls (`<|tool_calls_section_begin|>` …
+// `<|tool_calls_section_end|>`) carry no text of their own, but only where
+// they really frame calls; elsewhere they stay content. An opener is silent
+// when the block after it (whitespace between allowed) starts with
+// `call_marker` and `parse_call` accepts it; a closer when it follows a call.
+template <typename ParseCall>
 BlockResult section_opener(std::string_view text, std::size_t open_len,
-                           std::string_view call_marker, bool eof);
+                           std::string_view call_marker, const BlockContext& ctx,
+                           ParseCall&& parse_call) {
+  const std::size_t j = skip_ws(text, open_len);
+  if (text.size() - j < call_marker.size()) {
+    if (call_marker.substr(0, text.size() - j) != text.substr(j)) return BlockResult::reject();
+    return ctx.eof ? BlockResult::reject() : BlockResult::more();
+  }
+  if (text.substr(j, call_marker.size()) != call_marker) return BlockResult::reject();
+  BlockResult first = parse_call(text.substr(j));
+  if (first.kind != BlockResult::Kind::calls) return first;
+  return BlockResult::done(open_len, {});
+}
+
+inline BlockResult section_closer(std::size_t close_len, const BlockContext& ctx) {
+  return ctx.after_call ? BlockResult::done(close_len, {}) : BlockResult::reject();
+}
 
 class MarkerToolParser : public sdk::ToolParser {
  public:
@@ -123,6 +143,7 @@ class MarkerToolParser : public sdk::ToolParser {
   std::size_t block_ = 0;  // marker at buf_[0] when in_block_
   bool in_block_ = false;
   bool block_stream_start_ = false;
+  bool block_after_call_ = false;
   bool after_call_ = false;
   bool line_start_ = true;
   bool stream_start_ = true;
