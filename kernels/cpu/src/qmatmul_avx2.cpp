@@ -73,6 +73,14 @@ void int8_tile(const AffineWeight& w, const QuantActs& a, std::int64_t r, std::i
     for (int rr = 0; rr < R; ++rr) {
       for (int h = 0; h < 2; ++h) {
         const std::int64_t gi = (r + rr) * groups + g0 + 8 * h;
+        if (h == 0) {
+          // Scales and biases of the rows the weight prefetch is fetching (4 KiB ahead).
+          constexpr std::int64_t kSize = ST == FloatType::f32 ? 4 : 2;
+          const std::int64_t ahead =
+              gi + (R > 1 ? R : std::max<std::int64_t>(1, 4096 / row_bytes)) * groups;
+          _mm_prefetch(static_cast<const char*>(w.scales) + ahead * kSize, _MM_HINT_T0);
+          _mm_prefetch(static_cast<const char*>(w.biases) + ahead * kSize, _MM_HINT_T0);
+        }
         sw[rr][h] = load8<ST>(w.scales, gi, left - 8 * h);
         const __m256 b = load8<ST>(w.biases, gi, left - 8 * h);
         for (int c = 0; c < C; ++c) {

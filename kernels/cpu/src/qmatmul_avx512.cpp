@@ -84,6 +84,12 @@ void int8_tile(const AffineWeight& w, const QuantActs& a, const LaneGroups<BITS>
     }
     __m512 sw[R];
     for (int rr = 0; rr < R; ++rr) {
+      // Scales and biases of the rows the weight prefetch is fetching (4 KiB ahead).
+      const std::int64_t ahead =
+          (r + rr) * groups + g0 +
+          (R > 1 ? R : std::max<std::int64_t>(1, kPrefetchAhead / row_bytes)) * groups;
+      avx512::prefetch_groups<ST>(w.scales, ahead);
+      avx512::prefetch_groups<ST>(w.biases, ahead);
       sw[rr] = load16<ST>(w.scales, (r + rr) * groups + g0, gm);
       if constexpr (C == 1) sw[rr] = _mm512_mul_ps(sw[rr], dx[0]);
     }

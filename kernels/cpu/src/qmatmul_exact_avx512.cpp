@@ -35,6 +35,10 @@ void exact_tile(const AffineWeight& w, const FloatActs& a, std::int64_t r, std::
     const __mmask16 gm = lane_mask(groups - g0);
     __m512 sw[R];
     for (int rr = 0; rr < R; ++rr) {
+      const std::int64_t ahead = (r + rr) * groups + g0 +
+                                 (R > 1 ? R : std::max<std::int64_t>(1, 4096 / row_bytes)) * groups;
+      avx512::prefetch_groups<ST>(w.scales, ahead);
+      avx512::prefetch_groups<ST>(w.biases, ahead);
       sw[rr] = load16<ST>(w.scales, (r + rr) * groups + g0, gm);
       const __m512 b = load16<ST>(w.biases, (r + rr) * groups + g0, gm);
       for (int c = 0; c < C; ++c) {
