@@ -252,7 +252,8 @@ TEST(Sampler, SameSeedSameTokensExactly) {
   };
   EXPECT_EQ(run(1234), run(1234));
   EXPECT_NE(run(1234), run(1235));
-  EXPECT_EQ(run(1234), (Tokens{471, 792, 48, 569, 28, 996, 477, 683, 81, 566, 592, 681}));
+  // golden_draws.py computes the same list independently.
+  EXPECT_EQ(run(1234), (Tokens{24, 608, 681, 876, 28, 904, 435, 214, 516, 610, 412, 227}));
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "rmlx/sampling/sampler.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -22,6 +23,37 @@ struct Before {
     return a.logit > b.logit || (a.logit == b.logit && a.id < b.id);
   }
 };
+
+struct Argmax {
+  std::size_t index;
+  float value;
+  bool nan;
+};
+
+// Eight independent lanes so the loop is not one long dependency chain; then the first index
+// holding the maximum.
+Argmax argmax(std::span<const float> x) {
+  constexpr std::size_t kLanes = 8;
+  float lane[kLanes];
+  bool nan = false;
+  for (auto& l : lane) l = kNegInf;
+  std::size_t i = 0;
+  for (; i + kLanes <= x.size(); i += kLanes)
+    for (std::size_t k = 0; k < kLanes; ++k) {
+      const float v = x[i + k];
+      nan |= v != v;
+      lane[k] = v > lane[k] ? v : lane[k];
+    }
+  float m = kNegInf;
+  for (; i < x.size(); ++i) {
+    nan |= x[i] != x[i];
+    m = x[i] > m ? x[i] : m;
+  }
+  for (const float l : lane) m = l > m ? l : m;
+  std::size_t at = 0;
+  while (at < x.size() && x[at] != m) ++at;
+  return {at < x.size() ? at : 0, m, nan};
+}
 
 }  // namespace
 
@@ -118,18 +150,8 @@ Sampled Sampler::sample(std::span<float> logits, std::span<const std::int32_t> p
     }
   }
 
-  // Argmax (first occurrence) doubles as the NaN check and the softmax shift.
-  std::size_t best = 0;
-  float max_logit = logits[0];
-  bool nan = std::isnan(max_logit);
-  for (std::size_t i = 1; i < logits.size(); ++i) {
-    const float x = logits[i];
-    nan |= std::isnan(x);
-    if (x > max_logit) {
-      max_logit = x;
-      best = i;
-    }
-  }
+  // Argmax, first occurrence; it doubles as the NaN check and the softmax shift.
+  const auto [best, max_logit, nan] = argmax(logits);
   if (nan) throw std::runtime_error("sampling: logits contain NaN");
   if (max_logit == kNegInf)
     throw std::runtime_error("sampling: no token can be chosen (every logit is -inf or masked)");
@@ -154,10 +176,7 @@ std::int32_t Sampler::draw(std::span<const float> logits, float max_logit) {
       candidates_.push_back({static_cast<std::int32_t>(i), x, std::exp((x - max_logit) * inv_t)});
   }
 
-  // Candidates stay in id order unless reordered; any other order is made total by sorting, so
-  // the draw never depends on how the standard library implements nth_element.
   bool id_order = true;
-  bool sorted = false;
   const std::size_t k = static_cast<std::size_t>(params_.top_k);
   if (k > 0 && k < candidates_.size()) {
     std::nth_element(candidates_.begin(), candidates_.begin() + static_cast<std::ptrdiff_t>(k),
@@ -176,27 +195,40 @@ std::int32_t Sampler::draw(std::span<const float> logits, float max_logit) {
       std::erase_if(candidates_, [&](const Candidate& c) { return c.weight < floor; });
     }
     if (params_.top_p < 1.0f) {
-      // Nucleus: keep a token while the mass strictly before it is below top_p (HF
-      // TopPLogitsWarper). Sort only as much of the head as the nucleus needs.
       const double target = static_cast<double>(params_.top_p) * z;
-      std::size_t head = std::min<std::size_t>(candidates_.size(), 64);
-      for (;;) {
-        std::partial_sort(candidates_.begin(),
-                          candidates_.begin() + static_cast<std::ptrdiff_t>(head),
-                          candidates_.end(), Before{});
-        double cum = 0.0;
-        std::size_t keep = 0;
-        while (keep < head && (keep == 0 || cum < target)) cum += candidates_[keep++].weight;
-        if (keep < head || cum >= target || head == candidates_.size()) {
-          candidates_.resize(keep);
-          break;
-        }
-        head = std::min(candidates_.size(), head * 4);
+      // Weights lie in (0, 1]. Bucketing them by binary exponent finds the bucket where the
+      // nucleus ends in one pass; every lighter bucket is out, which usually leaves a small set.
+      double mass[256] = {};
+      for (const auto& c : candidates_)
+        mass[std::bit_cast<std::uint32_t>(c.weight) >> 23] += c.weight;
+      std::uint32_t cut = 255;
+      for (double acc = 0.0; cut > 0; --cut) {
+        acc += mass[cut];
+        if (acc >= target) break;
       }
-      sorted = true;
+      std::erase_if(candidates_, [&](const Candidate& c) {
+        return (std::bit_cast<std::uint32_t>(c.weight) >> 23) < cut;
+      });
+      candidates_.resize(nucleus(target));
+      id_order = false;
     }
   }
-  if (!id_order && !sorted) std::sort(candidates_.begin(), candidates_.end(), Before{});
+
+  // The draw walks the candidates in id order, so it never depends on how the standard library
+  // orders elements inside nth_element.
+  if (!id_order) {
+    if (candidates_.size() <= 4096) {
+      std::sort(candidates_.begin(), candidates_.end(),
+                [](const Candidate& a, const Candidate& b) { return a.id < b.id; });
+    } else {
+      dense_.assign(logits.size(), 0.0f);
+      for (const auto& c : candidates_) dense_[static_cast<std::size_t>(c.id)] = c.weight;
+      candidates_.clear();
+      for (std::size_t i = 0; i < dense_.size(); ++i)
+        if (dense_[i] > 0.0f)
+          candidates_.push_back({static_cast<std::int32_t>(i), 0.0f, dense_[i]});
+    }
+  }
 
   double total = 0.0;
   for (const auto& c : candidates_) total += c.weight;
@@ -207,6 +239,33 @@ std::int32_t Sampler::draw(std::span<const float> logits, float max_logit) {
     if (u < cum) return c.id;
   }
   return candidates_.back().id;  // u rounded onto the total
+}
+
+// Nucleus (HF TopPLogitsWarper): the smallest k whose k most likely candidates hold at least
+// `target` of the mass (at least 1). A quickselect on the cumulative mass finds it in expected
+// linear time; only the last small range is sorted. Leaves those k candidates first.
+std::size_t Sampler::nucleus(double target) {
+  std::size_t lo = 0, hi = candidates_.size();
+  double before = 0.0;  // mass of candidates_[0, lo), all better than the rest; before < target
+  const auto at = [&](std::size_t i) {
+    return candidates_.begin() + static_cast<std::ptrdiff_t>(i);
+  };
+  while (hi - lo > 64) {
+    const std::size_t mid = lo + (hi - lo) / 2;
+    std::nth_element(at(lo), at(mid), at(hi), Before{});
+    double mass = before;
+    for (std::size_t i = lo; i < mid; ++i) mass += candidates_[i].weight;
+    if (mass >= target) {
+      hi = mid;
+    } else {
+      before = mass;
+      lo = mid;
+    }
+  }
+  std::sort(at(lo), at(hi), Before{});
+  std::size_t keep = lo;
+  while (keep < hi && (keep == 0 || before < target)) before += candidates_[keep++].weight;
+  return std::max<std::size_t>(keep, 1);
 }
 
 void Sampler::fill_logprobs(std::span<const float> logits, float max_logit, Sampled& out) const {

@@ -63,6 +63,7 @@ class Sampler {
   void apply_penalties(std::span<float> logits, std::span<const std::int32_t> prompt,
                        std::span<const std::int32_t> generated);
   std::int32_t draw(std::span<const float> logits, float max_logit);
+  std::size_t nucleus(double target);
   void fill_logprobs(std::span<const float> logits, float max_logit, Sampled& out) const;
 
   SamplingParams params_;
@@ -71,6 +72,7 @@ class Sampler {
   std::vector<std::int32_t> counts_;
   std::vector<std::int32_t> touched_;
   std::vector<Candidate> candidates_;
+  std::vector<float> dense_;
 };
 
 }  // namespace rmlx::sampling
