@@ -1,8 +1,10 @@
 // Bit-exact comparison of affine quantize/dequantize with mlx.core.quantize/dequantize.
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include "ref_file.h"
 #include "rmlx/kernels/affine.h"
@@ -65,6 +67,47 @@ INSTANTIATE_TEST_SUITE_P(AllModes, AffineMlx,
                                   std::to_string(std::get<1>(info.param)) + "_g" +
                                   std::to_string(std::get<2>(info.param));
                          });
+
+TEST(Affine, RejectsBadInput) {
+  std::vector<float> w(64, 0.5f), s(2), b(2);
+  std::vector<std::uint32_t> q(16);
+  w[37] = std::numeric_limits<float>::infinity();
+  try {
+    affine::quantize(w.data(), 1, 64, 4, 32, q.data(), s.data(), b.data());
+    FAIL() << "expected an exception";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "affine: cannot quantize non-finite value inf at flat index 37");
+  }
+  try {
+    affine::quantize(w.data(), 1, 64, 7, 32, q.data(), s.data(), b.data());
+    FAIL() << "expected an exception";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "affine: bits must be 2, 3, 4, 5, 6 or 8, got 7");
+  }
+  EXPECT_THROW(affine::quantize(w.data(), 1, 64, 4, 48, q.data(), s.data(), b.data()),
+               std::invalid_argument);
+}
+
+TEST(Affine, PacksAsMlxDocuments) {
+  // 4-bit q = 15, 14, ..., 0 packs to 0x89abcdef, 0x01234567; 3-bit value 10 straddles
+  // words 0 and 1 (bits 30-31 and bit 0).
+  std::vector<std::uint8_t> q(16);
+  for (int i = 0; i < 16; ++i) q[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(15 - i);
+  std::uint32_t words[2];
+  affine::pack_row(q.data(), 16, 4, words);
+  EXPECT_EQ(words[0], 0x89abcdefu);
+  EXPECT_EQ(words[1], 0x01234567u);
+  std::vector<std::uint8_t> q3(32, 0);
+  q3[10] = 7;
+  std::uint32_t w3[3];
+  affine::pack_row(q3.data(), 32, 3, w3);
+  EXPECT_EQ(w3[0], 0xc0000000u);
+  EXPECT_EQ(w3[1], 0x00000001u);
+  EXPECT_EQ(affine::unpack_one(w3, 10, 3), 7u);
+  std::vector<std::uint8_t> back(32);
+  affine::unpack_row(w3, 32, 3, back.data());
+  EXPECT_EQ(back, q3);
+}
 
 }  // namespace
 }  // namespace rmlx::kernels

@@ -117,6 +117,26 @@ INSTANTIATE_TEST_SUITE_P(
       return name;
     });
 
+TEST(QMatmulPanels, ManyActivationRowsCrossPanels) {
+  // 300 rows of 4096 values span two activation panels of the GEMM driver.
+  ThreadPool pool(2);
+  for (int bits : {4, 3}) {
+    const Problem p = make_problem(bits, 128, FloatType::f16, 9, 4096, 300, 77);
+    std::vector<float> ref(static_cast<std::size_t>(p.n * p.w.rows));
+    qmm::matmul_reference(p.w, p.x.data(), p.n, ref.data());
+    std::vector<double> mag, bound;
+    error_bounds(p, mag, bound);
+    for (auto mode : {qmm::Activations::exact, qmm::Activations::int8}) {
+      std::vector<float> y(ref.size(), std::nanf(""));
+      qmm::matmul({select_isa(), &pool}, p.w, p.x.data(), p.n, y.data(), mode);
+      for (std::size_t o = 0; o < y.size(); ++o) {
+        const double tol = 1e-5 * mag[o] + 1e-6 + (mode == qmm::Activations::int8 ? bound[o] : 0.0);
+        ASSERT_NEAR(y[o], ref[o], tol) << "bits=" << bits << " out=" << o;
+      }
+    }
+  }
+}
+
 TEST(QMatmulErrors, RejectsBadShapes) {
   std::vector<std::uint32_t> packed(64);
   std::vector<std::uint16_t> s(8);

@@ -64,6 +64,10 @@ void quantize_group(Load load, std::int64_t base, int bits, int group_size, std:
   float w_max = -w_min;
   for (int j = 0; j < group_size; ++j) {
     const float v = load(base + j);
+    if (!std::isfinite(v)) {
+      throw std::invalid_argument("affine: cannot quantize non-finite value " + std::to_string(v) +
+                                  " at flat index " + std::to_string(base + j));
+    }
     w_max = std::max(w_max, v);
     w_min = std::min(w_min, v);
   }
