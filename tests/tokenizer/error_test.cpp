@@ -45,9 +45,10 @@ TEST(TokenizerErrors, ExactMessages) {
       {"array.json", "[1, 2]", "expected a JSON object at the top level"},
       {"no_model.json", R"({"added_tokens": []})",
        "field 'model': expected a value (field is missing)"},
-      {"model_type.json", R"({"model": {"type": "WordLevel", "vocab": {}}})",
-       "field 'model.type': expected a supported model type (BPE, WordPiece, Unigram), got "
-       "\"WordLevel\""},
+      {"model_type.json", R"({"model": {"type": "WordSoup", "vocab": {}}})",
+       "field 'model.type': expected a supported model type (BPE, WordPiece, WordLevel, Unigram), "
+       "got "
+       "\"WordSoup\""},
       {"vocab_id.json", R"({"model": {"type": "BPE", "vocab": {"a": "zero"}, "merges": []}})",
        "field 'model.vocab[\"a\"]': expected an integer"},
       {"merge_oov.json",

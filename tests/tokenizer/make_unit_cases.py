@@ -167,6 +167,15 @@ def unigram(byte_fallback):
     return tok
 
 
+def wordlevel():
+    tok = Tokenizer(M.WordLevel(unk_token="[UNK]"))
+    tok.normalizer = N.Sequence([N.NFKC(), N.Lowercase(), N.Strip()])
+    tok.pre_tokenizer = P.Sequence([P.Whitespace(), P.Digits(individual_digits=True)])
+    tok.train_from_iterator(TRAIN, T.WordLevelTrainer(vocab_size=100, special_tokens=["[UNK]", "[CLS]"], show_progress=False))
+    tok.post_processor = PP.TemplateProcessing(single="[CLS] $A", special_tokens=[("[CLS]", 1)])
+    return tok
+
+
 def added_tokens(tok):
     tok.add_special_tokens([AddedToken("<|special|>", special=True)])
     tok.add_tokens([AddedToken("[LS]", lstrip=True), AddedToken("[RS]", rstrip=True),
@@ -193,6 +202,7 @@ def tokenizer_cases():
     out.append(with_common_texts(suffix_bpe()))
     out.append(with_common_texts(added_tokens(wordpiece()), ADDED_TEXTS))
     out.append(with_common_texts(unigram(False)))
+    out.append(with_common_texts(added_tokens(wordlevel()), ADDED_TEXTS))
     out.append(with_common_texts(added_tokens(unigram(True)), ADDED_TEXTS))
     out.append(with_common_texts(added_tokens(byte_level_bpe(True, lambda t: PP.ByteLevel())), ADDED_TEXTS))
     return out

@@ -87,6 +87,7 @@ std::unique_ptr<PreTokenizer> make_pre_tokenizer(const JsonRef& node);
 std::unique_ptr<Model> make_bpe_model(const JsonRef& node);
 std::unique_ptr<Model> make_wordpiece_model(const JsonRef& node);
 std::unique_ptr<Model> make_unigram_model(const JsonRef& node);
+std::unique_ptr<Model> make_wordlevel_model(const JsonRef& node);
 std::unique_ptr<PostProcessor> make_post_processor(const JsonRef& node);
 std::unique_ptr<Decoder> make_decoder(const JsonRef& node);
 

@@ -56,13 +56,17 @@ std::unique_ptr<Model> build_model(const JsonRef& node) {
     type = "Unigram";
   } else if (node.has("max_input_chars_per_word")) {
     type = "WordPiece";
+  } else if (node.has("vocab")) {
+    type = "WordLevel";
   } else {
-    node.fail("a \"type\" (BPE, WordPiece or Unigram)");
+    node.fail("a \"type\" (BPE, WordPiece, WordLevel or Unigram)");
   }
   if (type == "BPE") return make_bpe_model(node);
   if (type == "WordPiece") return make_wordpiece_model(node);
   if (type == "Unigram") return make_unigram_model(node);
-  node.at("type").fail("a supported model type (BPE, WordPiece, Unigram), got \"" + type + "\"");
+  if (type == "WordLevel") return make_wordlevel_model(node);
+  node.at("type").fail("a supported model type (BPE, WordPiece, WordLevel, Unigram), got \"" +
+                       type + "\"");
 }
 
 AddedToken parse_added_token(const JsonRef& node, std::optional<int32_t> id) {
