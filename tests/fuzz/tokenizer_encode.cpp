@@ -112,7 +112,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto plain = st.tok->encode(text, false);
   const std::string full = st.tok->decode(ids, false);
   (void)st.tok->decode(ids, true);
-  if (st.builtin && valid_utf8(text) && st.tok->decode(plain, false) != text) std::abort();
+  // "[L]" strips the spaces around it, so only texts without it round-trip.
+  if (st.builtin && valid_utf8(text) && text.find("[L]") == std::string_view::npos &&
+      st.tok->decode(plain, false) != text) {
+    std::abort();
+  }
   rmlx::tokenizer::StreamDecoder stream(*st.tok);
   std::string streamed;
   for (const int32_t id : ids) {
