@@ -76,7 +76,15 @@ void ThreadPool::execute(int index) {
   }
 }
 
-void ThreadPool::run_raw(RawFn fn, void* ctx) {
+namespace {
+constexpr std::uint64_t kActiveOne = 1;
+constexpr std::uint64_t kActiveMask = 0xffff;
+constexpr std::uint64_t kJoinedOne = std::uint64_t{1} << 16;
+constexpr std::uint64_t kJoinedMask = std::uint64_t{0x7fff} << 16;
+constexpr std::uint64_t kClosed = std::uint64_t{1} << 31;
+}  // namespace
+
+void ThreadPool::run_raw(RawFn fn, void* ctx, bool every_thread) {
   if (n_threads_ == 1) {
     fn(ctx, 0, 1);
     return;
@@ -85,18 +93,23 @@ void ThreadPool::run_raw(RawFn fn, void* ctx) {
   fn_ = fn;
   ctx_ = ctx;
   error_ = nullptr;
-  pending_.store(n_threads_ - 1, std::memory_order_relaxed);
-  generation_.fetch_add(1, std::memory_order_release);
+  const std::uint32_t gen = generation_.load(std::memory_order_relaxed) + 1;
+  job_.store(static_cast<std::uint64_t>(gen) << 32, std::memory_order_release);
+  generation_.store(gen, std::memory_order_release);
   generation_.notify_all();
   execute(0);
+  std::uint64_t s = every_thread ? job_.load(std::memory_order_acquire)
+                                 : job_.fetch_or(kClosed, std::memory_order_acq_rel) | kClosed;
+  const auto all_joined = static_cast<std::uint64_t>(n_threads_ - 1) * kJoinedOne;
   for (int spin = 0;; ++spin) {
-    const int left = pending_.load(std::memory_order_acquire);
-    if (left == 0) break;
+    const bool done = (s & kActiveMask) == 0 && (!every_thread || (s & kJoinedMask) == all_joined);
+    if (done) break;
     if (spin < kSpinIterations) {
       cpu_relax();
     } else {
-      pending_.wait(left, std::memory_order_acquire);
+      job_.wait(s, std::memory_order_acquire);
     }
+    s = job_.load(std::memory_order_acquire);
   }
   if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
 }
@@ -115,8 +128,18 @@ void ThreadPool::worker(int index) {
     }
     seen = gen;
     if (stop_.load(std::memory_order_acquire)) return;
+    std::uint64_t s = job_.load(std::memory_order_acquire);
+    bool joined = false;
+    while ((s >> 32) == gen && (s & kClosed) == 0) {
+      if (job_.compare_exchange_weak(s, s + kJoinedOne + kActiveOne, std::memory_order_acq_rel)) {
+        joined = true;
+        break;
+      }
+    }
+    if (!joined) continue;  // the caller already finished this job
     execute(index);
-    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) pending_.notify_one();
+    const std::uint64_t after = job_.fetch_sub(kActiveOne, std::memory_order_acq_rel) - kActiveOne;
+    if ((after & kActiveMask) == 0) job_.notify_all();
   }
 }
 

@@ -30,7 +30,7 @@ class ThreadPool {
   // and returns when all are done. The first exception thrown is rethrown here.
   template <typename Fn>
   void run(Fn&& fn) {
-    run_raw([](void* ctx, int t, int n) { (*static_cast<Fn*>(ctx))(t, n); }, &fn);
+    run_raw([](void* ctx, int t, int n) { (*static_cast<Fn*>(ctx))(t, n); }, &fn, true);
   }
 
   // Calls fn(begin, end, thread_index) over [0, n) in chunks of `grain` items, claimed
@@ -44,18 +44,24 @@ class ThreadPool {
       return;
     }
     std::atomic<std::int64_t> next{0};
-    run([&](int t, int) {
+    auto body = [&](int t, int) {
       for (;;) {
         const std::int64_t b = next.fetch_add(grain, std::memory_order_relaxed);
         if (b >= n) break;
         fn(b, b + grain < n ? b + grain : n, t);
       }
-    });
+    };
+    // Workers that have not woken up by the time the caller ran out of chunks are not
+    // waited for: on a shared machine a descheduled worker must not stall the step.
+    run_raw([](void* ctx, int t, int nt) { (*static_cast<decltype(body)*>(ctx))(t, nt); }, &body,
+            false);
   }
 
  private:
   using RawFn = void (*)(void*, int, int);
-  void run_raw(RawFn fn, void* ctx);
+  // every_thread: wait until all workers ran fn; else close the job once the caller is
+  // done and wait only for the workers that had joined it.
+  void run_raw(RawFn fn, void* ctx, bool every_thread);
   void worker(int index);
   void execute(int index);
 
@@ -65,7 +71,9 @@ class ThreadPool {
   RawFn fn_ = nullptr;
   void* ctx_ = nullptr;
   std::atomic<std::uint32_t> generation_{0};
-  std::atomic<int> pending_{0};
+  // The current job: [generation:32][closed:1][joined:15][active:16]. A worker joins by
+  // incrementing joined and active while the generation matches and the job is open.
+  std::atomic<std::uint64_t> job_{0};
   std::atomic<bool> stop_{false};
   std::mutex error_mutex_;
   std::exception_ptr error_;
