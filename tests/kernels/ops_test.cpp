@@ -80,6 +80,18 @@ TEST_F(Ops, GluAddSoftmaxMatchReference) {
       ops::add(ex, g.data(), u.data(), n, got.data());
       for (std::size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i], g[i] + u[i]);
     }
+    if (n % 7 == 0) {
+      // 7 rows of n / 7 values, one bias row broadcast over them.
+      const std::int64_t cols = n / 7;
+      for (const Exec& ex : execs()) {
+        std::vector<float> y = g;
+        ops::add_bias(ex, y.data(), u.data(), 7, cols);
+        for (std::int64_t i = 0; i < n; ++i) {
+          ASSERT_EQ(y[static_cast<std::size_t>(i)],
+                    g[static_cast<std::size_t>(i)] + u[static_cast<std::size_t>(i % cols)]);
+        }
+      }
+    }
   }
   for (std::int64_t dim : {1, 9, 1031}) {
     auto x = test::random_floats(static_cast<std::size_t>(5 * dim), 23, -20.0f, 20.0f);
@@ -177,6 +189,14 @@ TEST_F(Ops, RopeMatchesReferenceForEverySchedule) {
       }
     }
   }
+  // yarn's attention factor: derived as mlx_lm does, or given explicitly.
+  rope::Config y;
+  y.head_dim = 64;
+  y.scaling = rope::Scaling::yarn;
+  y.factor = 4.0f;
+  EXPECT_FLOAT_EQ(rope::Rope(y).x_scale(), static_cast<float>(0.1 * std::log(4.0) + 1.0));
+  y.attention_factor = 1.25f;
+  EXPECT_EQ(rope::Rope(y).x_scale(), 1.25f);
   rope::Config bad;
   bad.head_dim = 64;
   bad.rotary_dim = 33;

@@ -152,6 +152,16 @@ void add(const Exec& exec, const float* a, const float* b, std::int64_t count, f
   });
 }
 
+void add_bias(const Exec& exec, float* y, const float* bias, std::int64_t rows, std::int64_t cols) {
+  check_rows(rows, cols, "add_bias");
+  split(exec, rows, row_grain(cols), [&](std::int64_t b, std::int64_t e) {
+    for (std::int64_t r = b; r < e; ++r) {
+      float* yr = y + r * cols;
+      for (std::int64_t k = 0; k < cols; ++k) yr[k] += bias[k];
+    }
+  });
+}
+
 void softmax(const Exec& exec, float* x, std::int64_t rows, std::int64_t dim) {
   check_rows(rows, dim, "softmax");
   split(exec, rows, row_grain(dim), [&](std::int64_t b, std::int64_t e) {

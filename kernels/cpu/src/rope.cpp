@@ -97,8 +97,10 @@ Rope::Rope(const Config& c)
     for (int i = 0; i < half; ++i)
       inv_freq_[static_cast<std::size_t>(i)] = 1.0f / p[static_cast<std::size_t>(i)];
     if (c.scaling == Scaling::yarn) {
-      x_scale_ = static_cast<float>(yarn_mscale(c.factor, c.mscale) /
-                                    yarn_mscale(c.factor, c.mscale_all_dim));
+      x_scale_ = c.attention_factor > 0.0f
+                     ? c.attention_factor
+                     : static_cast<float>(yarn_mscale(c.factor, c.mscale) /
+                                          yarn_mscale(c.factor, c.mscale_all_dim));
     }
   }
 }

@@ -28,6 +28,8 @@ void glu(const Exec& exec, const float* gate, const float* up, std::int64_t coun
          float* out);
 // out[i] = a[i] + b[i]; out may alias a or b.
 void add(const Exec& exec, const float* a, const float* b, std::int64_t count, float* out);
+// y[r, :] += bias for each of `rows` rows of `cols` values (a linear layer's bias).
+void add_bias(const Exec& exec, float* y, const float* bias, std::int64_t rows, std::int64_t cols);
 // Numerically stable softmax of each row, in place.
 void softmax(const Exec& exec, float* x, std::int64_t rows, std::int64_t dim);
 

@@ -18,13 +18,16 @@ struct Config {
   float base = 10000.0f;     // rope_theta
   Scaling scaling = Scaling::none;
   float factor = 1.0f;
-  float low_freq_factor = 1.0f;   // llama3
-  float high_freq_factor = 4.0f;  // llama3
-  int original_max_position = 8192;
-  float beta_fast = 32.0f;      // yarn
-  float beta_slow = 1.0f;       // yarn
-  float mscale = 1.0f;          // yarn
-  float mscale_all_dim = 0.0f;  // yarn
+  float low_freq_factor = 1.0f;      // llama3
+  float high_freq_factor = 4.0f;     // llama3
+  int original_max_position = 8192;  // llama3 default; mlx_lm's yarn default is 4096
+  float beta_fast = 32.0f;           // yarn
+  float beta_slow = 1.0f;            // yarn
+  float mscale = 1.0f;               // yarn
+  float mscale_all_dim = 0.0f;       // yarn
+  // yarn: > 0 replaces the factor derived from mscale / mscale_all_dim (mlx_lm's
+  // formula) by this value (the "attention_factor" of other configs).
+  float attention_factor = 0.0f;
 };
 
 class Rope {
