@@ -36,6 +36,14 @@ TEST(Sampler, GreedyPicksArgmaxLowestIdOnTies) {
   EXPECT_EQ(s.sample(big, {}, {}).token, 123457);
 }
 
+TEST(Sampler, TinyTemperatureIsGreedy) {
+  SamplingParams p;
+  p.temperature = 1e-30f;
+  Sampler s(p, 5);
+  std::vector<float> logits{0.5f, 3.0f, -1.0f, 3.0f};
+  EXPECT_EQ(s.sample(logits, {}, {}).token, 1);
+}
+
 TEST(Sampler, GreedyRespectsMask) {
   Sampler s(greedy(), 1);
   std::vector<float> logits{5.0f, 1.0f, 4.0f, 3.0f};

@@ -11,6 +11,8 @@ namespace rmlx::sampling {
 namespace {
 
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+// Temperatures this small are greedy (as in vLLM): 1/T would overflow the softmax.
+constexpr float kGreedyBelow = 1e-5f;
 
 void require(bool ok, const char* what) {
   if (!ok) throw std::invalid_argument(std::string("sampling: ") + what);
@@ -157,8 +159,8 @@ Sampled Sampler::sample(std::span<float> logits, std::span<const std::int32_t> p
     throw std::runtime_error("sampling: no token can be chosen (every logit is -inf or masked)");
 
   Sampled out;
-  out.token =
-      params_.temperature == 0.0f ? static_cast<std::int32_t>(best) : draw(logits, max_logit);
+  out.token = params_.temperature < kGreedyBelow ? static_cast<std::int32_t>(best)
+                                                 : draw(logits, max_logit);
   if (params_.logprobs || params_.top_logprobs > 0) {
     fill_logprobs(logits, max_logit, out);
   } else {

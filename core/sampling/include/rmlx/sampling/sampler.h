@@ -9,11 +9,12 @@
 //                            logit -= presence * [count > 0] + frequency * count
 //   4. mask                  tokens the grammar forbids (and ids past the mask's size) get -inf
 //   -- logprobs are the log-softmax of the logits at this point (after bias, penalties and mask,
-//      before temperature and truncation), in double precision
-//   5. temperature 0         greedy: argmax, ties to the lowest id (as numpy / mlx argmax)
-//   5. temperature > 0       logits / T, then top-k, top-p (nucleus over the top-k set, always
+//      before temperature and truncation), summed in double precision
+//   5. temperature < 1e-5    greedy: argmax, ties to the lowest id (as numpy / mlx argmax)
+//   5. otherwise             logits / T, then top-k, top-p (nucleus over the top-k set, always
 //                            keeps the most likely token), min-p (relative to the top token's
-//                            probability), then one categorical draw from a seeded xoshiro256**.
+//                            probability), then one categorical draw from a seeded xoshiro256**
+//                            over the kept tokens in id order (reproducible on every platform).
 //
 // penalty_window > 0 limits steps 2 and 3 to the last penalty_window tokens of prompt + generated.
 // Token ids in the history that fall outside the logits row are ignored (they cannot be sampled).
