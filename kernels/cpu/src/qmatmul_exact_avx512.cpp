@@ -13,9 +13,23 @@ using avx512::byte_mask;
 using avx512::lane_mask;
 using avx512::load16;
 
+// Lane -> group within a 16-group block for every 16-byte step (direct layouts).
+template <int BITS>
+struct StepGroups {
+  static constexpr int kPlanes = BITS == 2 ? 4 : BITS == 4 ? 2 : 1;
+  static constexpr int kStep = 16 * kPlanes;
+  static constexpr int kMaxSteps = 16 * 128 / kStep;
+  alignas(64) std::int32_t idx[kMaxSteps][16];
+  explicit StepGroups(int log2g) {
+    for (int st = 0; st < kMaxSteps; ++st) {
+      for (int l = 0; l < 16; ++l) idx[st][l] = ((st * kStep + l * kPlanes) >> log2g) & 15;
+    }
+  }
+};
+
 template <int BITS, FloatType ST, int R, int C>
-void exact_tile(const AffineWeight& w, const FloatActs& a, std::int64_t r, std::int64_t i0,
-                float* y) {
+void exact_tile(const AffineWeight& w, const FloatActs& a, const StepGroups<BITS>& lg,
+                std::int64_t r, std::int64_t i0, float* y) {
   constexpr bool kDirect = BITS == 2 || BITS == 4 || BITS == 8;
   constexpr int kPlanes = BITS == 2 ? 4 : BITS == 4 ? 2 : 1;
   // Values per step: 16 packed bytes (direct) or 64 unpacked values.
@@ -26,7 +40,7 @@ void exact_tile(const AffineWeight& w, const FloatActs& a, std::int64_t r, std::
   const std::int64_t row_bytes = w.cols * BITS / 8;
   const auto* base = reinterpret_cast<const std::uint8_t*>(w.packed);
   const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-  const __m512i lane_off = _mm512_mullo_epi32(iota, _mm512_set1_epi32(kPlanes));
+
   __m512 acc[R][C];
   for (int rr = 0; rr < R; ++rr) {
     for (int c = 0; c < C; ++c) acc[rr][c] = _mm512_setzero_ps();
@@ -50,21 +64,25 @@ void exact_tile(const AffineWeight& w, const FloatActs& a, std::int64_t r, std::
     for (std::int64_t k = k0; k < kend; k += kStep) {
       const std::int64_t boff = k * BITS / 8;
       if constexpr (kDirect) {
-        const __m512i idx = _mm512_srli_epi32(
-            _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(k - k0)), lane_off), log2g);
+        const __m512i idx = _mm512_load_si512(lg.idx[(k - k0) / kStep]);
         for (int rr = 0; rr < R; ++rr) {
           const std::uint8_t* src = base + (r + rr) * row_bytes + boff;
-          _mm_prefetch(reinterpret_cast<const char*>(src + (R > 1 ? R * row_bytes : 4096)),
-                       _MM_HINT_T0);
-          const __m128i raw = _mm_maskz_loadu_epi8(
-              static_cast<__mmask16>(byte_mask(std::min<std::int64_t>(16, row_bytes - boff))), src);
+          if ((boff & 63) == 0) {
+            _mm_prefetch(reinterpret_cast<const char*>(src + (R > 1 ? R * row_bytes : 4096)),
+                         _MM_HINT_T0);
+          }
+          const __m128i raw =
+              row_bytes - boff >= 16
+                  ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(src))
+                  : _mm_maskz_loadu_epi8(static_cast<__mmask16>(byte_mask(row_bytes - boff)), src);
           const __m512i v = _mm512_cvtepu8_epi32(raw);
           const __m512 sl = _mm512_permutexvar_ps(idx, sw[rr]);
           for (int p = 0; p < kPlanes; ++p) {
             __m512i qi = v;
             if constexpr (BITS != 8) {
-              qi = _mm512_and_si512(_mm512_srli_epi32(v, p * BITS),
-                                    _mm512_set1_epi32((1 << BITS) - 1));
+              qi = p == 0 ? v : _mm512_srli_epi32(v, p * BITS);
+              // Bytes were zero-extended: the top field needs no mask.
+              if (p < kPlanes - 1) qi = _mm512_and_si512(qi, _mm512_set1_epi32((1 << BITS) - 1));
             }
             const __m512 wv = _mm512_mul_ps(_mm512_cvtepi32_ps(qi), sl);
             for (int c = 0; c < C; ++c) {
@@ -117,14 +135,15 @@ void exact_rows(const AffineWeight& w, const FloatActs& a, std::int64_t r0, std:
                 float* y) {
   constexpr int kR = 4;
   constexpr int kC = 4;
+  const StepGroups<BITS> lg(w.group_size == 32 ? 5 : w.group_size == 64 ? 6 : 7);
   std::int64_t r = r0;
   for (; a.n > 1 && r + kR <= r1; r += kR) {
     std::int64_t i = 0;
-    for (; i + kC <= a.n; i += kC) exact_tile<BITS, ST, kR, kC>(w, a, r, i, y);
-    for (; i < a.n; ++i) exact_tile<BITS, ST, kR, 1>(w, a, r, i, y);
+    for (; i + kC <= a.n; i += kC) exact_tile<BITS, ST, kR, kC>(w, a, lg, r, i, y);
+    for (; i < a.n; ++i) exact_tile<BITS, ST, kR, 1>(w, a, lg, r, i, y);
   }
   for (; r < r1; ++r) {
-    for (std::int64_t i = 0; i < a.n; ++i) exact_tile<BITS, ST, 1, 1>(w, a, r, i, y);
+    for (std::int64_t i = 0; i < a.n; ++i) exact_tile<BITS, ST, 1, 1>(w, a, lg, r, i, y);
   }
 }
 
