@@ -23,6 +23,20 @@ const Tokenizer& load(const std::string& name) {
   return *slot;
 }
 
+// Structural UTF-8 check (every lead byte has its continuation bytes).
+bool unicode_ok(const std::string& s) {
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    for (size_t k = 1; k < n; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+    }
+    i += n;
+  }
+  return true;
+}
+
 std::string ids_str(const std::vector<int32_t>& v) {
   return nlohmann::json(v).dump();
 }
@@ -72,6 +86,16 @@ TEST(TokenizerGolden, EveryPublicLine) {
     }
     const std::string decoded = tok.decode(want, false);
     const std::string want_dec = j.at("decoded").get<std::string>();
+    // Streaming the same ids gives the same text in whole UTF-8 pieces.
+    StreamDecoder stream(tok);
+    std::string streamed;
+    for (const int32_t id : want) {
+      const std::string piece = stream.step(id);
+      EXPECT_EQ(unicode_ok(piece), true) << name << " line " << line_no;
+      streamed += piece;
+    }
+    streamed += stream.flush();
+    EXPECT_EQ(streamed, decoded) << name << " line " << line_no;
     if (const Divergence* d = divergence(line_no); d && d->decoded_differs) {
       // These lines come from a decoder that applied transformers' clean_up_tokenization
       // (llama3_1 sets clean_up_tokenization_spaces); Python `tokenizers` does not.
