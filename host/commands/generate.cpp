@@ -44,7 +44,7 @@ std::vector<std::int32_t> parse_ids(const std::string& text) {
 }  // namespace
 
 int cmd_generate(CommandContext& ctx) {
-  bool help = false, raw = false, json = false;
+  bool help = false, raw = false, json = false, ignore_eos = false;
   std::string model, prompt, prompt_ids;
   engine::EngineOptions eopts;
   SamplingFlags sflags;
@@ -53,6 +53,7 @@ int cmd_generate(CommandContext& ctx) {
   desc.add_options()("prompt,p", po::value(&prompt), "the prompt ('-' reads standard input)")(
       "prompt-ids", po::value(&prompt_ids), "the prompt as comma-separated token ids")(
       "raw", po::bool_switch(&raw), "do not apply the chat template")(
+      "ignore-eos", po::bool_switch(&ignore_eos), "keep generating past end-of-sequence tokens")(
       "json", po::bool_switch(&json),
       "print one JSON object (prompt_ids, ids, text, finish_reason) instead of streaming");
   add_engine_options(desc, eopts, model);
@@ -89,6 +90,7 @@ int cmd_generate(CommandContext& ctx) {
     }
     req.sampling = sflags.params;
     req.max_tokens = sflags.max_tokens;
+    req.ignore_eos = ignore_eos;
 
     auto reg = open_registry(ctx.plugin_dirs);
     auto engine = engine::Engine::load(eopts, *reg);
