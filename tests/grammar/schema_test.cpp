@@ -161,6 +161,14 @@ TEST(Schema, UnsupportedInputIsNamedWithItsPath) {
   EXPECT_EQ(error_of(R"({"items":false,"minItems":1})"),
             "json schema: 'items' false with minItems > 0 at # allows no value");
   EXPECT_EQ(error_of("false"), "json schema: the schema 'false' at # allows no value");
+  std::string deep = "true";
+  for (int i = 0; i < 200; ++i) deep = R"({"items":)" + deep + "}";
+  EXPECT_EQ(error_of(deep.c_str()).substr(0, 55),
+            "json schema: schema nested deeper than 128 levels at #/");
+  const std::string parens =
+      R"({"pattern":")" + std::string(100, '(') + std::string(100, ')') + R"("})";
+  EXPECT_EQ(error_of(parens.c_str()),
+            "json schema: pattern at #/pattern: groups nested too deeply (offset 64)");
 }
 
 TEST(Matcher, TokensEosAndTermination) {

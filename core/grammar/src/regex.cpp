@@ -18,6 +18,7 @@ namespace {
 constexpr std::size_t kMaxNfaStates = 20000;
 constexpr std::size_t kMaxDfaStates = 4000;
 constexpr int kMaxRepeat = 1000;
+constexpr int kMaxGroupDepth = 64;
 
 struct CharSet {
   std::bitset<128> ascii;
@@ -222,6 +223,7 @@ class Parser {
     r.kind = Re::chars;
     const char c = peek();
     if (c == '(') {
+      if (++depth_ > kMaxGroupDepth) fail("groups nested too deeply");
       ++i_;
       if (more() && peek() == '?') {
         if (i_ + 1 < p_.size() && p_[i_ + 1] == ':') {
@@ -233,6 +235,7 @@ class Parser {
       Re inner = alternation();
       if (!more() || peek() != ')') fail("expected ')'");
       ++i_;
+      --depth_;
       return inner;
     }
     if (c == '[') return char_class();
@@ -325,6 +328,7 @@ class Parser {
   std::string_view p_;
   std::string path_;
   std::size_t i_ = 0;
+  int depth_ = 0;
 };
 
 // Thompson NFA over bytes.

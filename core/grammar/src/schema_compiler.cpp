@@ -56,6 +56,13 @@ class Compiler {
   }
 
   std::uint32_t compile(const Json& s, const std::string& path) {
+    if (depth_ >= kMaxSchemaDepth)
+      fail("schema nested deeper than " + std::to_string(kMaxSchemaDepth) + " levels at " + path);
+    ++depth_;
+    struct Leave {
+      int& d;
+      ~Leave() { --d; }
+    } leave{depth_};
     if (s.is_boolean()) {
       if (s.get<bool>()) return any_value();
       fail("the schema 'false' at " + path + " allows no value");
@@ -459,6 +466,8 @@ class Compiler {
     for (std::uint32_t i = 0; i < prog_.nodes.size(); ++i) visit(visit, i);
   }
 
+  static constexpr int kMaxSchemaDepth = 128;
+  int depth_ = 0;
   const Json& root_;
   bool strict_;
   Program prog_;
