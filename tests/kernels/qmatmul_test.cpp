@@ -137,6 +137,53 @@ TEST(QMatmulPanels, ManyActivationRowsCrossPanels) {
   }
 }
 
+TEST(QMatmulShared, SeveralWeightsOneInput) {
+  ThreadPool pool(2);
+  const std::int64_t rows[] = {13, 5, 20};
+  std::vector<Problem> ps;
+  for (int j = 0; j < 3; ++j)
+    ps.push_back(make_problem(4, 32, FloatType::bf16, rows[j], 32 * 7, 3, 500 + j));
+  // Same activations for all three.
+  for (auto& p : ps) p.x = ps[0].x;
+  std::vector<qmm::AffineWeight> ws;
+  for (const auto& p : ps) ws.push_back(p.w);
+  for (Isa isa : supported_isas()) {
+    for (auto mode : {qmm::Activations::exact, qmm::Activations::int8}) {
+      std::vector<std::vector<float>> ys(3);
+      std::vector<float*> yp;
+      for (int j = 0; j < 3; ++j) {
+        ys[static_cast<std::size_t>(j)].assign(static_cast<std::size_t>(3 * rows[j]),
+                                               std::nanf(""));
+        yp.push_back(ys[static_cast<std::size_t>(j)].data());
+      }
+      qmm::matmul_shared_input({isa, &pool}, ws, ps[0].x.data(), 3, yp, mode);
+      for (int j = 0; j < 3; ++j) {
+        const Problem& p = ps[static_cast<std::size_t>(j)];
+        std::vector<float> ref(static_cast<std::size_t>(3 * rows[j]));
+        qmm::matmul_reference(p.w, p.x.data(), 3, ref.data());
+        std::vector<double> mag, bound;
+        error_bounds(p, mag, bound);
+        for (std::size_t o = 0; o < ref.size(); ++o) {
+          const double tol =
+              1e-5 * mag[o] + 1e-6 + (mode == qmm::Activations::int8 ? bound[o] : 0.0);
+          ASSERT_NEAR(ys[static_cast<std::size_t>(j)][o], ref[o], tol)
+              << isa_name(isa) << " weight " << j << " out=" << o;
+        }
+      }
+    }
+  }
+  ws[1].cols = 32 * 8;
+  std::vector<float*> yp(3, nullptr);
+  try {
+    qmm::matmul_shared_input({Isa::portable, nullptr}, ws, ps[0].x.data(), 3, yp);
+    FAIL() << "expected an exception";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(
+        e.what(),
+        "qmm::matmul: weights sharing an input need equal in_features, bits and group_size");
+  }
+}
+
 TEST(QMatmulErrors, RejectsBadShapes) {
   std::vector<std::uint32_t> packed(64);
   std::vector<std::uint16_t> s(8);

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cmath>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -102,71 +103,106 @@ std::int64_t row_grain(std::int64_t rows, int threads) {
   return std::clamp<std::int64_t>(per / 4 * 4, 8, 256);
 }
 
+// Rows of several weights reading the same activations, as one range split over the
+// pool: weight j owns rows [offset_j, offset_j + rows_j).
 template <typename Kernel, typename Acts>
-void run_rows(const Exec& exec, const AffineWeight& w, const Acts& acts, float* y, Kernel kernel) {
+void run_rows(const Exec& exec, std::span<const AffineWeight> ws, const Acts& acts,
+              std::span<float* const> ys, Kernel kernel) {
+  std::int64_t total = 0;
+  for (const auto& w : ws) total += w.rows;
+  const auto range = [&](std::int64_t b, std::int64_t e) {
+    std::int64_t off = 0;
+    for (std::size_t j = 0; j < ws.size(); ++j) {
+      const std::int64_t lo = std::max(b, off), hi = std::min(e, off + ws[j].rows);
+      if (lo < hi) kernel(ws[j], acts, lo - off, hi - off, ys[j]);
+      off += ws[j].rows;
+    }
+  };
   const int threads = exec.pool != nullptr ? exec.pool->size() : 1;
   if (threads == 1) {
-    kernel(w, acts, 0, w.rows, y);
+    range(0, total);
     return;
   }
-  exec.pool->parallel_for(
-      w.rows, row_grain(w.rows, threads),
-      [&](std::int64_t r0, std::int64_t r1, int) { kernel(w, acts, r0, r1, y); });
+  exec.pool->parallel_for(total, row_grain(total, threads),
+                          [&](std::int64_t b, std::int64_t e, int) { range(b, e); });
 }
 
 }  // namespace
 
-void matmul(const Exec& exec, const AffineWeight& w, const float* x, std::int64_t n, float* y,
-            Activations mode) {
-  affine::check_shape(w.rows, w.cols, w.bits, w.group_size);
-  if (n < 0) throw std::invalid_argument("qmm::matmul: negative activation row count");
-  if (n == 0 || w.rows == 0) return;
-  if (w.packed == nullptr || w.scales == nullptr || w.biases == nullptr || x == nullptr ||
-      y == nullptr) {
-    throw std::invalid_argument("qmm::matmul: null pointer argument");
+void matmul_shared_input(const Exec& exec, std::span<const AffineWeight> ws, const float* x,
+                         std::int64_t n, std::span<float* const> ys, Activations mode) {
+  if (ws.empty()) return;
+  if (ws.size() != ys.size()) {
+    throw std::invalid_argument("qmm::matmul: " + std::to_string(ws.size()) + " weights but " +
+                                std::to_string(ys.size()) + " outputs");
   }
-  const int planes = simd_planes(exec.isa, w.bits);
+  const AffineWeight& w0 = ws[0];
+  for (const auto& w : ws) {
+    affine::check_shape(w.rows, w.cols, w.bits, w.group_size);
+    if (w.cols != w0.cols || w.bits != w0.bits || w.group_size != w0.group_size) {
+      throw std::invalid_argument(
+          "qmm::matmul: weights sharing an input need equal in_features, bits and group_size");
+    }
+    if (w.rows > 0 && (w.packed == nullptr || w.scales == nullptr || w.biases == nullptr)) {
+      throw std::invalid_argument("qmm::matmul: null pointer argument");
+    }
+  }
+  if (n < 0) throw std::invalid_argument("qmm::matmul: negative activation row count");
+  if (n == 0) return;
+  if (x == nullptr) throw std::invalid_argument("qmm::matmul: null pointer argument");
+  for (float* y : ys) {
+    if (y == nullptr) throw std::invalid_argument("qmm::matmul: null pointer argument");
+  }
+  const int planes = simd_planes(exec.isa, w0.bits);
   // Activation panels small enough to stay in L2 while a weight panel is reused.
   const std::int64_t panel =
-      std::max<std::int64_t>(8, (std::int64_t{1} << 20) / std::max<std::int64_t>(w.cols, 1));
+      std::max<std::int64_t>(8, (std::int64_t{1} << 20) / std::max<std::int64_t>(w0.cols, 1));
+  std::vector<float*> yp(ys.size());
   for (std::int64_t i0 = 0; i0 < n; i0 += panel) {
     const std::int64_t m = std::min(panel, n - i0);
-    // y rows for this panel start at i0; kernels index y as [i, rows].
-    float* yp = y + i0 * w.rows;
+    // Output rows of this panel start at i0; kernels index y as [i, rows].
+    for (std::size_t j = 0; j < ys.size(); ++j) yp[j] = ys[j] + i0 * ws[j].rows;
+    const std::span<float* const> yps(yp);
     if (mode == Activations::int8) {
       detail::QuantActs acts;
-      detail::quantize_acts(x + i0 * w.cols, m, w.cols, w.group_size, planes, acts);
+      detail::quantize_acts(x + i0 * w0.cols, m, w0.cols, w0.group_size, planes, acts);
       switch (exec.isa) {
 #if defined(__x86_64__)
         case Isa::avx512:
-          run_rows(exec, w, acts, yp, detail::int8_avx512);
+          run_rows(exec, ws, acts, yps, detail::int8_avx512);
           break;
         case Isa::avx2:
-          run_rows(exec, w, acts, yp, detail::int8_avx2);
+          run_rows(exec, ws, acts, yps, detail::int8_avx2);
           break;
 #endif
         default:
-          run_rows(exec, w, acts, yp, detail::int8_portable);
+          run_rows(exec, ws, acts, yps, detail::int8_portable);
           break;
       }
     } else {
       detail::FloatActs acts;
-      detail::prepare_float_acts(x + i0 * w.cols, m, w.cols, w.group_size, planes, acts);
+      detail::prepare_float_acts(x + i0 * w0.cols, m, w0.cols, w0.group_size, planes, acts);
       switch (exec.isa) {
 #if defined(__x86_64__)
         case Isa::avx512:
-          run_rows(exec, w, acts, yp, detail::exact_avx512);
+          run_rows(exec, ws, acts, yps, detail::exact_avx512);
           break;
         case Isa::avx2:
-          run_rows(exec, w, acts, yp, detail::exact_avx2);
+          run_rows(exec, ws, acts, yps, detail::exact_avx2);
           break;
 #endif
         default:
-          run_rows(exec, w, acts, yp, detail::exact_portable);
+          run_rows(exec, ws, acts, yps, detail::exact_portable);
           break;
       }
     }
   }
+}
+
+void matmul(const Exec& exec, const AffineWeight& w, const float* x, std::int64_t n, float* y,
+            Activations mode) {
+  float* const ys[1] = {y};
+  matmul_shared_input(exec, std::span<const AffineWeight>(&w, 1), x, n, ys, mode);
 }
 
 void matmul_reference(const AffineWeight& w, const float* x, std::int64_t n, float* y) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 
 #include "rmlx/kernels/half.h"
 #include "rmlx/kernels/isa.h"
@@ -35,6 +36,13 @@ enum class Activations : std::uint8_t {
 // y[n, rows] = x[n, cols] * W^T. Throws std::invalid_argument on a bad shape.
 void matmul(const Exec& exec, const AffineWeight& w, const float* x, std::int64_t n, float* y,
             Activations mode = Activations::int8);
+
+// Several weights that read the same activations (q/k/v or gate/up projections): the
+// activations are quantized once and all their rows share one parallel pass. All
+// weights need equal cols, bits and group_size; ys[j] is [n, ws[j].rows].
+void matmul_shared_input(const Exec& exec, std::span<const AffineWeight> ws, const float* x,
+                         std::int64_t n, std::span<float* const> ys,
+                         Activations mode = Activations::int8);
 
 // Plain reference: dequantize each row (affine::dequantize_to_f32), then a dot in
 // double precision.
