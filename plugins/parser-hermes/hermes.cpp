@@ -17,6 +17,30 @@ namespace {
 constexpr std::string_view kOpen = "<tool_call>";
 constexpr std::string_view kClose = "</tool_call>";
 
+// JSON after <tool_call>: the values end where their brackets balance, so a
+// "</tool_call>" inside a string value does not cut them short. Then comes
+// the close tag, the next <tool_call>, or (the tag left open) anything else.
+BlockResult json_block(std::string_view text, std::size_t i, bool eof) {
+  std::size_t end = json_values_end(text, i, eof);
+  if (end == std::string_view::npos) return eof ? BlockResult::reject() : BlockResult::more();
+  auto calls = parse_json_calls(text.substr(i, end - i));
+  if (!calls) return BlockResult::reject();
+  std::size_t j = skip_ws(text, end);
+  std::size_t consumed = end;
+  switch (match_literal(text.substr(j), kClose)) {
+    case Match::full:
+      consumed = j + kClose.size();
+      break;
+    case Match::partial:
+      if (!eof) return BlockResult::more();
+      consumed = text.size();  // a truncated close tag
+      break;
+    case Match::no:
+      break;
+  }
+  return BlockResult::done(consumed, std::move(*calls));
+}
+
 class HermesParser final : public MarkerToolParser {
  public:
   explicit HermesParser(std::string_view options_json)
@@ -31,11 +55,14 @@ class HermesParser final : public MarkerToolParser {
     std::size_t i = skip_ws(text, kOpen.size());
     if (i == text.size()) return ctx.eof ? BlockResult::reject() : BlockResult::more();
     if (text[i] != '{' && text[i] != '[' && text[i] != '`') return BlockResult::reject();
-    auto body = tag_body(text, kOpen.size(), kClose, {kOpen}, ctx.eof);
-    if (!body) return BlockResult::more();
-    auto calls = parse_json_calls(body->body);
-    if (!calls) return BlockResult::reject();
-    return BlockResult::done(body->consumed, std::move(*calls));
+    if (text[i] == '`') {
+      auto body = tag_body(text, kOpen.size(), kClose, {kOpen}, ctx.eof);
+      if (!body) return BlockResult::more();
+      auto calls = parse_json_calls(body->body);
+      if (!calls) return BlockResult::reject();
+      return BlockResult::done(body->consumed, std::move(*calls));
+    }
+    return json_block(text, i, ctx.eof);
   }
 };
 

@@ -18,6 +18,9 @@ constexpr std::string_view kSectionEnd = "<|tool_calls_section_end|>";
 constexpr std::string_view kCallBegin = "<|tool_call_begin|>";
 constexpr std::string_view kCallEnd = "<|tool_call_end|>";
 constexpr std::string_view kArgBegin = "<|tool_call_argument_begin|>";
+// Some checkpoints spell the section tokens in the singular.
+constexpr std::string_view kSectionBeginAlt = "<|tool_call_section_begin|>";
+constexpr std::string_view kSectionEndAlt = "<|tool_call_section_end|>";
 
 std::optional<ToolCall> parse_call(std::string_view body) {
   std::size_t arg = body.find(kArgBegin);
@@ -42,19 +45,24 @@ class KimiK2Parser final : public MarkerToolParser {
   explicit KimiK2Parser(std::string_view options_json)
       : MarkerToolParser(options_json, {.markers = {{std::string(kSectionBegin)},
                                                     {std::string(kSectionEnd)},
-                                                    {std::string(kCallBegin)}}}) {}
+                                                    {std::string(kCallBegin)},
+                                                    {std::string(kSectionBeginAlt)},
+                                                    {std::string(kSectionEndAlt)}}}) {}
 
   std::string name() const override { return "kimi_k2"; }
 
  protected:
   BlockResult on_block(std::size_t marker, std::string_view text,
                        const BlockContext& ctx) override {
-    if (marker == 0) {
-      return section_opener(text, kSectionBegin.size(), kCallBegin, ctx,
+    if (marker == 0 || marker == 3) {
+      const std::size_t len = marker == 0 ? kSectionBegin.size() : kSectionBeginAlt.size();
+      return section_opener(text, len, kCallBegin, ctx,
                             [&](std::string_view t) { return on_block(2, t, ctx); });
     }
     if (marker == 1) return section_closer(kSectionEnd.size(), ctx);
-    auto body = tag_body(text, kCallBegin.size(), kCallEnd, {kCallBegin, kSectionEnd}, ctx.eof);
+    if (marker == 4) return section_closer(kSectionEndAlt.size(), ctx);
+    auto body = tag_body(text, kCallBegin.size(), kCallEnd,
+                         {kCallBegin, kSectionEnd, kSectionEndAlt}, ctx.eof);
     if (!body) return BlockResult::more();
     auto call = parse_call(body->body);
     if (!call) return BlockResult::reject();

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/dll/import.hpp>
+#include <map>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
@@ -18,10 +19,21 @@ const sdk::PluginDescriptor* descriptor(const boost::dll::shared_library& lib) {
   return entry();
 }
 
+namespace {
+
+std::shared_ptr<boost::dll::shared_library> open_library(const std::string& library) {
+  static std::map<std::string, std::shared_ptr<boost::dll::shared_library>> opened;
+  auto& lib = opened[library];
+  if (!lib) lib = std::make_shared<boost::dll::shared_library>(plugin_path(library));
+  return lib;
+}
+
+}  // namespace
+
 LoadedParser::LoadedParser(const std::string& library, sdk::ComponentKind kind,
                            std::string_view name, const std::string& options)
-    : lib_(plugin_path(library)) {
-  const sdk::PluginDescriptor* d = descriptor(lib_);
+    : lib_(open_library(library)) {
+  const sdk::PluginDescriptor* d = descriptor(*lib_);
   if (d->abi_version != sdk::kAbiVersion) throw std::runtime_error(library + ": ABI mismatch");
   for (std::size_t i = 0; i < d->component_count; ++i) {
     const sdk::ComponentFactory& f = d->components[i];

@@ -14,7 +14,8 @@
 
 namespace rmlx::parsers::test {
 
-// A parser created by a plugin's factory; keeps its library loaded.
+// A parser created by a plugin's factory; keeps its library loaded. Each
+// library is opened once per test process and shared.
 class LoadedParser {
  public:
   LoadedParser(const std::string& library, sdk::ComponentKind kind, std::string_view name,
@@ -27,7 +28,7 @@ class LoadedParser {
   sdk::TextParser* operator->() const { return parser_; }
 
  private:
-  boost::dll::shared_library lib_;
+  std::shared_ptr<boost::dll::shared_library> lib_;
   void* handle_ = nullptr;
   sdk::DestroyFn destroy_ = nullptr;
   sdk::TextParser* parser_ = nullptr;

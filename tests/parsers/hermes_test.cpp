@@ -125,6 +125,20 @@ TEST(HermesParser, TruncatedJsonAtEndOfStreamStaysContent) {
   expect_events(hermes().parse(text), {content(text)});
 }
 
+TEST(HermesParser, CloseTagInsideAStringValue) {
+  auto ev = hermes().parse(
+      "<tool_call>\n{\"name\": \"write\", \"arguments\": {\"text\": \"ends with "
+      "</tool_call>\"}}\n</tool_call>");
+  expect_events(ev, call(0, "write", R"({"text":"ends with </tool_call>"})"));
+}
+
+TEST(HermesParser, UnclosedCallFollowedByProse) {
+  auto ev = hermes().parse(
+      "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n"
+      "Now wait.");
+  expect_events(ev, seq({call(0, "get_weather", kWeatherArgs), one(content("Now wait."))}));
+}
+
 TEST(HermesParser, TwoObjectsInOneBlockAreTwoCalls) {
   auto ev = hermes().parse(
       "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n"

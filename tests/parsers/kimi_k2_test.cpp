@@ -44,6 +44,13 @@ TEST(KimiK2Parser, SectionTokensAroundAFailedCallStayContent) {
   expect_events(kimi().parse(text), {content(text)});
 }
 
+TEST(KimiK2Parser, SingularSectionTokens) {
+  auto ev = kimi().parse(
+      "<|tool_call_section_begin|><|tool_call_begin|>functions.get_time:0"
+      "<|tool_call_argument_begin|>{\"tz\": \"UTC\"}<|tool_call_end|><|tool_call_section_end|>");
+  expect_events(ev, call(0, "get_time", R"({"tz":"UTC"})", "functions.get_time:0"));
+}
+
 TEST(KimiK2Parser, NameWithoutNamespace) {
   auto ev =
       kimi().parse("<|tool_call_begin|>get_time:3<|tool_call_argument_begin|>{}<|tool_call_end|>");

@@ -97,6 +97,19 @@ std::optional<std::vector<ToolCall>> parse_json_calls(std::string_view text) {
   return calls;
 }
 
+std::size_t json_values_end(std::string_view text, std::size_t i, bool eof) {
+  while (true) {
+    std::size_t end = find_balanced_end(text.substr(i));
+    if (end == std::string_view::npos) return end;
+    end += i;
+    std::size_t k = skip_ws(text, end);
+    while (k < text.size() && (text[k] == ',' || text[k] == ';')) k = skip_ws(text, k + 1);
+    if (k == text.size()) return eof ? end : std::string_view::npos;
+    if (text[k] != '{' && text[k] != '[') return end;
+    i = k;
+  }
+}
+
 std::optional<std::string> parse_arguments(std::string_view text) {
   std::string_view t = trim(strip_code_fence(text));
   if (t.empty()) return std::string("{}");

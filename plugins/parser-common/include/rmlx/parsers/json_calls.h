@@ -21,6 +21,12 @@ std::optional<ToolCall> call_from_json(const Json& j);
 // ``` fence around them) must be a call object or an array of them.
 std::optional<std::vector<ToolCall>> parse_json_calls(std::string_view text);
 
+// For one or more JSON values starting at text[i] ('{' or '['), separated
+// by whitespace, ',' or ';': the offset just past the last one. npos while
+// more text could extend them (inside a value, or only separators after the
+// last one, unless at eof).
+std::size_t json_values_end(std::string_view text, std::size_t i, bool eof);
+
 // Arguments text (lenient JSON object, maybe fenced) as compact JSON.
 std::optional<std::string> parse_arguments(std::string_view text);
 
