@@ -161,6 +161,8 @@ TEST(Schema, UnsupportedInputIsNamedWithItsPath) {
   EXPECT_EQ(error_of(R"({"items":false,"minItems":1})"),
             "json schema: 'items' false with minItems > 0 at # allows no value");
   EXPECT_EQ(error_of("false"), "json schema: the schema 'false' at # allows no value");
+  EXPECT_EQ(error_of(R"({"pattern":"^abcd$","maxLength":3})"),
+            "json schema: pattern at # needs at least 4 characters, more than maxLength 3");
   std::string deep = "true";
   for (int i = 0; i < 200; ++i) deep = R"({"items":)" + deep + "}";
   EXPECT_EQ(error_of(deep.c_str()).substr(0, 55),

@@ -290,6 +290,10 @@ class Compiler {
       if (!s["pattern"].is_string()) fail("'pattern' at " + path + " must be a string");
       prog_.dfas.push_back(compile_pattern(s["pattern"].get<std::string>(), path + "/pattern"));
       pattern = static_cast<std::int32_t>(prog_.dfas.size() - 1);
+      const std::uint32_t shortest = prog_.dfas.back().min_chars[0];
+      if (shortest > max)
+        fail("pattern at " + path + " needs at least " + std::to_string(shortest) +
+             " characters, more than maxLength " + std::to_string(max));
     }
     if (min == 0 && max == kUnbounded && pattern < 0) return free_string();
     const std::uint32_t id = new_node(Kind::string);
