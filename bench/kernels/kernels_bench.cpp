@@ -65,6 +65,18 @@ double read_bandwidth(rk::ThreadPool& pool, const std::vector<std::uint64_t>& bu
   return best;
 }
 
+const char* mode_name(rk::qmm::Activations m) {
+  switch (m) {
+    case rk::qmm::Activations::int8:
+      return "int8";
+    case rk::qmm::Activations::fixed24:
+      return "fix24";
+    case rk::qmm::Activations::exact:
+      break;
+  }
+  return "exact";
+}
+
 struct QMatrix {
   std::vector<std::uint32_t> packed;
   std::vector<std::uint16_t> scales, biases;
@@ -183,7 +195,8 @@ int main(int argc, char** argv) {
       for (std::size_t i = 0; i < x.size(); ++i) x[i] = std::sin(static_cast<float>(i));
       // Neighbours share this machine: re-measure the roofline next to each config.
       const double local_bw = std::max(bw, read_bandwidth(pool, buf, opt.reps));
-      for (auto mode : {rk::qmm::Activations::int8, rk::qmm::Activations::exact}) {
+      for (auto mode : {rk::qmm::Activations::int8, rk::qmm::Activations::fixed24,
+                        rk::qmm::Activations::exact}) {
         double best = 1e30;
         for (int r = 0; r < opt.reps + 1; ++r) {
           const auto t0 = Clock::now();
@@ -193,8 +206,7 @@ int main(int argc, char** argv) {
         const double gbs = static_cast<double>(bytes) / best / 1e9;
         char name[32];
         std::snprintf(name, sizeof name, "q%d g%d", c.bits, c.g);
-        std::printf("%-12s %-6s %10.1f %10.1f %8.0f%%\n", name,
-                    mode == rk::qmm::Activations::int8 ? "int8" : "exact",
+        std::printf("%-12s %-6s %10.1f %10.1f %8.0f%%\n", name, mode_name(mode),
                     static_cast<double>(bytes) / 1e6, gbs, 100.0 * gbs / local_bw);
       }
     }
@@ -207,7 +219,8 @@ int main(int argc, char** argv) {
         std::vector<float> x(static_cast<std::size_t>(n * mp->w.cols)),
             y(static_cast<std::size_t>(n * mp->w.rows));
         for (std::size_t i = 0; i < x.size(); ++i) x[i] = std::sin(static_cast<float>(i) * 0.37f);
-        for (auto mode : {rk::qmm::Activations::int8, rk::qmm::Activations::exact}) {
+        for (auto mode : {rk::qmm::Activations::int8, rk::qmm::Activations::fixed24,
+                          rk::qmm::Activations::exact}) {
           double best = 1e30;
           for (int r = 0; r < std::max(2, opt.reps / 2); ++r) {
             const auto t0 = Clock::now();
@@ -217,8 +230,7 @@ int main(int argc, char** argv) {
           char name[32];
           std::snprintf(name, sizeof name, "q%d g64 %ldx%ld", mp->w.bits,
                         static_cast<long>(mp->w.rows), static_cast<long>(mp->w.cols));
-          std::printf("%-12s %-6s %6ld %10.1f\n", name,
-                      mode == rk::qmm::Activations::int8 ? "int8" : "exact", static_cast<long>(n),
+          std::printf("%-12s %-6s %6ld %10.1f\n", name, mode_name(mode), static_cast<long>(n),
                       2.0 * static_cast<double>(n * mp->w.rows * mp->w.cols) / best / 1e9);
         }
       }

@@ -93,9 +93,8 @@ TEST_P(QMatmul, MatchesReferenceOnEveryPath) {
             const double tol =
                 1e-5 * mag[o] + 1e-6 + (mode == qmm::Activations::int8 ? bound[o] : 0.0);
             ASSERT_NEAR(y[o], ref[o], tol)
-                << isa_name(isa) << (mode == qmm::Activations::int8 ? " int8" : " exact")
-                << " rows=" << p.w.rows << " cols=" << p.w.cols << " n=" << p.n << " out=" << o
-                << (tp ? " pool" : "");
+                << isa_name(isa) << " mode " << static_cast<int>(mode) << " rows=" << p.w.rows
+                << " cols=" << p.w.cols << " n=" << p.n << " out=" << o << (tp ? " pool" : "");
           }
         }
       }

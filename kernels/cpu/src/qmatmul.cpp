@@ -32,14 +32,15 @@ std::int64_t planar_index(std::int64_t k, int planes, int chunk_bytes) {
 }  // namespace
 
 void quantize_acts(const float* x, std::int64_t n, std::int64_t cols, int group_size, int planes,
-                   QuantActs& a) {
+                   int limbs, QuantActs& a) {
   a.n = n;
   a.cols = cols;
   a.padded_cols = round_up(cols, static_cast<std::int64_t>(kBlockGroups) * group_size);
   a.groups = cols / group_size;
   a.padded_groups = a.padded_cols / group_size;
   a.planes = planes;
-  a.q.assign(static_cast<std::size_t>(n * a.padded_cols), 0);
+  a.limbs = limbs;
+  a.q.assign(static_cast<std::size_t>(limbs * n * a.padded_cols), 0);
   a.scale.assign(static_cast<std::size_t>(n * a.padded_groups), 0.0f);
   a.sum.assign(static_cast<std::size_t>(n * a.padded_groups), 0.0f);
   a.qsum.assign(static_cast<std::size_t>(n * a.padded_groups), 0);
@@ -54,13 +55,32 @@ void quantize_acts(const float* x, std::int64_t n, std::int64_t cols, int group_
         amax = std::max(amax, std::abs(xg[j]));
         sum += xg[j];
       }
-      const float scale = amax / 127.0f;
-      const float inv = amax > 0.0f ? 127.0f / amax : 0.0f;
       std::int32_t qsum = 0;
-      for (int j = 0; j < group_size; ++j) {
-        const auto q = static_cast<std::int8_t>(std::nearbyint(xg[j] * inv));
-        qsum += q;
-        qr[planar_index(g * group_size + j, planes, 64)] = q;
+      float scale = 0.0f;
+      if (limbs == 1) {
+        scale = amax / 127.0f;
+        const float inv = amax > 0.0f ? 127.0f / amax : 0.0f;
+        for (int j = 0; j < group_size; ++j) {
+          const auto q = static_cast<std::int8_t>(std::nearbyint(xg[j] * inv));
+          qsum += q;
+          qr[planar_index(g * group_size + j, planes, 64)] = q;
+        }
+      } else {
+        constexpr float kRange = 4194304.0f;  // 2^22: the top digit stays within int8
+        scale = amax / kRange;
+        const float inv = amax > 0.0f ? kRange / amax : 0.0f;
+        const std::int64_t limb_stride = n * a.padded_cols;
+        for (int j = 0; j < group_size; ++j) {
+          auto v = static_cast<std::int32_t>(std::nearbyint(xg[j] * inv));
+          v = std::clamp(v, -4194304, 4194304);
+          const std::int64_t at = planar_index(g * group_size + j, planes, 64);
+          for (int limb = 0; limb < 3; ++limb) {
+            // Balanced digits in [-128, 127]; the last one is at most 65 in magnitude.
+            const std::int32_t d = limb == 2 ? v : ((v + 128) & 255) - 128;
+            qr[limb * limb_stride + at] = static_cast<std::int8_t>(d);
+            v = (v - d) / 256;
+          }
+        }
       }
       a.scale[static_cast<std::size_t>(i * a.padded_groups + g)] = scale;
       a.sum[static_cast<std::size_t>(i * a.padded_groups + g)] = sum;
@@ -163,9 +183,17 @@ void matmul_shared_input(const Exec& exec, std::span<const AffineWeight> ws, con
     // Output rows of this panel start at i0; kernels index y as [i, rows].
     for (std::size_t j = 0; j < ys.size(); ++j) yp[j] = ys[j] + i0 * ws[j].rows;
     const std::span<float* const> yps(yp);
+#if defined(__x86_64__)
+    if (mode == Activations::fixed24 && exec.isa == Isa::avx512) {
+      detail::QuantActs acts;
+      detail::quantize_acts(x + i0 * w0.cols, m, w0.cols, w0.group_size, planes, 3, acts);
+      run_rows(exec, ws, acts, yps, detail::int8_avx512);
+      continue;
+    }
+#endif
     if (mode == Activations::int8) {
       detail::QuantActs acts;
-      detail::quantize_acts(x + i0 * w0.cols, m, w0.cols, w0.group_size, planes, acts);
+      detail::quantize_acts(x + i0 * w0.cols, m, w0.cols, w0.group_size, planes, 1, acts);
       switch (exec.isa) {
 #if defined(__x86_64__)
         case Isa::avx512:

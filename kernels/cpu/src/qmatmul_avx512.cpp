@@ -58,7 +58,7 @@ struct LaneGroups {
   }
 };
 
-template <int BITS, FloatType ST, int R, int C>
+template <int BITS, FloatType ST, int R, int C, int LIMBS>
 void int8_tile(const AffineWeight& w, const QuantActs& a, const LaneGroups<BITS>& lg,
                std::int64_t r, std::int64_t i0, float* y) {
   using L = Layout<BITS>;
@@ -112,13 +112,31 @@ void int8_tile(const AffineWeight& w, const QuantActs& a, const LaneGroups<BITS>
         load_planes<BITS>(src, row_bytes - boff, p);
         const __m512 sl = _mm512_permutexvar_ps(idx, sw[rr]);
         for (int c = 0; c < C; ++c) {
-          const std::int8_t* xq = a.row_q(i0 + c) + k;
-          __m512i d = _mm512_setzero_si512();
-          for (int pl = 0; pl < L::kPlanes; ++pl) {
-            d = _mm512_dpbusd_epi32(d, p[pl], _mm512_loadu_si512(xq + 64 * pl));
+          __m512 dot;
+          if constexpr (LIMBS == 1) {
+            const std::int8_t* xq = a.row_q(i0 + c) + k;
+            __m512i d = _mm512_setzero_si512();
+            for (int pl = 0; pl < L::kPlanes; ++pl) {
+              d = _mm512_dpbusd_epi32(d, p[pl], _mm512_loadu_si512(xq + 64 * pl));
+            }
+            dot = _mm512_cvtepi32_ps(d);
+          } else {
+            // Digit dot products are exact int32; combining them rounds once per
+            // lane, like a float32 product would.
+            __m512 part[3];
+            for (int limb = 0; limb < 3; ++limb) {
+              const std::int8_t* xq = a.row_q(i0 + c, limb) + k;
+              __m512i d = _mm512_setzero_si512();
+              for (int pl = 0; pl < L::kPlanes; ++pl) {
+                d = _mm512_dpbusd_epi32(d, p[pl], _mm512_loadu_si512(xq + 64 * pl));
+              }
+              part[limb] = _mm512_cvtepi32_ps(d);
+            }
+            dot = _mm512_fmadd_ps(part[2], _mm512_set1_ps(65536.0f),
+                                  _mm512_fmadd_ps(part[1], _mm512_set1_ps(256.0f), part[0]));
           }
           const __m512 scale = C == 1 ? sl : _mm512_mul_ps(sl, dl[c]);
-          acc[rr][c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), scale, acc[rr][c]);
+          acc[rr][c] = _mm512_fmadd_ps(dot, scale, acc[rr][c]);
         }
       }
     }
@@ -128,9 +146,9 @@ void int8_tile(const AffineWeight& w, const QuantActs& a, const LaneGroups<BITS>
   }
 }
 
-template <int BITS, FloatType ST>
-void int8_rows(const AffineWeight& w, const QuantActs& a, std::int64_t r0, std::int64_t r1,
-               float* y) {
+template <int BITS, FloatType ST, int LIMBS>
+void int8_rows_limbs(const AffineWeight& w, const QuantActs& a, std::int64_t r0, std::int64_t r1,
+                     float* y) {
   constexpr int kR = 4;
   constexpr int kC = 3;
   const LaneGroups<BITS> lg(w.group_size == 32 ? 5 : w.group_size == 64 ? 6 : 7);
@@ -138,14 +156,24 @@ void int8_rows(const AffineWeight& w, const QuantActs& a, std::int64_t r0, std::
   for (; a.n > 1 && r + kR <= r1; r += kR) {
     std::int64_t i = 0;
     if (a.n > 1) {
-      for (; i + kC <= a.n; i += kC) int8_tile<BITS, ST, kR, kC>(w, a, lg, r, i, y);
+      for (; i + kC <= a.n; i += kC) int8_tile<BITS, ST, kR, kC, LIMBS>(w, a, lg, r, i, y);
     }
-    for (; i < a.n; ++i) int8_tile<BITS, ST, kR, 1>(w, a, lg, r, i, y);
+    for (; i < a.n; ++i) int8_tile<BITS, ST, kR, 1, LIMBS>(w, a, lg, r, i, y);
   }
   for (; r < r1; ++r) {
     std::int64_t i = 0;
-    for (; i + kC <= a.n; i += kC) int8_tile<BITS, ST, 1, kC>(w, a, lg, r, i, y);
-    for (; i < a.n; ++i) int8_tile<BITS, ST, 1, 1>(w, a, lg, r, i, y);
+    for (; i + kC <= a.n; i += kC) int8_tile<BITS, ST, 1, kC, LIMBS>(w, a, lg, r, i, y);
+    for (; i < a.n; ++i) int8_tile<BITS, ST, 1, 1, LIMBS>(w, a, lg, r, i, y);
+  }
+}
+
+template <int BITS, FloatType ST>
+void int8_rows(const AffineWeight& w, const QuantActs& a, std::int64_t r0, std::int64_t r1,
+               float* y) {
+  if (a.limbs == 3) {
+    int8_rows_limbs<BITS, ST, 3>(w, a, r0, r1, y);
+  } else {
+    int8_rows_limbs<BITS, ST, 1>(w, a, r0, r1, y);
   }
 }
 

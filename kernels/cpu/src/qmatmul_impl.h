@@ -23,13 +23,16 @@ struct QuantActs {
   std::int64_t groups = 0;         // cols / group_size
   std::int64_t padded_groups = 0;  // padded_cols / group_size
   int planes = 1;
-  std::vector<std::int8_t> q;      // [n, padded_cols]
+  // 1: x ~= scale * q, q in [-127, 127]. 3: 24-bit fixed point in signed base-256
+  // digits, x ~= scale * (q2 * 65536 + q1 * 256 + q0), |x / scale| <= 2^22.
+  int limbs = 1;
+  std::vector<std::int8_t> q;      // [limbs, n, padded_cols]
   std::vector<float> scale;        // [n, padded_groups]: x ~= scale * q
   std::vector<float> sum;          // [n, padded_groups]: exact sum of x over the group
   std::vector<std::int32_t> qsum;  // [n, padded_groups]: sum of q over the group
 
-  [[gnu::always_inline]] const std::int8_t* row_q(std::int64_t i) const {
-    return q.data() + i * padded_cols;
+  [[gnu::always_inline]] const std::int8_t* row_q(std::int64_t i, int limb = 0) const {
+    return q.data() + (limb * n + i) * padded_cols;
   }
   [[gnu::always_inline]] const float* row_scale(std::int64_t i) const {
     return scale.data() + i * padded_groups;
@@ -43,7 +46,7 @@ struct QuantActs {
 };
 
 void quantize_acts(const float* x, std::int64_t n, std::int64_t cols, int group_size, int planes,
-                   QuantActs& out);
+                   int limbs, QuantActs& out);
 
 // Float activations in the layout the exact kernels read: for 2- and 4-bit weights the
 // values of each 16 weight bytes are split into planes (as above, with 16 instead of
@@ -76,6 +79,7 @@ void int8_avx2(const AffineWeight& w, const QuantActs& a, std::int64_t r0, std::
                float* y);
 void exact_avx2(const AffineWeight& w, const FloatActs& a, std::int64_t r0, std::int64_t r1,
                 float* y);
+// Handles limbs 1 and 3.
 void int8_avx512(const AffineWeight& w, const QuantActs& a, std::int64_t r0, std::int64_t r1,
                  float* y);
 void exact_avx512(const AffineWeight& w, const FloatActs& a, std::int64_t r0, std::int64_t r1,

@@ -31,6 +31,11 @@ enum class Activations : std::uint8_t {
   // Float32 activations against s * q + b dequantized in registers; equal to the
   // reference up to float summation order.
   exact,
+  // Activations in 24-bit fixed point per group (three int8 digits, so the integer
+  // dot products still run on VNNI): per value the error is at most 2^-23 of the
+  // group's largest |x|, about float32 rounding, at near the int8 speed. AVX-512 only;
+  // other paths compute `exact` instead.
+  fixed24,
 };
 
 // y[n, rows] = x[n, cols] * W^T. Throws std::invalid_argument on a bad shape.
