@@ -58,18 +58,6 @@ SoftmaxFn softmax_fn(Isa isa) {
   }
 }
 
-// Sum of squares with 8 independent partial sums (vectorizes; order differs from the
-// sequential reference by float rounding only).
-float sum_squares(const float* x, std::int64_t n) {
-  float acc[8] = {};
-  std::int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    for (int j = 0; j < 8; ++j) acc[j] += x[i + j] * x[i + j];
-  }
-  for (; i < n; ++i) acc[0] += x[i] * x[i];
-  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-}
-
 float sum_of(const float* x, std::int64_t n) {
   float acc[8] = {};
   std::int64_t i = 0;
@@ -87,8 +75,12 @@ void check_rows(std::int64_t rows, std::int64_t dim, const char* op) {
   }
 }
 
+// As mlx computes it on the CPU: squares summed one after another in float32, the mean
+// as sum * (1 / n), then 1 / sqrt(mean + eps); the sequential sum makes it bit-exact.
 void rms_row(const float* x, const float* w, std::int64_t dim, float eps, float* out) {
-  const float mean = sum_squares(x, dim) / static_cast<float>(dim);
+  float sum = 0.0f;
+  for (std::int64_t i = 0; i < dim; ++i) sum += x[i] * x[i];
+  const float mean = sum * (1.0f / static_cast<float>(dim));
   const float r = 1.0f / std::sqrt(mean + eps);
   if (w != nullptr) {
     for (std::int64_t i = 0; i < dim; ++i) out[i] = (x[i] * r) * w[i];
@@ -214,11 +206,12 @@ void rms_norm(const float* x, const float* w, std::int64_t rows, std::int64_t di
               float* out) {
   for (std::int64_t r = 0; r < rows; ++r) {
     const float* xr = x + r * dim;
-    float sum = 0.0f;  // sequential float32, as mlx's CPU reduction
-    for (std::int64_t i = 0; i < dim; ++i) sum += xr[i] * xr[i];
-    const float rs = 1.0f / std::sqrt(sum / static_cast<float>(dim) + eps);
+    double sum = 0.0;
+    for (std::int64_t i = 0; i < dim; ++i) sum += static_cast<double>(xr[i]) * xr[i];
+    const double rs = 1.0 / std::sqrt(sum / static_cast<double>(dim) + eps);
     for (std::int64_t i = 0; i < dim; ++i) {
-      out[r * dim + i] = w != nullptr ? (xr[i] * rs) * w[i] : xr[i] * rs;
+      const double v = xr[i] * rs;
+      out[r * dim + i] = static_cast<float>(w != nullptr ? v * w[i] : v);
     }
   }
 }
