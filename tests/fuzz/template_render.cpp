@@ -40,8 +40,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   limits.max_loop_iterations = 20000;
   limits.max_call_depth = 50;
   try {
-    auto t = rmlx::tmpl::ChatTemplate::parse(
-        std::string(reinterpret_cast<const char*>(data), size), limits);
+    auto t = rmlx::tmpl::ChatTemplate::parse(std::string(reinterpret_cast<const char*>(data), size),
+                                             limits);
     (void)t.render(context());
   } catch (const rmlx::tmpl::TemplateError&) {
   }

@@ -92,10 +92,14 @@ struct Stmt {
   bool uses_varargs = false;         // Macro / CallBlock body reads `varargs`
   bool uses_kwargs = false;          // Macro / CallBlock body reads `kwargs`
   bool uses_caller = false;          // Macro body reads `caller`
+  // Names the body assigns outside any `if`: jinja2 treats them as locals of the body's scope,
+  // so nested scopes that read them before the assignment see them undefined.
+  std::vector<std::string> declared;
 };
 
 struct ProgramData {
   Body body;
+  std::vector<std::string> declared;  // as Stmt::declared, for the template's top level
 };
 
 }  // namespace rmlx::tmpl::detail

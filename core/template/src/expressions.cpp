@@ -218,6 +218,10 @@ Value get_item(const Value& obj, const Value& key) {
 
 Value slice_value(const Value& obj, const Value& start, const Value& stop, const Value& step) {
   if (obj.is_undefined()) fail_undefined(obj);
+  // jinja2 compiles slices to a plain Python subscript (no getitem fallback).
+  if (obj.is_dict()) throw EvalError("unhashable type: 'slice'");
+  if (!obj.is_string() && !obj.is_sequence())
+    throw EvalError("'" + py_type_name(obj) + "' object is not subscriptable");
   auto index = [](const Value& v) -> std::optional<int64_t> {
     if (v.is_none()) return std::nullopt;
     if (!is_int_like(v))
@@ -227,10 +231,6 @@ Value slice_value(const Value& obj, const Value& start, const Value& stop, const
   std::optional<int64_t> a = index(start), b = index(stop), c = index(step);
   int64_t st = c.value_or(1);
   if (st == 0) throw EvalError("slice step cannot be zero");
-  if (!obj.is_string() && !obj.is_sequence()) {
-    return Value::undefined(object_type_repr(obj) + " has no element slice(" + py_repr(start) +
-                            ", " + py_repr(stop) + ", " + py_repr(step) + ")");
-  }
   std::u32string u;
   bool ascii = obj.is_string() && is_ascii(obj.as_string());
   if (obj.is_string() && !ascii) u = utf8_decode(obj.as_string());

@@ -1,5 +1,7 @@
 #include "interpreter.hpp"
 
+#include <algorithm>
+
 #include "builtins.hpp"
 #include "py_format.hpp"
 
@@ -12,6 +14,7 @@ Value* Frame::find_local(const std::string& name) {
 }
 
 void Frame::set(const std::string& name, Value v) {
+  if (!pending.empty()) std::erase(pending, name);
   if (Value* existing = find_local(name)) {
     *existing = std::move(v);
     return;
@@ -34,14 +37,14 @@ class MacroCallable : public Callable {
   const Stmt* def_;
   FramePtr closure_;
   std::string name_;
-  std::optional<Value> caller_;
 };
 
 namespace {
 
-FramePtr child_of(const FramePtr& parent) {
+FramePtr child_of(const FramePtr& parent, const std::vector<std::string>& declared = {}) {
   auto f = std::make_shared<Frame>();
   f->parent = parent;
+  f->pending = declared;
   return f;
 }
 
@@ -61,10 +64,15 @@ TemplateError at(const Pos& p, const EvalError& e) {
 
 Interpreter::~Interpreter() {
   // Macros hold their defining frame, and frames hold macros: break the cycles.
-  for (auto& m : macros_) {
-    m->closure_.reset();
-    m->caller_.reset();
-  }
+  for (auto& m : macros_) m->closure_.reset();
+  for (auto& weak : namespaces_)
+    if (auto ns = weak.lock()) *ns = Dict();
+}
+
+void Interpreter::track_namespace(const Value& ns) {
+  if (namespaces_.size() >= 1024 && namespaces_.size() % 1024 == 0)
+    std::erase_if(namespaces_, [](const auto& w) { return w.expired(); });
+  namespaces_.push_back(ns.dict_handle());
 }
 
 void Interpreter::check_size(size_t bytes) const {
@@ -81,8 +89,9 @@ void Interpreter::append(std::string& out, std::string_view text) const {
 
 std::string Interpreter::render(const ProgramData& program,
                                 const std::vector<std::pair<std::string, Value>>& variables) {
-  frame_ = std::make_shared<Frame>();
-  for (const auto& [k, v] : variables) frame_->set(k, v);
+  auto context = std::make_shared<Frame>();
+  for (const auto& [k, v] : variables) context->set(k, v);
+  frame_ = child_of(context, program.declared);
   std::string out;
   exec(program.body, out);
   return out;
@@ -116,7 +125,8 @@ Interpreter::Flow Interpreter::exec_stmt(const Stmt& s, std::string& out) {
         exec_set(s);
         return Flow::Normal;
       case StmtKind::SetBlock: {
-        std::string text = render_block(s.body, child_of(frame_));
+        FramePtr inner = child_of(frame_, s.declared);
+        std::string text = render_block(s.body, inner);
         Value v = apply_filter_chain(s.filters, Value(std::move(text)));
         assign(s, s.targets, false, std::move(v), *frame_);
         return Flow::Normal;
@@ -131,12 +141,12 @@ Interpreter::Flow Interpreter::exec_stmt(const Stmt& s, std::string& out) {
         exec_call_block(s, out);
         return Flow::Normal;
       case StmtKind::FilterBlock: {
-        std::string text = render_block(s.body, child_of(frame_));
+        std::string text = render_block(s.body, child_of(frame_, s.declared));
         append(out, py_str(apply_filter_chain(s.filters, Value(std::move(text)))));
         return Flow::Normal;
       }
       case StmtKind::With: {
-        FramePtr f = child_of(frame_);
+        FramePtr f = child_of(frame_, s.declared);
         for (size_t i = 0; i < s.targets.size(); ++i) f->set(s.targets[i], eval(*s.defaults[i]));
         FrameSwap swap(frame_, f);
         return exec(s.body, out);
@@ -197,7 +207,7 @@ Interpreter::Flow Interpreter::exec_for(const Stmt& s, std::string& out) {
       throw TemplateError(
           TemplateError::Kind::Limit, s.pos.line, s.pos.column,
           "loop iterations exceed the limit of " + std::to_string(limits_.max_loop_iterations));
-    FramePtr f = child_of(outer);
+    FramePtr f = child_of(outer, s.declared);
     const auto idx = static_cast<size_t>(i);
     assign(s, s.targets, s.target_is_tuple, items[idx], *f);
     lf.value_at(Index) = Value(i + 1);
@@ -283,7 +293,7 @@ Value Interpreter::call_macro(const MacroCallable& macro, CallArgs& args) {
   if (call_depth_ >= limits_.max_call_depth)
     throw EvalError("macro calls nested deeper than " + std::to_string(limits_.max_call_depth),
                     TemplateError::Kind::Limit);
-  FramePtr f = child_of(macro.closure_);
+  FramePtr f = child_of(macro.closure_, def.declared);
   const size_t np = def.params.size();
   List extra;
   for (size_t i = 0; i < args.pos.size(); ++i) {
@@ -341,8 +351,13 @@ Value Interpreter::call(const Value& callee, CallArgs& args) {
 }
 
 Value Interpreter::lookup(const std::string& name) {
-  for (Frame* f = frame_.get(); f; f = f->parent.get())
+  for (Frame* f = frame_.get(); f; f = f->parent.get()) {
     if (Value* v = f->find_local(name)) return *v;
+    // A name an enclosing scope assigns later: jinja2 gives nested scopes an undefined local.
+    if (f != frame_.get() &&
+        std::find(f->pending.begin(), f->pending.end(), name) != f->pending.end())
+      return Value::undefined("'" + name + "' is undefined");
+  }
   if (auto g = global_function(name)) return *g;
   return Value::undefined("'" + name + "' is undefined");
 }

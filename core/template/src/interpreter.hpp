@@ -14,6 +14,7 @@ namespace rmlx::tmpl::detail {
 
 struct Frame {
   std::vector<std::pair<std::string, Value>> vars;
+  std::vector<std::string> pending;  // declared in this scope, not assigned yet
   std::shared_ptr<Frame> parent;
 
   Value* find_local(const std::string& name);
@@ -39,6 +40,8 @@ class Interpreter {
   Value apply_filter(const std::string& name, const Value& input, CallArgs& args);
   bool apply_test(const std::string& name, const Value& input, CallArgs& args);
   void check_size(size_t bytes) const;
+  // Namespaces can be made to contain themselves; their contents are dropped after the render.
+  void track_namespace(const Value& ns);
   const RenderLimits& limits() const { return limits_; }
 
   // Used by MacroCallable.
@@ -52,6 +55,7 @@ class Interpreter {
   int call_depth_ = 0;
   uint64_t iterations_ = 0;
   std::vector<std::shared_ptr<MacroCallable>> macros_;
+  std::vector<std::weak_ptr<Dict>> namespaces_;
 
   Flow exec(const Body& body, std::string& out);
   Flow exec_stmt(const Stmt& s, std::string& out);

@@ -167,11 +167,13 @@ Value g_dict(Interpreter&, CallArgs& args) {
   return Value::dict(dict_from_args(args, "dict"));
 }
 
-Value g_namespace(Interpreter&, CallArgs& args) {
+Value g_namespace(Interpreter& interp, CallArgs& args) {
   Dict d = dict_from_args(args, "namespace");
   for (const auto& [k, v] : d.items())
     if (k.is_string()) check_namespace_attribute(k.as_string());
-  return Value::ns(std::move(d));
+  Value ns = Value::ns(std::move(d));
+  interp.track_namespace(ns);
+  return ns;
 }
 
 Value g_raise(Interpreter&, CallArgs& args) {

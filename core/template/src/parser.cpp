@@ -11,6 +11,20 @@ namespace {
 
 constexpr int kMaxNesting = 100;
 
+// Names a body assigns unconditionally (see Stmt::declared).
+std::vector<std::string> declared_names(const Body& body) {
+  std::vector<std::string> names;
+  auto add = [&](const std::string& n) {
+    if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
+  };
+  for (const auto& st : body) {
+    if ((st->kind == StmtKind::Set && st->ns_name.empty()) || st->kind == StmtKind::SetBlock)
+      for (const auto& t : st->targets) add(t);
+    if (st->kind == StmtKind::Macro) add(st->text);
+  }
+  return names;
+}
+
 ExprPtr make(ExprKind kind, Pos pos) {
   auto e = std::make_unique<Expr>();
   e->kind = kind;
@@ -39,6 +53,7 @@ class Parser {
     ProgramData prog;
     std::string end;
     prog.body = parse_body({}, &end, nullptr);
+    prog.declared = declared_names(prog.body);
     return prog;
   }
 
@@ -233,6 +248,7 @@ class Parser {
     std::string end;
     ++loop_depth_;
     s->body = parse_body({"endfor", "else"}, &end, &opener);
+    s->declared = declared_names(s->body);
     --loop_depth_;
     if (end == "else") {
       expect_block_end();
@@ -257,6 +273,7 @@ class Parser {
     expect_block_end();
     std::string end;
     s->body = parse_body({"endset"}, &end, &opener);
+    s->declared = declared_names(s->body);
     expect_block_end();
     return s;
   }
@@ -283,6 +300,7 @@ class Parser {
     loop_depth_ = 0;
     std::string end;
     Body body = parse_body({end_name}, &end, &opener);
+    s.declared = declared_names(body);
     loop_depth_ = saved_loops;
     s.uses_varargs = macros_.back().varargs;
     s.uses_kwargs = macros_.back().kwargs;
@@ -320,6 +338,7 @@ class Parser {
     expect_block_end();
     std::string end;
     s->body = parse_body({"endfilter"}, &end, &opener);
+    s->declared = declared_names(s->body);
     expect_block_end();
     return s;
   }
@@ -337,6 +356,7 @@ class Parser {
     expect_block_end();
     std::string end;
     s->body = parse_body({generation ? "endgeneration" : "endwith"}, &end, &opener);
+    s->declared = declared_names(s->body);
     expect_block_end();
     return s;
   }

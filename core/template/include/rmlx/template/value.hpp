@@ -76,6 +76,7 @@ class Value {
   const Dict& as_dict() const { return *dict_; }
   // The shared storage of a dict or namespace (namespaces and loop objects are mutated).
   Dict& namespace_dict() const { return *dict_; }
+  std::weak_ptr<Dict> dict_handle() const { return dict_; }
   const std::shared_ptr<Callable>& as_callable() const { return callable_; }
   const std::string& undefined_hint() const { return s_; }
 
