@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "rmlx/snapshot/error.h"
+#include "rmlx/snapshot/model_info.h"
 #include "rmlx/snapshot/safetensors_writer.h"
 #include "rmlx/snapshot/snapshot.h"
 #include "rmlx/snapshot/snapshot_writer.h"
@@ -139,6 +140,15 @@ TEST(Snapshot, ShardedWeightsQuantizationOverridesAndClaims) {
   snap->claim("model.norm.weight");
   EXPECT_EQ(snap->unclaimed().size(), specs.size() - 2);
   EXPECT_EQ(snap->unclaimed().front(), "model.layers.0.mlp.down_proj.scales");
+  const auto info = describe_model(*snap);
+  EXPECT_EQ(info.parameters, 512u + 512u + 512u + 64u);  // packed weights at logical size
+  ASSERT_EQ(info.quantization.size(), 1u);
+  EXPECT_EQ(info.quantization[0].modules, "layer 0");
+  EXPECT_EQ(info.quantization[0].description,
+            "mlp.gate_proj: affine 4-bit g64; mlp.down_proj: affine 8-bit g32");
+  EXPECT_EQ(info.quant_modes, (std::set<std::string>{"affine"}));
+  EXPECT_TRUE(info.chat_template);
+  EXPECT_EQ(info.eos_ids, (std::vector<std::int64_t>{2, 7}));
   try {
     snap->claim("lm_head.weight");
     FAIL();
