@@ -59,10 +59,16 @@ TEST(OpsMlx, LayerNormMatchesMlxFast) {
     const auto b = f.next<float>(static_cast<std::size_t>(d));
     const auto want = f.next<float>(static_cast<std::size_t>(n * d));
     std::vector<float> got(want.size());
-    ops::layer_norm({Isa::portable, nullptr}, x.data(), w.data(), b.data(), n, d, 1e-5f,
-                    got.data());
-    // Inputs are ~N(1.5, 1): mlx centers in float32, so compare at the input scale.
-    expect_close(got, want, 2e-6f, 1e-5f, "layer_norm d=" + std::to_string(d));
+    // The kernel follows mlx's float32 arithmetic step by step: bit-exact.
+    for (Isa isa : supported_isas()) {
+      ops::layer_norm({isa, nullptr}, x.data(), w.data(), b.data(), n, d, 1e-5f, got.data());
+      for (std::size_t i = 0; i < got.size(); ++i) {
+        ASSERT_EQ(std::bit_cast<std::uint32_t>(got[i]), std::bit_cast<std::uint32_t>(want[i]))
+            << "d=" << d << " at " << i;
+      }
+    }
+    // The double reference: inputs are ~N(1.5, 1) and mlx centers in float32, so compare
+    // at the input scale.
     ops::ref::layer_norm(x.data(), w.data(), b.data(), n, d, 1e-5f, got.data());
     expect_close(got, want, 2e-6f, 1e-5f, "reference d=" + std::to_string(d));
   }

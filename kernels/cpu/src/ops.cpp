@@ -58,16 +58,6 @@ SoftmaxFn softmax_fn(Isa isa) {
   }
 }
 
-float sum_of(const float* x, std::int64_t n) {
-  float acc[8] = {};
-  std::int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    for (int j = 0; j < 8; ++j) acc[j] += x[i + j];
-  }
-  for (; i < n; ++i) acc[0] += x[i];
-  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-}
-
 void check_rows(std::int64_t rows, std::int64_t dim, const char* op) {
   if (rows < 0 || dim <= 0) {
     throw std::invalid_argument(std::string(op) + ": bad shape [" + std::to_string(rows) + ", " +
@@ -89,22 +79,20 @@ void rms_row(const float* x, const float* w, std::int64_t dim, float eps, float*
   }
 }
 
+// As mlx's layer_norm fallback: mean = sum * (1/n) and var = mean((x - mean)^2), both
+// summed sequentially in float32, then (x - mean) * (1 / sqrt(var + eps)) * w + b.
 void layer_row(const float* x, const float* w, const float* b, std::int64_t dim, float eps,
                float* out) {
-  const float mean = sum_of(x, dim) / static_cast<float>(dim);
-  float acc[8] = {};
-  std::int64_t i = 0;
-  for (; i + 8 <= dim; i += 8) {
-    for (int j = 0; j < 8; ++j) {
-      const float d = x[i + j] - mean;
-      acc[j] += d * d;
-    }
+  const float inv_n = 1.0f / static_cast<float>(dim);
+  float sum = 0.0f;
+  for (std::int64_t i = 0; i < dim; ++i) sum += x[i];
+  const float mean = sum * inv_n;
+  float sq = 0.0f;
+  for (std::int64_t i = 0; i < dim; ++i) {
+    const float d = x[i] - mean;
+    sq += d * d;
   }
-  for (; i < dim; ++i) acc[0] += (x[i] - mean) * (x[i] - mean);
-  const float var =
-      (((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))) /
-      static_cast<float>(dim);
-  const float r = 1.0f / std::sqrt(var + eps);
+  const float r = 1.0f / std::sqrt(sq * inv_n + eps);
   for (std::int64_t k = 0; k < dim; ++k) {
     float v = (x[k] - mean) * r;
     if (w != nullptr) v *= w[k];
