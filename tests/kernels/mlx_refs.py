@@ -121,6 +121,20 @@ def elementwise(rng):
     write("elementwise.bin", [x.size], [xm, um, mx.exp(xm), nn.silu(xm) * um])
 
 
+def qmatmul(rng):
+    """mx.quantized_matmul (x @ W.T) on float32 and bfloat16-scaled weights."""
+    for bits, g, dname in ((4, 32, "f32"), (4, 64, "bf16"), (3, 64, "f16"), (8, 128, "f32"), (6, 32, "bf16")):
+        dt = DTYPES[dname]
+        rows, cols, n = 37, g * 9, 5
+        w = mx.array(rng.standard_normal((rows, cols)).astype(np.float32) * 0.05).astype(dt)
+        q, sc, bi = mx.quantize(w, group_size=g, bits=bits, mode="affine")
+        x = mx.array(rng.standard_normal((n, cols)).astype(np.float32))
+        # The model-in-float32 case: scales and biases upcast, float32 activations.
+        y = mx.quantized_matmul(x, q, sc.astype(mx.float32), bi.astype(mx.float32), transpose=True,
+                                group_size=g, bits=bits, mode="affine")
+        write(f"qmm_b{bits}_g{g}_{dname}.bin", [rows, cols, n], [q, sc, bi, x, y])
+
+
 def main():
     rng = np.random.default_rng(1234)
     affine(rng)
@@ -128,6 +142,7 @@ def main():
     layer_norm(rng)
     rope(rng)
     elementwise(rng)
+    qmatmul(rng)
     with open(os.path.join(OUT, "DONE"), "w") as f:
         f.write(mx.__version__ + "\n")
 

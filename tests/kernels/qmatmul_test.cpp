@@ -6,6 +6,7 @@
 #include <string>
 #include <tuple>
 
+#include "ref_file.h"
 #include "rmlx/kernels/affine.h"
 #include "rmlx/kernels/qmatmul.h"
 #include "rmlx/kernels/thread_pool.h"
@@ -180,6 +181,55 @@ TEST(QMatmulShared, SeveralWeightsOneInput) {
     EXPECT_STREQ(
         e.what(),
         "qmm::matmul: weights sharing an input need equal in_features, bits and group_size");
+  }
+}
+
+TEST(QMatmulMlx, MatchesMlxQuantizedMatmul) {
+  if (!test::mlx_refs_available()) GTEST_SKIP() << "mlx references not generated";
+  struct Ref {
+    int bits, g;
+    const char* dtype;
+  };
+  for (const Ref& c : {Ref{4, 32, "f32"}, Ref{4, 64, "bf16"}, Ref{3, 64, "f16"}, Ref{8, 128, "f32"},
+                       Ref{6, 32, "bf16"}}) {
+    const std::string name = std::string("qmm_b") + std::to_string(c.bits) + "_g" +
+                             std::to_string(c.g) + "_" + c.dtype + ".bin";
+    test::RefFile f(name, 3);
+    const std::int64_t rows = f.header(0), cols = f.header(1), n = f.header(2);
+    const FloatType st = std::string(c.dtype) == "f32"   ? FloatType::f32
+                         : std::string(c.dtype) == "f16" ? FloatType::f16
+                                                         : FloatType::bf16;
+    const std::size_t ssize = st == FloatType::f32 ? 4 : 2;
+    const auto ng = static_cast<std::size_t>(rows * cols / c.g);
+    const auto packed = f.next<std::uint32_t>(static_cast<std::size_t>(rows * cols * c.bits / 32));
+    const auto scales = f.next<std::uint8_t>(ng * ssize);
+    const auto biases = f.next<std::uint8_t>(ng * ssize);
+    const auto x = f.next<float>(static_cast<std::size_t>(n * cols));
+    const auto want = f.next<float>(static_cast<std::size_t>(n * rows));
+    const qmm::AffineWeight w{packed.data(), scales.data(), biases.data(), st,
+                              rows,          cols,          c.bits,        c.g};
+    Problem p;
+    p.w = w;
+    p.n = n;
+    p.x = x;
+    p.dequant.resize(static_cast<std::size_t>(rows * cols));
+    affine::dequantize_to_f32(st, packed.data(), scales.data(), biases.data(), rows, cols, c.bits,
+                              c.g, p.dequant.data());
+    std::vector<double> mag, bound;
+    error_bounds(p, mag, bound);
+    for (Isa isa : supported_isas()) {
+      for (auto mode :
+           {qmm::Activations::exact, qmm::Activations::fixed24, qmm::Activations::int8}) {
+        std::vector<float> y(want.size());
+        qmm::matmul({isa, nullptr}, w, x.data(), n, y.data(), mode);
+        for (std::size_t o = 0; o < y.size(); ++o) {
+          // mlx sums sequentially in float32: both sides carry float32 rounding.
+          const double tol = 2e-6 * mag[o] + (mode == qmm::Activations::int8 ? bound[o] : 0.0);
+          ASSERT_NEAR(y[o], want[o], tol)
+              << name << " " << isa_name(isa) << " mode " << static_cast<int>(mode) << " out=" << o;
+        }
+      }
+    }
   }
 }
 
