@@ -77,6 +77,8 @@ std::vector<BadCase> bad_cases() {
       {"metadata_not_object", st(R"({"__metadata__":[1]})"), "__metadata__ is not a JSON object"},
       {"metadata_not_string", st(R"({"__metadata__":{"format":1}})"),
        "__metadata__ 'format' is not a string"},
+      {"number_overflow", st(R"({"w":{"dtype":"U8","shape":[1e999],"data_offsets":[0,1]}})", "a"),
+       "header is not valid JSON (a number is out of range)"},
       {"header_array", st(R"([1,2])"), "header does not start with '{'"},
   };
 }

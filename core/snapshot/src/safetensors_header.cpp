@@ -65,6 +65,9 @@ json parse_json(std::string_view text, const std::string& origin) {
   } catch (const json::parse_error& e) {
     throw SnapshotError(origin + ": header is not valid JSON (at byte " + std::to_string(e.byte) +
                         " of the header)");
+  } catch (const json::exception&) {
+    // out_of_range: a number too large for a double
+    throw SnapshotError(origin + ": header is not valid JSON (a number is out of range)");
   }
   if (!duplicate.empty()) {
     throw SnapshotError(origin + ": tensor '" + duplicate + "': duplicate name in the header");

@@ -29,6 +29,8 @@ json parse_json_text(const std::string& text, const std::string& origin) {
     return json::parse(text);
   } catch (const json::parse_error& e) {
     throw SnapshotError(origin + ": not valid JSON (at byte " + std::to_string(e.byte) + ")");
+  } catch (const json::exception&) {
+    throw SnapshotError(origin + ": not valid JSON (a number is out of range)");
   }
 }
 
