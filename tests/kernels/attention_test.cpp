@@ -9,6 +9,7 @@
 #include <random>
 #include <string>
 
+#include "ref_file.h"
 #include "rmlx/kernels/attention.h"
 #include "rmlx/kernels/half.h"
 #include "rmlx/kernels/thread_pool.h"
@@ -100,6 +101,39 @@ TEST(Attention, MatchesReference) {
       {2, 1, 16, 4, 0, 1, 0, 0.0f, 0},       // first token
   };
   for (const Case& c : cases) run_case(c, pool);
+}
+
+TEST(Attention, MatchesMlxScaledDotProductAttention) {
+  if (!test::mlx_refs_available()) GTEST_SKIP() << "mlx references not generated";
+  ThreadPool pool(2);
+  for (const char* name : {"prefill", "decode", "chunk"}) {
+    test::RefFile f(std::string("sdpa_") + name + ".bin", 5);
+    const int heads = static_cast<int>(f.header(0)), kvh = static_cast<int>(f.header(1)),
+              hd = static_cast<int>(f.header(2));
+    const auto total = static_cast<std::int32_t>(f.header(3)),
+               n_new = static_cast<std::int32_t>(f.header(4));
+    const auto q = f.next<float>(static_cast<std::size_t>(n_new * heads * hd));
+    const auto k = f.next<float>(static_cast<std::size_t>(total * kvh * hd));
+    const auto v = f.next<float>(k.size());
+    const auto want = f.next<float>(q.size());
+    const int bs = 16;
+    const int nb = (total + bs - 1) / bs;
+    std::vector<float> kmem(static_cast<std::size_t>(nb * kvh * bs * hd)), vmem(kmem.size());
+    const attn::KvLayer kv{
+        kmem.data(), vmem.data(), bs, kvh, hd, attn::RowCodec::f32(hd), attn::RowCodec::f32(hd)};
+    std::vector<std::int32_t> table(static_cast<std::size_t>(nb));
+    std::iota(table.begin(), table.end(), 0);
+    attn::write_kv(kv, {table, 0, total}, k.data(), v.data());
+    const attn::Params p{heads, kvh, hd, 1.0f / std::sqrt(static_cast<float>(hd)), 0, 0.0f};
+    for (Isa isa : supported_isas()) {
+      std::vector<float> got(q.size());
+      attn::attention({isa, &pool}, kv, {table, total - n_new, n_new}, p, q.data(), got.data());
+      for (std::size_t i = 0; i < got.size(); ++i) {
+        ASSERT_NEAR(got[i], want[i], 2e-6f + 1e-5f * std::abs(want[i]))
+            << name << " " << isa_name(isa) << " at " << i;
+      }
+    }
+  }
 }
 
 TEST(Attention, RejectsShortBlockTable) {

@@ -135,6 +135,22 @@ def qmatmul(rng):
         write(f"qmm_b{bits}_g{g}_{dname}.bin", [rows, cols, n], [q, sc, bi, x, y])
 
 
+def attention(rng):
+    """mx.fast.scaled_dot_product_attention, causal, GQA: new rows at the end of the keys."""
+    for name, heads, kvh, hd, total, n_new in (("prefill", 8, 2, 64, 37, 37), ("decode", 6, 3, 80, 50, 1),
+                                               ("chunk", 4, 1, 32, 40, 9)):
+        q = rng.standard_normal((1, heads, n_new, hd)).astype(np.float32)
+        k = rng.standard_normal((1, kvh, total, hd)).astype(np.float32)
+        v = rng.standard_normal((1, kvh, total, hd)).astype(np.float32)
+        scale = 1.0 / np.sqrt(hd)
+        o = mx.fast.scaled_dot_product_attention(mx.array(q), mx.array(k), mx.array(v), scale=scale,
+                                                 mask="causal" if n_new > 1 else None)
+        # Stored token-major as the kernels take them: q/out [n, heads, hd], k/v [total, kvh, hd].
+        write(f"sdpa_{name}.bin", [heads, kvh, hd, total, n_new],
+              [mx.array(q[0].transpose(1, 0, 2)), mx.array(k[0].transpose(1, 0, 2)),
+               mx.array(v[0].transpose(1, 0, 2)), o[0].transpose(1, 0, 2)])
+
+
 def main():
     rng = np.random.default_rng(1234)
     affine(rng)
@@ -143,6 +159,7 @@ def main():
     rope(rng)
     elementwise(rng)
     qmatmul(rng)
+    attention(rng)
     with open(os.path.join(OUT, "DONE"), "w") as f:
         f.write(mx.__version__ + "\n")
 
