@@ -19,14 +19,33 @@ std::int64_t round_up(std::int64_t v, std::int64_t m) {
   return (v + m - 1) / m * m;
 }
 
-// Position of value k of a row in the planar layout with `chunk_bytes` bytes per plane.
+// Position of value k of a row in the planar layout with kChunkBytes bytes per plane
+// (constants, so the divisions are shifts).
+template <int kPlanes, int kChunkBytes>
+std::int64_t planar_index(std::int64_t k) {
+  if constexpr (kPlanes == 1) {
+    return k;
+  } else {
+    constexpr std::int64_t kChunk = std::int64_t{kChunkBytes} * kPlanes;
+    const std::int64_t base = k / kChunk * kChunk;
+    const std::int64_t e = (k - base) / kPlanes;
+    const std::int64_t p = (k - base) % kPlanes;
+    return base + p * kChunkBytes + e;
+  }
+}
+
 std::int64_t planar_index(std::int64_t k, int planes, int chunk_bytes) {
-  if (planes == 1) return k;
-  const std::int64_t chunk = static_cast<std::int64_t>(chunk_bytes) * planes;
-  const std::int64_t base = k / chunk * chunk;
-  const std::int64_t e = (k - base) / planes;
-  const std::int64_t p = (k - base) % planes;
-  return base + p * chunk_bytes + e;
+  if (chunk_bytes == 64) {
+    return planes == 4 ? planar_index<4, 64>(k) : planes == 2 ? planar_index<2, 64>(k) : k;
+  }
+  return planes == 4 ? planar_index<4, 16>(k) : planes == 2 ? planar_index<2, 16>(k) : k;
+}
+
+// Round to nearest, ties to even, for |v| <= 2^22, without a libm call: adding 1.5 * 2^23
+// leaves no fraction bits.
+inline float round_even(float v) {
+  constexpr float kMagic = 12582912.0f;
+  return (v + kMagic) - kMagic;
 }
 
 }  // namespace
@@ -61,7 +80,7 @@ void quantize_acts(const float* x, std::int64_t n, std::int64_t cols, int group_
         scale = amax / 127.0f;
         const float inv = amax > 0.0f ? 127.0f / amax : 0.0f;
         for (int j = 0; j < group_size; ++j) {
-          const auto q = static_cast<std::int8_t>(std::nearbyint(xg[j] * inv));
+          const auto q = static_cast<std::int8_t>(round_even(xg[j] * inv));
           qsum += q;
           qr[planar_index(g * group_size + j, planes, 64)] = q;
         }
@@ -71,7 +90,7 @@ void quantize_acts(const float* x, std::int64_t n, std::int64_t cols, int group_
         const float inv = amax > 0.0f ? kRange / amax : 0.0f;
         const std::int64_t limb_stride = n * a.padded_cols;
         for (int j = 0; j < group_size; ++j) {
-          auto v = static_cast<std::int32_t>(std::nearbyint(xg[j] * inv));
+          auto v = static_cast<std::int32_t>(round_even(xg[j] * inv));
           v = std::clamp(v, -4194304, 4194304);
           const std::int64_t at = planar_index(g * group_size + j, planes, 64);
           for (int limb = 0; limb < 3; ++limb) {
