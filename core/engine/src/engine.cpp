@@ -139,11 +139,15 @@ class EngineImpl final : public Engine {
     metrics_.kv_blocks_used = pool_->used();
   }
 
+  // Also updates the block counts at once, so a client that sees its final
+  // event already sees its blocks returned.
   void release_blocks(Sequence& s) {
     for (auto b : s.blocks) pool_->release(b);
     s.blocks.clear();
     s.block_hashes.clear();
     s.n_computed = 0;
+    std::lock_guard lock(mu_);
+    metrics_.kv_blocks_used = pool_->used();
   }
 
   void finish(Sequence& s, FinishReason reason, const std::string& error) {
@@ -332,6 +336,10 @@ class EngineImpl final : public Engine {
       if (in_prompt) prompt_done += std::min(slot.n_new, s.prompt_len - s.n_computed);
       s.n_computed += slot.n_new;
       publish_full_blocks(s);
+    }
+    {
+      std::lock_guard lock(mu_);
+      metrics_.kv_blocks_used = pool_->used();
     }
     for (std::size_t r = 0; r < sampled.size(); ++r) {
       sample_and_emit(*sampled[r],
