@@ -1,0 +1,43 @@
+#!/usr/bin/env python3
+"""Prints bench/cpu/run.sh's results side by side: tok/s, rmlx / llama.cpp, and
+decode as a fraction of the memory-read roofline (bandwidth / bytes per token)."""
+import json
+import os
+import re
+import sys
+
+
+def weight_bytes(snapshot):
+    return sum(os.path.getsize(os.path.join(snapshot, f)) for f in os.listdir(snapshot)
+               if f.endswith(".safetensors"))
+
+
+def main():
+    results = [json.loads(l) for l in open(sys.argv[1])]
+    bw = {int(m.group(1)): float(m.group(2)) for m in
+          re.finditer(r"== (\d+) thread\(s\): read bandwidth ([\d.]+) GB/s", open(sys.argv[2]).read())}
+    work = sys.argv[3]
+    by = {(r["engine"], r["weights"], r["test"], r["threads"]): r["tok_s"] for r in results}
+    engines = sorted({r["engine"] for r in results if r["engine"] != "llama.cpp"})
+    print(f"memory read bandwidth: " + ", ".join(f"{t} thread(s) {b:.1f} GB/s" for t, b in sorted(bw.items())))
+    header = f"{'weights':8} {'test':6} {'thr':>3} {'llama.cpp':>10}"
+    for e in engines:
+        header += f" {e:>11} {'ratio':>6}"
+    header += "   roofline fraction (decode)"
+    print(header)
+    for (eng, w, test, t) in sorted({k for k in by if k[0] == "llama.cpp"}, key=lambda k: (k[1], k[3], k[2])):
+        base = by[(eng, w, test, t)]
+        line = f"{w:8} {test:6} {t:>3} {base:>10.1f}"
+        for e in engines:
+            v = by.get((e, w, test, t))
+            line += f" {v:>11.1f} {v / base:>5.2f}x" if v else f" {'-':>11} {'-':>6}"
+        if test.startswith("tg") and t in bw:
+            roof = bw[t] * 1e9 / weight_bytes(os.path.join(work, f"smollm2-{w}"))
+            fr = [f"llama.cpp {base / roof:.0%}"] + [f"{e} {by[(e, w, test, t)] / roof:.0%}" for e in engines
+                                                     if (e, w, test, t) in by]
+            line += "   " + ", ".join(fr) + f" of {roof:.0f} tok/s"
+        print(line)
+
+
+if __name__ == "__main__":
+    main()
