@@ -11,6 +11,6 @@ RMLX_JOBS=$jobs "$root/scripts/build.sh" "$root/build"
 (cd "$root/build" && ctest -j "$jobs" --output-on-failure --timeout 900)
 
 echo "== AddressSanitizer + UndefinedBehaviorSanitizer build"
-RMLX_JOBS=$jobs RMLX_BUILD_TYPE=RelWithDebInfo "$root/scripts/build.sh" "$root/build-asan" -DRMLX_SANITIZE=ON
+RMLX_JOBS=$jobs RMLX_BUILD_TYPE=RelWithDebInfo "$root/scripts/build.sh" "$root/build-asan" -DRMLX_SANITIZE=ON -DRMLX_BUILD_BENCH=OFF
 (cd "$root/build-asan" && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest -j "$jobs" --output-on-failure --timeout 900 -LE 'slow|model|install|bench')
