@@ -43,6 +43,8 @@ TEST(TokenizerErrors, ExactMessages) {
        "unexpected end "
        "of input; expected '[', '{', or a literal)"},
       {"array.json", "[1, 2]", "expected a JSON object at the top level"},
+      {"overflow.json", R"({"model": {"type": "Unigram", "vocab": [["a", -1E400]]}})",
+       "expected valid JSON (number overflow parsing '-1E400')"},
       {"no_model.json", R"({"added_tokens": []})",
        "field 'model': expected a value (field is missing)"},
       {"model_type.json", R"({"model": {"type": "WordSoup", "vocab": {}}})",

@@ -37,11 +37,13 @@ std::string read_file(const std::string& path) {
 nlohmann::json parse_json(std::string_view text, const std::string& origin) {
   try {
     return nlohmann::json::parse(text.begin(), text.end());
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse errors and out-of-range numbers
+    // Drop nlohmann's "[json.exception.<kind>.<id>] " prefix.
     std::string what = e.what();
-    const size_t p = what.find("parse error");
-    throw Error(origin + ": expected valid JSON (" +
-                (p == std::string::npos ? what : what.substr(p)) + ")");
+    if (what.rfind("[json.exception", 0) == 0 && what.find("] ") != std::string::npos) {
+      what = what.substr(what.find("] ") + 2);
+    }
+    throw Error(origin + ": expected valid JSON (" + what + ")");
   }
 }
 
