@@ -99,6 +99,13 @@ TEST(HarmonyToolParser, RunawayHeaderIsContent) {
   expect_events(harmony_tools().parse(text), {content(text)});
 }
 
+TEST(HarmonyToolParser, PromptThatOpensTheBody) {
+  Subject s = harmony_tools();
+  s.prompt_tail = "<|start|>assistant<|channel|>analysis<|message|>";
+  auto ev = s.parse("thinking<|end|><|start|>assistant<|channel|>final<|message|>Hi<|return|>");
+  expect_events(ev, {reasoning("thinking"), content("Hi")});
+}
+
 TEST(HarmonyReasoningParser, PassesCallMessagesThroughVerbatim) {
   auto ev = harmony_reasoning().parse(kCallTurn);
   const std::string passed =
