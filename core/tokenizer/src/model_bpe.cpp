@@ -32,7 +32,7 @@ class Bpe final : public Model {
     }
     const JsonRef merges = node.at("merges").array();
     merges_.reserve(merges.size());
-    for (size_t i = 0; i < merges.size(); ++i) add_merge(merges.item(i), static_cast<int32_t>(i));
+    for (size_t i = 0; i < merges.size(); ++i) add_merge(merges, i);
     if (prefix_.empty() && suffix_.empty()) {
       direct_.assign(kDirectChars, -1);
       for (const auto& [tok, id] : vocab_.map()) {
@@ -99,29 +99,33 @@ class Bpe final : public Model {
     }
   };
 
-  void add_merge(const JsonRef& m, int32_t rank) {
+  void add_merge(const JsonRef& merges, size_t index) {
+    const nlohmann::json& raw = merges.raw()[index];
+    const auto rank = static_cast<int32_t>(index);
+    // The field path is only built when the entry is malformed.
+    auto m = [&] { return merges.item(index); };
     std::string a, b;
-    if (m.raw().is_string()) {
-      const std::string s = m.str();
+    if (raw.is_string()) {
+      const std::string& s = raw.get_ref<const std::string&>();
       const size_t sp = s.find(' ', 1);
       if (sp == std::string::npos || s.find(' ', sp + 1) != std::string::npos) {
-        m.fail("a merge \"left right\" with exactly one separating space");
+        m().fail("a merge \"left right\" with exactly one separating space");
       }
       a = s.substr(0, sp);
       b = s.substr(sp + 1);
-    } else if (m.raw().is_array() && m.size() == 2) {
-      a = m.item(0).str();
-      b = m.item(1).str();
+    } else if (raw.is_array() && raw.size() == 2 && raw[0].is_string() && raw[1].is_string()) {
+      a = raw[0].get<std::string>();
+      b = raw[1].get<std::string>();
     } else {
-      m.fail("a merge as \"left right\" or [\"left\", \"right\"]");
+      m().fail("a merge as \"left right\" or [\"left\", \"right\"]");
     }
     const auto ida = vocab_.find(a), idb = vocab_.find(b);
-    if (!ida) m.fail("merge tokens present in model.vocab (\"" + a + "\" is not)");
-    if (!idb) m.fail("merge tokens present in model.vocab (\"" + b + "\" is not)");
+    if (!ida) m().fail("merge tokens present in model.vocab (\"" + a + "\" is not)");
+    if (!idb) m().fail("merge tokens present in model.vocab (\"" + b + "\" is not)");
     const std::string merged =
         a + (b.size() >= prefix_.size() ? b.substr(prefix_.size()) : std::string());
     const auto idm = vocab_.find(merged);
-    if (!idm) m.fail("a merge whose result is in model.vocab (\"" + merged + "\" is not)");
+    if (!idm) m().fail("a merge whose result is in model.vocab (\"" + merged + "\" is not)");
     merges_.insert_or_assign(*ida, *idb, {rank, *idm});
   }
 

@@ -7,10 +7,17 @@ Vocab Vocab::from_object(const JsonRef& node) {
   Vocab v;
   v.map_.reserve(node.size());
   for (const auto& [key, value] : node.raw().items()) {
+    // Fast path for well-formed ids; the path string is only built for the error message.
+    if (value.is_number_integer()) {
+      const auto id = value.get<int64_t>();
+      if (id >= 0 && id < kMaxId) {
+        v.add(key, static_cast<int32_t>(id));
+        continue;
+      }
+    }
     const JsonRef ref(value, node.file(), node.path() + "[\"" + key + "\"]");
     const int32_t id = ref.id();
-    if (id >= kMaxId) ref.fail("a token id below " + std::to_string(kMaxId));
-    v.add(key, id);
+    ref.fail("a token id below " + std::to_string(kMaxId) + ", got " + std::to_string(id));
   }
   return v;
 }
