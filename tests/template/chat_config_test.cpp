@@ -129,5 +129,14 @@ TEST(TemplateConfig, BadInputsAreRejectedWithAClearMessage) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(TemplateConfig, PlainJsonContextRendersWithSortedKeys) {
+  auto t = ChatTemplate::parse("{{ d | tojson }} {{ messages[0].content }}");
+  nlohmann::json plain = {{"messages", {{{"role", "user"}, {"content", "hi"}}}},
+                          {"d", {{"b", 1}, {"a", 2}}}};
+  EXPECT_EQ(t.render(plain), R"({"a": 2, "b": 1} hi)");
+  EXPECT_EQ(t.render(json::parse(R"({"d": {"b": 1, "a": 2}, "messages": [{"content": "hi"}]})")),
+            R"({"b": 1, "a": 2} hi)");
+}
+
 }  // namespace
 }  // namespace rmlx::tmpl

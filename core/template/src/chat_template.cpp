@@ -141,6 +141,10 @@ std::string ChatTemplate::render(const nlohmann::ordered_json& context) const {
   return render(vars);
 }
 
+std::string ChatTemplate::render(const nlohmann::json& context) const {
+  return render(nlohmann::ordered_json::parse(context.dump()));
+}
+
 ChatTemplateConfig ChatTemplateConfig::from_tokenizer_config(const nlohmann::ordered_json& cfg) {
   if (!cfg.is_object()) throw std::invalid_argument("tokenizer_config.json: not a JSON object");
   ChatTemplateConfig out;

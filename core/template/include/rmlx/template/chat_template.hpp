@@ -36,6 +36,9 @@ class ChatTemplate {
   // `context` must be an object; its keys become template variables (key order is kept, which
   // matters for `tojson` and dict iteration, hence ordered_json).
   std::string render(const nlohmann::ordered_json& context) const;
+  // For callers holding nlohmann::json: its objects are key-sorted, so dicts render in sorted
+  // order (use ordered_json to keep the order transformers would see).
+  std::string render(const nlohmann::json& context) const;
   // The same from already converted variables (name -> value, in order).
   std::string render(const std::vector<std::pair<std::string, Value>>& variables) const;
 
