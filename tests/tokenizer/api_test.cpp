@@ -50,6 +50,22 @@ TEST(TokenizerApi, Llama2AndGemma3Config) {
   EXPECT_EQ(clean_up_tokenization("a , b . I 'm here !"), "a, b. I'm here!");
 }
 
+TEST(TokenizerApi, TokenBytes) {
+  const Tokenizer qwen = Tokenizer::from_dir(dir("qwen3"));
+  const auto qb = qwen.token_bytes();
+  EXPECT_EQ(qb.size(), 151669u);
+  EXPECT_EQ(qb.at(static_cast<size_t>(*qwen.token_to_id("\xC4\xA0world"))), " world");  // "Ġworld"
+  EXPECT_EQ(qb.at(151645), "");                                                  // <|im_end|>
+  EXPECT_EQ(qb.at(static_cast<size_t>(*qwen.token_to_id("\xC3\xA4"))), "\xE4");  // byte 0xE4 alone
+  const Tokenizer llama = Tokenizer::from_dir(dir("llama2"));
+  const auto lb = llama.token_bytes();
+  EXPECT_EQ(lb.at(100), "a");  // <0x61>
+  EXPECT_EQ(lb.at(static_cast<size_t>(*llama.token_to_id("<0xF0>"))), "\xF0");
+  EXPECT_EQ(lb.at(static_cast<size_t>(*llama.token_to_id("\xE2\x96\x81Hello"))),
+            " Hello");      // "▁Hello"
+  EXPECT_EQ(lb.at(1), "");  // <s>
+}
+
 TEST(TokenizerApi, InvalidUtf8InputIsRepaired) {
   const Tokenizer tok = Tokenizer::from_dir(dir("qwen3"));
   // A lone continuation byte and a truncated sequence become U+FFFD, as Python would see them.

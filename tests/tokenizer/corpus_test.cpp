@@ -95,7 +95,13 @@ TEST(TokenizerCorpus, MatchesPythonTokenizers) {
     ASSERT_EQ(ref.u32(), texts.size());
     const Tokenizer tok = Tokenizer::from_file((entry.path() / "tokenizer.json").string());
     ++tokenizers;
-    size_t id_diff = 0, dec_diff = 0, lossless = 0, stream_diff = 0, tokens = 0;
+    size_t id_diff = 0, dec_diff = 0, lossless = 0, stream_diff = 0, tokens = 0, bytes_checked = 0,
+           bytes_diff = 0;
+    // token_bytes(): concatenated, the bytes of the tokens equal what decode adds after an anchor
+    // token (so no first-token space rule applies), wherever that decode is whole UTF-8.
+    const std::vector<std::string> table = tok.token_bytes();
+    const int32_t anchor = tok.token_to_id("a").value_or(-1);
+    const std::string anchor_text = tok.decode(std::vector<int32_t>{anchor}, false);
     for (size_t i = 0; i < texts.size(); ++i) {
       RefText r;
       r.with_special = ref.ids();
@@ -118,6 +124,25 @@ TEST(TokenizerCorpus, MatchesPythonTokenizers) {
         }
       }
       if (dec == texts[i]) ++lossless;
+      if (anchor >= 0) {
+        std::vector<int32_t> anchored{anchor};
+        anchored.insert(anchored.end(), r.without.begin(), r.without.end());
+        const std::string want = tok.decode(anchored, false);
+        bool plain = want.compare(0, anchor_text.size(), anchor_text) == 0 &&
+                     want.find("\xEF\xBF\xBD") == std::string::npos;
+        std::string concat;
+        for (const int32_t id : r.without) {
+          plain = plain && !tok.is_special(id);
+          concat += table.at(static_cast<size_t>(id));
+        }
+        if (plain) {
+          ++bytes_checked;
+          if (concat != want.substr(anchor_text.size()) && ++bytes_diff <= 3) {
+            ADD_FAILURE() << name << " text " << i << " token_bytes differ:\n want "
+                          << head(want.substr(anchor_text.size())) << "\n got  " << head(concat);
+          }
+        }
+      }
       // Streaming: every piece is whole UTF-8 and the pieces add up to the full decode.
       StreamDecoder stream(tok);
       std::string streamed;
@@ -134,7 +159,10 @@ TEST(TokenizerCorpus, MatchesPythonTokenizers) {
     }
     std::cout << name << ": " << texts.size() << " texts, " << tokens << " tokens, " << id_diff
               << " id diffs, " << dec_diff << " decode diffs, " << stream_diff << " stream diffs, "
-              << lossless << " lossless round trips\n";
+              << lossless << " lossless round trips, token_bytes checked on " << bytes_checked
+              << " texts (" << bytes_diff << " diffs)\n";
+    EXPECT_EQ(bytes_diff, 0u) << name;
+    EXPECT_GT(bytes_checked, texts.size() / 3) << name;
     // Byte-level tokenizers without a normalizer reproduce every text exactly.
     if (name == "llama3_1" || name == "gptoss" || name == "deepseek_v3" || name == "smollm2") {
       EXPECT_EQ(lossless, texts.size()) << name;

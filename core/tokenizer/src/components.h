@@ -55,6 +55,9 @@ class Decoder {
  public:
   virtual ~Decoder() = default;
   virtual void decode_chain(std::vector<std::string>& tokens) const = 0;
+  // Rewrites one token into the raw bytes it contributes in the middle of a sequence (no
+  // first-token space stripping, no lossy UTF-8 repair), for grammar-constrained decoding.
+  virtual void token_bytes(std::string& token) const = 0;
 };
 
 // Where a pattern matched: either a regex, a literal string or a per-character predicate.

@@ -8,6 +8,15 @@ namespace {
 
 class ByteLevelDecoder final : public Decoder {
  public:
+  void token_bytes(std::string& t) const override {
+    std::string bytes;
+    for (size_t pos = 0; pos < t.size();) {
+      const int b = unicode_to_byte(unicode::next_char(t, pos));
+      if (b < 0) return;  // not a byte-level token: its text is kept as is
+      bytes.push_back(static_cast<char>(b));
+    }
+    t = std::move(bytes);
+  }
   void decode_chain(std::vector<std::string>& tokens) const override {
     std::string bytes;
     for (const auto& t : tokens) {
@@ -34,6 +43,9 @@ class MetaspaceDecoder final : public Decoder {
  public:
   MetaspaceDecoder(std::string rep, bool strip_first)
       : rep_(std::move(rep)), strip_first_(strip_first) {}
+  void token_bytes(std::string& t) const override {
+    if (t.find(rep_) != std::string::npos) t = replace_all_literal(t, rep_, " ");
+  }
   void decode_chain(std::vector<std::string>& tokens) const override {
     for (size_t i = 0; i < tokens.size(); ++i) {
       if (tokens[i].find(rep_) == std::string::npos) continue;
@@ -62,6 +74,10 @@ bool parse_byte_token(const std::string& t, uint8_t& out) {
 
 class ByteFallbackDecoder final : public Decoder {
  public:
+  void token_bytes(std::string& t) const override {
+    uint8_t b = 0;
+    if (parse_byte_token(t, b)) t.assign(1, static_cast<char>(b));
+  }
   void decode_chain(std::vector<std::string>& tokens) const override {
     std::vector<std::string> out;
     out.reserve(tokens.size());
@@ -94,6 +110,7 @@ class ByteFallbackDecoder final : public Decoder {
 
 class FuseDecoder final : public Decoder {
  public:
+  void token_bytes(std::string&) const override {}
   void decode_chain(std::vector<std::string>& tokens) const override {
     std::string all;
     for (const auto& t : tokens) all += t;
@@ -105,6 +122,8 @@ class StripDecoder final : public Decoder {
  public:
   StripDecoder(std::string content, size_t start, size_t stop)
       : content_(std::move(content)), start_(start), stop_(stop) {}
+  // Strip follows Fuse in real chains and so only trims the ends of the whole text.
+  void token_bytes(std::string&) const override {}
   void decode_chain(std::vector<std::string>& tokens) const override {
     for (auto& t : tokens) {
       size_t b = 0, e = t.size();
@@ -128,6 +147,7 @@ class ReplaceDecoder final : public Decoder {
  public:
   ReplaceDecoder(Pattern p, std::string content)
       : pattern_(std::move(p)), content_(std::move(content)) {}
+  void token_bytes(std::string& t) const override { t = pattern_.replace_all(t, content_); }
   void decode_chain(std::vector<std::string>& tokens) const override {
     for (auto& t : tokens) t = pattern_.replace_all(t, content_);
   }
@@ -152,6 +172,13 @@ class WordPieceDecoder final : public Decoder {
  public:
   WordPieceDecoder(std::string prefix, bool cleanup)
       : prefix_(std::move(prefix)), cleanup_(cleanup) {}
+  void token_bytes(std::string& t) const override {
+    if (t.compare(0, prefix_.size(), prefix_) == 0) {
+      t.erase(0, prefix_.size());
+    } else {
+      t = " " + t;
+    }
+  }
   void decode_chain(std::vector<std::string>& tokens) const override {
     for (size_t i = 0; i < tokens.size(); ++i) {
       auto& t = tokens[i];
@@ -174,6 +201,7 @@ class WordPieceDecoder final : public Decoder {
 class BpeDecoder final : public Decoder {
  public:
   explicit BpeDecoder(std::string suffix) : suffix_(std::move(suffix)) {}
+  void token_bytes(std::string& t) const override { t = replace_all_literal(t, suffix_, " "); }
   void decode_chain(std::vector<std::string>& tokens) const override {
     for (size_t i = 0; i < tokens.size(); ++i) {
       tokens[i] = replace_all_literal(tokens[i], suffix_, i + 1 == tokens.size() ? "" : " ");
@@ -188,6 +216,9 @@ class CtcDecoder final : public Decoder {
  public:
   CtcDecoder(std::string pad, std::string delim, bool cleanup)
       : pad_(std::move(pad)), delim_(std::move(delim)), cleanup_(cleanup) {}
+  void token_bytes(std::string& t) const override {
+    t = replace_all_literal(replace_all_literal(t, pad_, ""), delim_, " ");
+  }
   void decode_chain(std::vector<std::string>& tokens) const override {
     std::vector<std::string> out;
     for (size_t i = 0; i < tokens.size(); ++i) {
@@ -208,6 +239,9 @@ class SequenceDecoder final : public Decoder {
  public:
   explicit SequenceDecoder(std::vector<std::unique_ptr<Decoder>> items)
       : items_(std::move(items)) {}
+  void token_bytes(std::string& t) const override {
+    for (const auto& d : items_) d->token_bytes(t);
+  }
   void decode_chain(std::vector<std::string>& tokens) const override {
     for (const auto& d : items_) d->decode_chain(tokens);
   }

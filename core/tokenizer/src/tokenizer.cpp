@@ -1,5 +1,6 @@
 #include "rmlx/tokenizer/tokenizer.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -245,6 +246,27 @@ std::string Tokenizer::id_to_token(int32_t id) const {
 
 size_t Tokenizer::vocab_size() const {
   return impl_->vocab_size;
+}
+
+std::vector<std::string> Tokenizer::token_bytes() const {
+  int32_t max_id = -1;
+  impl_->model->for_each_token(
+      [&](const std::string&, int32_t id) { max_id = std::max(max_id, id); });
+  for (const auto& t : impl_->added.tokens()) max_id = std::max(max_id, t.id);
+  std::vector<std::string> out(static_cast<size_t>(max_id + 1));
+  for (int32_t id = 0; id <= max_id; ++id) {
+    std::string& slot = out[static_cast<size_t>(id)];
+    if (const AddedToken* t = impl_->added.by_id(id)) {
+      if (t->special) continue;
+      slot = t->decoded;
+    } else if (const std::string* tok = impl_->model->id_to_token(id)) {
+      slot = *tok;
+    } else {
+      continue;
+    }
+    if (impl_->decoder) impl_->decoder->token_bytes(slot);
+  }
+  return out;
 }
 
 bool Tokenizer::is_special(int32_t id) const {

@@ -45,6 +45,10 @@ class Tokenizer {
   std::string id_to_token(int32_t id) const;
   // Number of distinct tokens, added tokens included (HF get_vocab_size(with_added_tokens=True)).
   size_t vocab_size() const;
+  // For grammar-constrained decoding: entry id holds the exact bytes token id adds to the text
+  // in the middle of a sequence (byte-level symbols and <0xXX> tokens become raw bytes, metaspace
+  // becomes a space); empty for special tokens and unused ids. Size: highest id + 1.
+  std::vector<std::string> token_bytes() const;
   bool is_special(int32_t id) const;
 
   // From tokenizer_config.json (absent fields stay empty / false).
