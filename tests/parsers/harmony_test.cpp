@@ -104,6 +104,9 @@ TEST(HarmonyToolParser, PromptThatOpensTheBody) {
   s.prompt_tail = "<|start|>assistant<|channel|>analysis<|message|>";
   auto ev = s.parse("thinking<|end|><|start|>assistant<|channel|>final<|message|>Hi<|return|>");
   expect_events(ev, {reasoning("thinking"), content("Hi")});
+  // A forced header without <|start|> after an earlier message.
+  s.prompt_tail = "<|start|>user<|message|>say to=x<|end|><|channel|>final<|message|>";
+  expect_events(s.parse("Hello<|return|>"), {content("Hello")});
 }
 
 TEST(HarmonyReasoningParser, PassesCallMessagesThroughVerbatim) {

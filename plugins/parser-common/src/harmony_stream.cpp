@@ -71,10 +71,15 @@ void HarmonyStream::reset(std::string_view prompt_tail, std::uint64_t id_seed,
   } else if (tail.size() >= kMessage.size() &&
              tail.substr(tail.size() - kMessage.size()) == kMessage) {
     // The prompt forced a header: the output starts inside that message's body.
-    std::size_t from = std::min(tail.rfind(kStart), tail.rfind(kChannel));
-    if (from == std::string_view::npos) from = tail.rfind(kChannel);
+    // Its header starts at the last <|start|>, or at <|channel|> when that
+    // <|start|> belongs to an earlier, finished message.
+    std::string_view region = tail.substr(0, tail.size() - kMessage.size());
+    std::size_t from = region.rfind(kStart);
+    if (from == std::string_view::npos || region.find(kMessage, from) != std::string_view::npos) {
+      from = region.rfind(kChannel);
+    }
     if (from != std::string_view::npos) {
-      header_ = std::string(tail.substr(from, tail.size() - kMessage.size() - from));
+      header_ = std::string(region.substr(from));
       EventList ignored;
       open_body(ignored);
       state_ = State::body;
