@@ -128,7 +128,7 @@ Interpreter::Flow Interpreter::exec_stmt(const Stmt& s, std::string& out) {
         FramePtr inner = child_of(frame_, s.declared);
         std::string text = render_block(s.body, inner);
         Value v = apply_filter_chain(s.filters, Value(std::move(text)));
-        assign(s, s.targets, false, std::move(v), *frame_);
+        assign(s.targets, false, std::move(v), *frame_);
         return Flow::Normal;
       }
       case StmtKind::Macro: {
@@ -179,7 +179,7 @@ Interpreter::Flow Interpreter::exec_for(const Stmt& s, std::string& out) {
     List kept;
     for (auto& item : items) {
       FramePtr f = child_of(outer);
-      assign(s, s.targets, s.target_is_tuple, item, *f);
+      assign(s.targets, s.target_is_tuple, item, *f);
       FrameSwap swap(frame_, f);
       if (eval(*s.cond).truthy()) kept.push_back(std::move(item));
     }
@@ -209,7 +209,7 @@ Interpreter::Flow Interpreter::exec_for(const Stmt& s, std::string& out) {
           "loop iterations exceed the limit of " + std::to_string(limits_.max_loop_iterations));
     FramePtr f = child_of(outer, s.declared);
     const auto idx = static_cast<size_t>(i);
-    assign(s, s.targets, s.target_is_tuple, items[idx], *f);
+    assign(s.targets, s.target_is_tuple, items[idx], *f);
     lf.value_at(Index) = Value(i + 1);
     lf.value_at(Index0) = Value(i);
     lf.value_at(RevIndex) = Value(n - i);
@@ -226,9 +226,8 @@ Interpreter::Flow Interpreter::exec_for(const Stmt& s, std::string& out) {
   return Flow::Normal;
 }
 
-void Interpreter::assign(const Stmt& s, const std::vector<std::string>& names, bool is_tuple,
-                         Value v, Frame& frame) {
-  (void)s;
+void Interpreter::assign(const std::vector<std::string>& names, bool is_tuple, Value v,
+                         Frame& frame) {
   if (!is_tuple) {
     frame.set(names[0], std::move(v));
     return;
@@ -252,7 +251,7 @@ void Interpreter::exec_set(const Stmt& s) {
     target.namespace_dict().set(Value(s.text), std::move(v));
     return;
   }
-  assign(s, s.targets, s.target_is_tuple, std::move(v), *frame_);
+  assign(s.targets, s.target_is_tuple, std::move(v), *frame_);
 }
 
 std::string Interpreter::render_block(const Body& body, FramePtr frame) {

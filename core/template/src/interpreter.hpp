@@ -65,8 +65,7 @@ class Interpreter {
   void exec_call_block(const Stmt& s, std::string& out);
   std::string render_block(const Body& body, FramePtr frame);
   Value apply_filter_chain(const std::vector<ExprPtr>& filters, Value input);
-  void assign(const Stmt& s, const std::vector<std::string>& names, bool is_tuple, Value v,
-              Frame& frame);
+  void assign(const std::vector<std::string>& names, bool is_tuple, Value v, Frame& frame);
   void append(std::string& out, std::string_view text) const;
 
  public:

@@ -163,8 +163,7 @@ std::string format_spec(const Value& v, const std::string& spec) {
   return pad(sign_str + body, width, fill, align ? align : '>');
 }
 
-std::string str_format(Interpreter& interp, const std::string& fmt, const CallArgs& args) {
-  (void)interp;
+std::string str_format(const std::string& fmt, const CallArgs& args) {
   std::string out;
   size_t auto_index = 0;
   for (size_t i = 0; i < fmt.size(); ++i) {
@@ -396,7 +395,7 @@ Value string_method(Interpreter& interp, const std::string& s, const std::string
     for (const auto& x : v) out.emplace_back(x);
     return Value::list(std::move(out));
   };
-  if (name == "format") return Value(str_format(interp, s, args));
+  if (name == "format") return Value(str_format(s, args));
   if (name == "startswith" || name == "endswith") {
     auto a = bind_args(
         name, args, {{"prefix", std::nullopt}, {"start", Value::none()}, {"end", Value::none()}});
@@ -522,8 +521,8 @@ Value string_method(Interpreter& interp, const std::string& s, const std::string
     if (fill.size() != 1) throw EvalError("The fill character must be exactly one character long");
     char align = name == "center" ? '^' : name == "ljust" ? '<' : '>';
     if (align == '^') {
-      // Python centers with the extra space on the right only when the padding is odd and
-      // the width is odd... it puts the extra on the left when width is odd.
+      // CPython's rule: an odd padding puts the extra fill character on the left only when
+      // the width is odd too.
       int64_t len = static_cast<int64_t>(utf8_length(s));
       int64_t total = a[0].as_int() - len;
       if (total <= 0) return Value(s);
