@@ -72,4 +72,12 @@ void MappedFile::will_need(std::size_t offset, std::size_t length) const {
   ::madvise(const_cast<std::uint8_t*>(data_) + start, end - start, MADV_WILLNEED);
 }
 
+void MappedFile::dont_need(std::size_t offset, std::size_t length) const {
+  if (data_ == nullptr || offset >= size_) return;
+  const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  const std::size_t start = (offset + page - 1) / page * page;
+  const std::size_t end = std::min(size_, offset + length) / page * page;
+  if (end > start) ::madvise(const_cast<std::uint8_t*>(data_) + start, end - start, MADV_DONTNEED);
+}
+
 }  // namespace rmlx::snapshot

@@ -226,6 +226,8 @@ void Snapshot::add_file(SafetensorsFile file, const std::set<std::string>* expec
       t.data = copy.get();
       copied_bytes_ += info.nbytes();
       copies_.push_back(std::move(copy));
+      // The copy is what is used: let the mapped pages go (the page cache keeps them).
+      f.mapping().dont_need(static_cast<std::size_t>(p - f.mapping().data()), info.nbytes());
     } else {
       t.data = const_cast<std::uint8_t*>(p);
     }

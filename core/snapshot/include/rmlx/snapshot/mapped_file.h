@@ -23,6 +23,9 @@ class MappedFile {
   const std::string& path() const { return path_; }
   // Asks the kernel to read the range ahead (no-op when out of range).
   void will_need(std::size_t offset, std::size_t length) const;
+  // Drops this mapping's resident pages lying wholly inside the range (they are
+  // read again from the file if touched): used once a range has been copied.
+  void dont_need(std::size_t offset, std::size_t length) const;
 
  private:
   void release() noexcept;
