@@ -107,6 +107,21 @@ def main():
             add(p + "attn_q_norm.weight", (hd,), T.F32)
             add(p + "attn_k_norm.weight", (hd,), T.F32)
     add("output_norm.weight", (hidden,), T.F32)
+    if arch == "llama":
+        # Llama 3 rope scaling as llama.cpp exports it (factor 32, as Llama 3.2 1B).
+        factor, low, high, old = 32.0, 1.0, 4.0, 8192.0
+        freqs = 1.0 / (1000000.0 ** (np.arange(0, hd, 2, dtype=np.float32) / hd))
+        factors = []
+        for f in freqs:
+            wavelen = 2 * np.pi / f
+            if wavelen < old / high:
+                factors.append(1.0)
+            elif wavelen > old / low:
+                factors.append(factor)
+            else:
+                smooth = (old / wavelen - low) / (high - low)
+                factors.append(1 / ((1 - smooth) / factor + smooth))
+        w.add_tensor("rope_freqs.weight", np.array(factors, dtype=np.float32))
     if arch != "qwen3":
         add("output.weight", (vocab, hidden), T.Q6_K if hidden % 256 == 0 else T.Q8_0)
     w.write_header_to_file()

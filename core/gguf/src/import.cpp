@@ -81,6 +81,7 @@ void store(DType t, const float* src, std::int64_t n, std::uint8_t* dst) {
 std::vector<Plan> make_plans(const GgufFile& f, const ModelHparams& hp, const ImportOptions& o) {
   std::vector<Plan> plans;
   for (const auto& t : f.tensors()) {
+    if (t.name == "rope_freqs.weight") continue;  // read into config.json's rope_scaling
     auto hf = hf_tensor_name(t.name);
     if (!hf) {
       throw GgufError(f.path() + ": tensor '" + t.name + "': no Hugging Face name for it in a " +

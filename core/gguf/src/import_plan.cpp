@@ -1,5 +1,8 @@
 // What an import writes: hyperparameters from GGUF metadata, tensor names, and
 // which rows llama.cpp permuted.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
 #include <regex>
 
 #include "rmlx/gguf/import.h"
@@ -20,6 +23,43 @@ constexpr ArchInfo kArchs[] = {
     {"qwen2", "Qwen2ForCausalLM", "qwen2", 1000000.0},
     {"qwen3", "Qwen3ForCausalLM", "qwen3", 1000000.0},
 };
+
+// llama.cpp stores Llama 3 rope scaling as per-frequency divisors (rope_freqs). They are
+// recomputed from the published Llama 3 parameters (low 1, high 4, original context 8192)
+// with the largest divisor as the factor; the import proceeds only if all of them match.
+nlohmann::ordered_json llama3_scaling(const GgufFile& f, const GgufTensor& t,
+                                      const ModelHparams& hp) {
+  const std::string where = f.path() + ": tensor 'rope_freqs.weight': ";
+  if (t.type != 0 || t.ne.size() != 1 || static_cast<std::int64_t>(t.ne[0]) * 2 != hp.head_dim) {
+    throw GgufError(where + "expected F32 [" + std::to_string(hp.head_dim / 2) + "]");
+  }
+  std::vector<float> got(t.ne[0]);
+  std::memcpy(got.data(), t.data, got.size() * 4);
+  const double factor = *std::max_element(got.begin(), got.end());
+  const double low = 1.0, high = 4.0, old_ctx = 8192.0;
+  const double pi = 3.14159265358979323846;
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    const double freq = 1.0 / std::pow(hp.rope_theta, 2.0 * static_cast<double>(i) /
+                                                          static_cast<double>(hp.head_dim));
+    const double wavelen = 2 * pi / freq;
+    double want = factor;
+    if (wavelen < old_ctx / high) {
+      want = 1.0;
+    } else if (wavelen <= old_ctx / low) {
+      const double smooth = (old_ctx / wavelen - low) / (high - low);
+      want = 1.0 / ((1 - smooth) / factor + smooth);
+    }
+    if (std::fabs(want - got[i]) > 1e-4 * want) {
+      throw GgufError(where + "factors are not Llama 3 rope scaling (factor " +
+                      std::to_string(factor) + ", element " + std::to_string(i) + ")");
+    }
+  }
+  return {{"factor", factor},
+          {"high_freq_factor", high},
+          {"low_freq_factor", low},
+          {"original_max_position_embeddings", 8192},
+          {"rope_type", "llama3"}};
+}
 
 std::int64_t positive(const GgufFile& f, const std::string& key) {
   const auto v = f.uint(key);
@@ -70,11 +110,8 @@ ModelHparams read_hparams(const GgufFile& f) {
   }
   hp.tied = f.find("output.weight") == nullptr;
   hp.attention_bias = f.find("blk.0.attn_q.bias") != nullptr;
-  if (f.find("rope_freqs.weight") != nullptr) {
-    throw GgufError(f.path() +
-                    ": tensor 'rope_freqs.weight': Llama 3 rope scaling factors cannot "
-                    "be imported yet");
-  }
+  if (const auto* freqs = f.find("rope_freqs.weight"))
+    hp.rope_scaling = llama3_scaling(f, *freqs, hp);
   if (f.has(a + "rope.scaling.type")) {
     const auto type = f.str(a + "rope.scaling.type");
     if (type == "linear") {
