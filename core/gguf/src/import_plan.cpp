@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <regex>
 
 #include "rmlx/gguf/import.h"
 
@@ -137,7 +136,6 @@ std::optional<std::string> hf_tensor_name(const std::string& g) {
   for (const auto& [from, to] : kFixed) {
     if (g == from) return std::string(to);
   }
-  static const std::regex kBlock(R"(blk\.(\d+)\.([a-z_]+)\.(weight|bias))");
   static const std::pair<const char*, const char*> kLayer[] = {
       {"attn_norm", "input_layernorm"},    {"ffn_norm", "post_attention_layernorm"},
       {"attn_q", "self_attn.q_proj"},      {"attn_k", "self_attn.k_proj"},
@@ -146,10 +144,17 @@ std::optional<std::string> hf_tensor_name(const std::string& g) {
       {"ffn_gate", "mlp.gate_proj"},       {"ffn_up", "mlp.up_proj"},
       {"ffn_down", "mlp.down_proj"},
   };
-  std::smatch m;
-  if (!std::regex_match(g, m, kBlock)) return std::nullopt;
+  // "blk.<layer>.<name>.<weight|bias>"
+  if (g.rfind("blk.", 0) != 0) return std::nullopt;
+  const auto d1 = g.find('.', 4);
+  const auto d2 = g.rfind('.');
+  if (d1 == std::string::npos || d1 == 4 || d2 <= d1 + 1) return std::nullopt;
+  const std::string layer = g.substr(4, d1 - 4), name = g.substr(d1 + 1, d2 - d1 - 1);
+  const std::string leaf = g.substr(d2 + 1);
+  if (layer.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  if (leaf != "weight" && leaf != "bias") return std::nullopt;
   for (const auto& [from, to] : kLayer) {
-    if (m[2] == from) return "model.layers." + m[1].str() + "." + to + "." + m[3].str();
+    if (name == from) return "model.layers." + layer + "." + to + "." + leaf;
   }
   return std::nullopt;
 }

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
-#include <regex>
 
 namespace rmlx::snapshot {
 
@@ -21,11 +20,14 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 
 // Layer index and module suffix of "model.layers.N.<suffix>", or -1.
 int layer_of(const std::string& module, std::string& suffix) {
-  static const std::regex re(R"(model\.layers\.(\d+)\.(.+))");
-  std::smatch m;
-  if (!std::regex_match(module, m, re)) return -1;
-  suffix = m[2];
-  return std::stoi(m[1]);
+  const std::string prefix = "model.layers.";
+  if (module.rfind(prefix, 0) != 0) return -1;
+  const auto dot = module.find('.', prefix.size());
+  if (dot == std::string::npos || dot == prefix.size() || dot + 1 >= module.size()) return -1;
+  const std::string digits = module.substr(prefix.size(), dot - prefix.size());
+  if (digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) return -1;
+  suffix = module.substr(dot + 1);
+  return std::stoi(digits);
 }
 
 // "layers 3-7" or "layer 3".
