@@ -20,8 +20,8 @@ constexpr std::string_view kClose = "</tool_call>";
 // JSON after <tool_call>: the values end where their brackets balance, so a
 // "</tool_call>" inside a string value does not cut them short. Then comes
 // the close tag, the next <tool_call>, or (the tag left open) anything else.
-BlockResult json_block(std::string_view text, std::size_t i, bool eof) {
-  std::size_t end = json_values_end(text, i, eof);
+BlockResult json_block(std::string_view text, std::size_t i, bool eof, BalancedScan* scan) {
+  std::size_t end = json_values_end(text, i, eof, scan);
   if (end == std::string_view::npos) return eof ? BlockResult::reject() : BlockResult::more();
   auto calls = parse_json_calls(text.substr(i, end - i));
   if (!calls) return BlockResult::reject();
@@ -62,7 +62,7 @@ class HermesParser final : public MarkerToolParser {
       if (!calls) return BlockResult::reject();
       return BlockResult::done(body->consumed, std::move(*calls));
     }
-    return json_block(text, i, ctx.eof);
+    return json_block(text, i, ctx.eof, ctx.scan);
   }
 };
 

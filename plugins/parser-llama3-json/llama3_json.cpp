@@ -38,7 +38,7 @@ class Llama3JsonParser final : public MarkerToolParser {
     std::string_view rest = text.substr(i);
     std::size_t end = std::string_view::npos;
     if (rest[0] == '{' || rest[0] == '[') {
-      end = find_balanced_end(rest);
+      end = find_balanced_end(rest, *ctx.scan);
     } else {
       std::size_t paren = rest.find('(');
       if (paren == std::string_view::npos) {

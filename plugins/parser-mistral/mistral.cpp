@@ -45,25 +45,25 @@ class MistralParser final : public MarkerToolParser {
       std::size_t j = skip_ws(text, i + 1);
       if (j == text.size()) return wait();
       if (text[j] != '{') return BlockResult::reject();
-      std::size_t end = find_balanced_end(text.substr(i));
+      std::size_t end = find_balanced_end(text.substr(i), *ctx.scan);
       if (end == std::string_view::npos) return wait();
       auto calls = parse_json_calls(text.substr(i, end));
       if (!calls) return BlockResult::reject();
       return BlockResult::done(i + end, std::move(*calls));
     }
     if (text[i] == '{') {
-      std::size_t end = find_balanced_end(text.substr(i));
+      std::size_t end = find_balanced_end(text.substr(i), *ctx.scan);
       if (end == std::string_view::npos) return wait();
       auto calls = parse_json_calls(text.substr(i, end));
       if (!calls) return BlockResult::reject();
       return BlockResult::done(i + end, std::move(*calls));
     }
-    return segment(text, i, ctx.eof);
+    return segment(text, i, ctx.eof, *ctx.scan);
   }
 
  private:
   // v11+: NAME[CALL_ID]ID[ARGS]{json}, [CALL_ID] and [ARGS] optional.
-  BlockResult segment(std::string_view text, std::size_t i, bool eof) const {
+  BlockResult segment(std::string_view text, std::size_t i, bool eof, BalancedScan& scan) const {
     auto wait = [&] { return eof ? BlockResult::reject() : BlockResult::more(); };
     std::size_t start = i;
     while (i < text.size() && is_name_char(text[i])) ++i;
@@ -97,7 +97,7 @@ class MistralParser final : public MarkerToolParser {
     i = skip_ws(text, i);
     if (i == text.size()) return wait();
     if (text[i] != '{') return BlockResult::reject();
-    std::size_t end = find_balanced_end(text.substr(i));
+    std::size_t end = find_balanced_end(text.substr(i), scan);
     if (end == std::string_view::npos) return wait();
     auto args = parse_arguments(text.substr(i, end));
     if (!args) return BlockResult::reject();

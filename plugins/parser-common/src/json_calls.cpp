@@ -97,9 +97,11 @@ std::optional<std::vector<ToolCall>> parse_json_calls(std::string_view text) {
   return calls;
 }
 
-std::size_t json_values_end(std::string_view text, std::size_t i, bool eof) {
+std::size_t json_values_end(std::string_view text, std::size_t i, bool eof, BalancedScan* first) {
   while (true) {
-    std::size_t end = find_balanced_end(text.substr(i));
+    std::size_t end = first != nullptr ? find_balanced_end(text.substr(i), *first)
+                                       : find_balanced_end(text.substr(i));
+    first = nullptr;
     if (end == std::string_view::npos) return end;
     end += i;
     std::size_t k = skip_ws(text, end);

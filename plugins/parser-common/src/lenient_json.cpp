@@ -278,28 +278,36 @@ std::optional<Json> parse_lenient(std::string_view text) {
   return v;
 }
 
-std::size_t find_balanced_end(std::string_view text) {
-  int depth = 0;
-  char quote = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (quote != 0) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == quote) {
-        quote = 0;
+std::size_t find_balanced_end(std::string_view text, BalancedScan& st) {
+  if (st.pos > text.size()) st = BalancedScan();
+  if (st.found) return st.pos + 1;
+  for (; st.pos < text.size(); ++st.pos) {
+    const char c = text[st.pos];
+    if (st.quote != 0) {
+      if (st.escaped) {
+        st.escaped = false;
+      } else if (c == '\\') {
+        st.escaped = true;
+      } else if (c == st.quote) {
+        st.quote = 0;
       }
       continue;
     }
     if (c == '"' || c == '\'') {
-      quote = c;
+      st.quote = c;
     } else if (c == '{' || c == '[' || c == '(') {
-      ++depth;
-    } else if (c == '}' || c == ']' || c == ')') {
-      if (--depth == 0) return i + 1;
+      ++st.depth;
+    } else if ((c == '}' || c == ']' || c == ')') && --st.depth == 0) {
+      st.found = true;
+      return st.pos + 1;
     }
   }
   return std::string_view::npos;
+}
+
+std::size_t find_balanced_end(std::string_view text) {
+  BalancedScan st;
+  return find_balanced_end(text, st);
 }
 
 std::string compact(const Json& j) {

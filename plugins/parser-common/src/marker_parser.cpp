@@ -61,7 +61,7 @@ BlockResult MarkerToolParser::on_bare(std::size_t marker, std::string_view text,
   if (pj == Prefix::need_more || pp == PyPrefix::need_more) {
     return ctx.eof ? BlockResult::reject() : BlockResult::more();
   }
-  std::size_t end = find_balanced_end(text);
+  std::size_t end = find_balanced_end(text, *ctx.scan);
   if (end == std::string_view::npos) return ctx.eof ? BlockResult::reject() : BlockResult::more();
   auto calls = pj == Prefix::match ? parse_json_calls(text.substr(0, end))
                                    : parse_python_calls(text.substr(0, end), false);
@@ -164,7 +164,7 @@ std::string MarkerToolParser::generate_id(int index, const ToolCall& call) const
 void MarkerToolParser::pump(bool eof) {
   while (true) {
     if (in_block_) {
-      BlockContext ctx{eof, block_stream_start_, block_after_call_, &tools_};
+      BlockContext ctx{eof, block_stream_start_, block_after_call_, &tools_, &block_scan_};
       BlockResult r =
           block_ < own_markers_ ? on_block(block_, buf_, ctx) : on_bare(block_, buf_, ctx);
       if (r.kind == BlockResult::Kind::need_more) {
@@ -202,6 +202,7 @@ void MarkerToolParser::pump(bool eof) {
       block_ = marker;
       block_stream_start_ = stream_start_;
       block_after_call_ = after_call_;
+      block_scan_ = BalancedScan();
       continue;
     }
     const std::size_t keep = eof ? 0 : held_prefix();

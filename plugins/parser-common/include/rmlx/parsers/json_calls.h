@@ -25,7 +25,9 @@ std::optional<std::vector<ToolCall>> parse_json_calls(std::string_view text);
 // by whitespace, ',' or ';': the offset just past the last one. npos while
 // more text could extend them (inside a value, or only separators after the
 // last one, unless at eof).
-std::size_t json_values_end(std::string_view text, std::size_t i, bool eof);
+// `first` (optional) resumes the scan of the first value.
+std::size_t json_values_end(std::string_view text, std::size_t i, bool eof,
+                            BalancedScan* first = nullptr);
 
 // Arguments text (lenient JSON object, maybe fenced) as compact JSON.
 std::optional<std::string> parse_arguments(std::string_view text);

@@ -27,6 +27,17 @@ std::optional<Json> parse_lenient(std::string_view text);
 // npos when the text ends first.
 std::size_t find_balanced_end(std::string_view text);
 
+// Progress of find_balanced_end over a text that only grows between calls
+// (a block being streamed in), so each byte is scanned once.
+struct BalancedScan {
+  std::size_t pos = 0;
+  int depth = 0;
+  char quote = 0;
+  bool escaped = false;
+  bool found = false;  // the close bracket is at pos
+};
+std::size_t find_balanced_end(std::string_view text, BalancedScan& resume);
+
 // Compact serialisation (no spaces), UTF-8 kept as is; invalid UTF-8 bytes
 // become U+FFFD rather than failing.
 std::string compact(const Json& j);

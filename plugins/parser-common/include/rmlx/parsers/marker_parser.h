@@ -22,6 +22,7 @@
 
 #include "rmlx/parsers/declared_tools.h"
 #include "rmlx/parsers/events.h"
+#include "rmlx/parsers/lenient_json.h"
 #include "rmlx/parsers/text_scan.h"
 
 namespace rmlx::parsers {
@@ -61,6 +62,9 @@ struct BlockContext {
   bool stream_start = false;  // nothing but whitespace precedes the marker
   bool after_call = false;    // a call (or section token) precedes it, whitespace between
   const DeclaredTools* tools = nullptr;
+  // Scan progress kept for this block while it streams in; for the one
+  // balanced-bracket scan a block does at a fixed offset.
+  BalancedScan* scan = nullptr;
 };
 
 // The body of a block `OPEN body CLOSE` in `text` (which starts with OPEN, of
@@ -144,6 +148,7 @@ class MarkerToolParser : public sdk::ToolParser {
   bool in_block_ = false;
   bool block_stream_start_ = false;
   bool block_after_call_ = false;
+  BalancedScan block_scan_;
   bool after_call_ = false;
   bool line_start_ = true;
   bool stream_start_ = true;
