@@ -53,7 +53,7 @@ void finish_sampling_flags(SamplingFlags& f) {
   if (f.seed >= 0) f.params.seed = static_cast<std::uint64_t>(f.seed);
 }
 
-std::string resolve_model_dir(const std::string& model) {
+std::string resolve_model_dir(const std::string& model, bool need_weights) {
   if (!model.empty()) {
     if (!std::filesystem::is_directory(model)) {
       throw std::runtime_error("--model " + model + ": not a directory");
@@ -61,7 +61,8 @@ std::string resolve_model_dir(const std::string& model) {
     return model;
   }
   const std::string dir = snapshot::default_model_dir();
-  if (!std::filesystem::is_regular_file(std::filesystem::path(dir) / "config.json")) {
+  const char* marker = need_weights ? "config.json" : "tokenizer.json";
+  if (!std::filesystem::is_regular_file(std::filesystem::path(dir) / marker)) {
     throw std::runtime_error("no --model given and the default model is not prepared at " + dir +
                              " (run scripts/setup.sh, or pass --model DIR)");
   }

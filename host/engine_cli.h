@@ -26,7 +26,8 @@ void add_sampling_options(boost::program_options::options_description& desc, Sam
 void finish_sampling_flags(SamplingFlags& flags);
 
 // The snapshot to load: `model` when given, else the prepared default model.
-// Throws std::runtime_error with a hint when neither exists.
-std::string resolve_model_dir(const std::string& model);
+// Throws std::runtime_error with a hint when neither exists. With
+// need_weights false, a folder of tokenizer files is enough.
+std::string resolve_model_dir(const std::string& model, bool need_weights = true);
 
 }  // namespace rmlx::host
