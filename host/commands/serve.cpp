@@ -7,11 +7,43 @@
 #include <thread>
 
 #include "cli_common.h"
+#include "rmlx/snapshot/default_model.h"
 #include "server/server.h"
 
 namespace po = boost::program_options;
 
 namespace rmlx::host {
+
+namespace {
+
+// "8G", "512M", "4096" -> bytes; -1 when malformed.
+std::int64_t parse_bytes(const std::string& s) {
+  if (s.empty()) return -1;
+  std::size_t used = 0;
+  double v = 0;
+  try {
+    v = std::stod(s, &used);
+  } catch (const std::exception&) {
+    return -1;
+  }
+  std::string unit = s.substr(used);
+  double mult = 1;
+  if (unit == "" || unit == "B") {
+    mult = 1;
+  } else if (unit == "K" || unit == "KiB" || unit == "k") {
+    mult = 1024.0;
+  } else if (unit == "M" || unit == "MiB") {
+    mult = 1024.0 * 1024;
+  } else if (unit == "G" || unit == "GiB") {
+    mult = 1024.0 * 1024 * 1024;
+  } else {
+    return -1;
+  }
+  if (v < 0) return -1;
+  return static_cast<std::int64_t>(v * mult);
+}
+
+}  // namespace
 
 const char* summary_serve() {
   return "serve models over OpenAI- and Anthropic-compatible HTTP APIs";
@@ -21,33 +53,97 @@ int cmd_serve(CommandContext& ctx) {
   bool help = false;
   ServerOptions options;
   std::vector<std::string> models;
+  std::string max_body = "8M", kv_memory = "0";
   po::options_description desc("serve options");
   add_common_options(desc, ctx.plugin_dirs, help);
+  auto& eo = options.engine;
   desc.add_options()("host", po::value(&options.host)->default_value("127.0.0.1"),
                      "address to listen on (loopback by default; 0.0.0.0 exposes the server)")(
       "port", po::value(&options.port)->default_value(8080), "TCP port (0: any free port)")(
-      "model", po::value(&models)->composing(), "a model snapshot folder (repeatable)");
+      "model", po::value(&models)->composing(),
+      "a model snapshot folder (repeatable; default: the prepared default model)")(
+      "api-key", po::value(&options.api_key),
+      "require this key (Authorization: Bearer KEY or x-api-key: KEY); default: $RMLX_API_KEY")(
+      "max-body-bytes", po::value(&max_body)->default_value("8M"),
+      "largest request body accepted (e.g. 8M); larger ones get 413")(
+      "rate-limit", po::value(&options.rate_limit_per_minute)->default_value(0),
+      "requests per minute per client address (0: unlimited); over it: 429")(
+      "request-timeout", po::value(&options.request_timeout_s)->default_value(600.0),
+      "seconds a request may run, streaming included (0: no limit)")(
+      "cors-origin", po::value(&options.cors_origins)->composing(),
+      "an origin browsers may call from (repeatable; '*' for any)")(
+      "http-threads", po::value(&options.http_threads)->default_value(64),
+      "connections served at once")(
+      "tool-call-parser", po::value(&options.parser_overrides.tool),
+      "tool-call format (hermes, qwen3_coder, llama3_json, mistral, ...; 'none' to disable); "
+      "default: read from the chat template")(
+      "reasoning-parser", po::value(&options.parser_overrides.reasoning),
+      "reasoning format (think, harmony; 'none' to disable); default: read from the chat template")(
+      "backend", po::value(&eo.backend)->default_value("cpu"), "compute backend (cpu, cuda)")(
+      "threads", po::value(&eo.threads)->default_value(0),
+      "compute threads (0: the backend's default)")(
+      "kv-codec", po::value(&eo.kv_codec)->default_value("f16"), "KV cache storage format")(
+      "kv-memory", po::value(&kv_memory)->default_value("0"),
+      "KV cache size (e.g. 2G; 0: from --max-model-len and --max-batch)")(
+      "max-model-len", po::value(&eo.max_model_len)->default_value(0),
+      "context length (0: the model's, at most 8192)")(
+      "max-batch", po::value(&eo.max_batch)->default_value(16), "running sequences at most")(
+      "block-size", po::value(&eo.block_size)->default_value(16), "tokens per KV block")(
+      "prefill-chunk", po::value(&eo.prefill_chunk)->default_value(512),
+      "prompt tokens per sequence per step");
   po::variables_map vm;
   if (!parse_command_line(ctx, desc, nullptr, vm)) return 2;
   if (help) {
     print_command_help(ctx, "[--model DIR]... [--host ADDR] [--port N] [--plugins DIR]...", desc);
     return 0;
   }
-  if (options.port < 0 || options.port > 65535) {
-    std::cerr << "rmlx-host serve: --port must be between 0 and 65535, got " << options.port
-              << "\n";
+  auto fail = [](const std::string& msg) {
+    std::cerr << "rmlx-host serve: " << msg << "\n";
     return 2;
+  };
+  if (options.port < 0 || options.port > 65535) {
+    return fail("--port must be between 0 and 65535, got " + std::to_string(options.port));
+  }
+  const std::int64_t body_bytes = parse_bytes(max_body);
+  if (body_bytes <= 0)
+    return fail("--max-body-bytes: expected a size like 8M, got '" + max_body + "'");
+  options.max_body_bytes = static_cast<std::size_t>(body_bytes);
+  eo.kv_memory_bytes = parse_bytes(kv_memory);
+  if (eo.kv_memory_bytes < 0)
+    return fail("--kv-memory: expected a size like 2G, got '" + kv_memory + "'");
+  if (options.rate_limit_per_minute < 0) return fail("--rate-limit must be 0 or more");
+  if (options.request_timeout_s < 0) return fail("--request-timeout must be 0 or more");
+  if (options.http_threads < 1) return fail("--http-threads must be at least 1");
+  if (options.api_key.empty()) {
+    if (const char* env = std::getenv("RMLX_API_KEY")) options.api_key = env;
+  }
+  if (models.empty()) {
+    const std::string dflt = snapshot::default_model_dir();
+    if (std::filesystem::is_directory(dflt)) {
+      models.push_back(dflt);
+    } else {
+      spdlog::warn(
+          "no --model given and the default model is not at {} "
+          "(run scripts/prepare-default-model.sh or pass --model DIR)",
+          dflt);
+    }
   }
   for (const auto& m : models) {
     std::filesystem::path p(m);
-    if (!std::filesystem::is_directory(p)) {
-      std::cerr << "rmlx-host serve: --model " << m << ": not a directory\n";
-      return 2;
-    }
+    if (!std::filesystem::is_directory(p)) return fail("--model " + m + ": not a directory");
     auto id = std::filesystem::absolute(p).lexically_normal().filename().string();
     if (id.empty())
       id = std::filesystem::absolute(p).lexically_normal().parent_path().filename().string();
+    for (const auto& existing : options.models) {
+      if (existing.id == id)
+        return fail("--model " + m + ": a model named '" + id + "' is already served");
+    }
     options.models.push_back({id, m});
+  }
+  if (options.host != "127.0.0.1" && options.host != "localhost" && options.host != "::1" &&
+      options.api_key.empty()) {
+    spdlog::warn("listening on {} without --api-key: anyone who can reach it may use it",
+                 options.host);
   }
   auto reg = open_registry(ctx.plugin_dirs);
 
@@ -58,7 +154,7 @@ int cmd_serve(CommandContext& ctx) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  Server server(options);
+  Server server(options, *reg);
   std::string error;
   if (!server.bind(error)) {
     spdlog::error("{}", error);

@@ -1,13 +1,33 @@
 // The HTTP server: routes requests to the API dialects. HTTP threads only
-// parse, enqueue and stream; the engine thread owns the model.
+// parse, enqueue and stream; each model's engine thread owns the model.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
+#include "api/access_control.h"
+#include "api/api_error.h"
+#include "api/generation.h"
+#include "api/metrics.h"
+#include "api/model_runtime.h"
+#include "api/parser_choice.h"
+#include "api/response_store.h"
+#include "rmlx/engine/engine.h"
+
 namespace httplib {
 class Server;
+struct Request;
+struct Response;
+}  // namespace httplib
+
+namespace rmlx::registry {
+class Registry;
 }
 
 namespace rmlx::host {
@@ -21,11 +41,33 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;
   std::vector<ServedModel> models;
+  std::string api_key;                    // empty: no authentication
+  std::size_t max_body_bytes = 8u << 20;  // larger bodies get 413
+  int rate_limit_per_minute = 0;          // per client address; 0: off
+  double request_timeout_s = 600;         // whole request, streaming included; 0: none
+  std::vector<std::string> cors_origins;  // "*" allows any
+  int http_threads = 64;                  // concurrent connections served
+  engine::EngineOptions engine;           // per-model engine settings
+  api::ParserChoice parser_overrides;     // --tool-call-parser / --reasoning-parser
+};
+
+// What the access log and the request metrics need about one request.
+struct RequestRecord {
+  std::string route;
+  std::string model;
+  bool stream = false;
+  int prompt_tokens = 0;
+  int completion_tokens = 0;
+  int cached_tokens = 0;
+  double ttft_s = -1;
+  std::string finish;
+  std::string error;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 
 class Server {
  public:
-  explicit Server(ServerOptions options);
+  Server(ServerOptions options, registry::Registry& registry);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -37,11 +79,48 @@ class Server {
   void stop();
   int port() const { return options_.port; }
 
+  struct Call;  // one request in flight (server_call.h)
+
  private:
+  using Handler = std::function<void(Call&)>;
+
   void install_routes();
+  void route_post(const std::string& path, api::Dialect dialect, Handler handler);
+  void route_get(const std::string& path, api::Dialect dialect, Handler handler);
+  void run_guarded(const httplib::Request& req, httplib::Response& res, const std::string& path,
+                   api::Dialect dialect, const Handler& handler);
+  void access_log(const httplib::Request& req, const httplib::Response& res);
+
+  api::ModelRuntime& find_model(const std::string& id);
+  std::chrono::steady_clock::time_point deadline_from_now() const;
+
+  // Shared by the generating routes (generate_routes.cpp).
+  struct Prepared;
+  Prepared prepare(Call& call, api::GenerationRequest request);
+  std::shared_ptr<api::Generation> start_generation(Call& call, Prepared& prepared);
+  void run_to_end(Call& call, api::Generation& gen, const std::string& model);
+  struct StreamPlan;
+  void stream_response(Call& call, StreamPlan plan);
+  void observe(api::Generation& gen, RequestRecord& record, const std::string& model);
+  void finish_record(api::Generation& gen, RequestRecord& record, const std::string& model);
+
+  // Dialect handlers (generate_routes.cpp).
+  void chat_completions(Call& call);
+  void completions(Call& call);
+  void responses(Call& call);
+  void messages(Call& call);
+  void count_tokens(Call& call);
 
   ServerOptions options_;
+  registry::Registry& registry_;
   std::unique_ptr<httplib::Server> http_;
+  std::vector<std::unique_ptr<api::ModelRuntime>> models_;
+  api::ServerMetrics metrics_;
+  api::RateLimiter limiter_;
+  api::CorsPolicy cors_;
+  api::ResponseStore responses_store_;
+  std::mutex records_mu_;
+  std::map<std::string, std::shared_ptr<RequestRecord>> records_;  // by request id, until logged
   long long started_at_ = 0;
 };
 

@@ -1,0 +1,74 @@
+// One served model: its tokenizer, chat templates, parsers and engine,
+// loaded together on first use (so start-up is instant and a broken model
+// only fails its own requests). Thread-safe; after loading, read-only.
+#pragma once
+
+#include <rmlx/sdk/parser.h>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "api/parser_choice.h"
+#include "rmlx/engine/engine.h"
+#include "rmlx/template/chat_template.hpp"
+#include "rmlx/tokenizer/tokenizer.h"
+
+namespace rmlx::registry {
+class Registry;
+}
+
+namespace rmlx::api {
+
+class ModelRuntime {
+ public:
+  ModelRuntime(std::string id, std::string dir, engine::EngineOptions options,
+               ParserChoice overrides, registry::Registry& registry);
+  ~ModelRuntime();
+
+  const std::string& id() const { return id_; }
+  const std::string& dir() const { return dir_; }
+  // "unloaded", "loading", "loaded" or "failed".
+  std::string state() const;
+
+  // Loads the tokenizer and chat templates once (enough to build and count
+  // prompts); throws ApiError (503 naming the model and the reason).
+  void ensure_text();
+  // Loads the engine too.
+  void ensure_loaded();
+
+  // Valid after ensure_loaded().
+  engine::Engine& engine() { return *engine_; }
+  const tokenizer::Tokenizer& tokenizer() const { return *tokenizer_; }
+  const tmpl::ChatTemplateConfig& templates() const { return templates_; }
+  const ParserChoice& parsers() const { return parsers_; }
+  const engine::ModelInfo& info() const { return engine_->info(); }
+  bool has_chat_template() const { return !templates_.templates.empty(); }
+
+  // A fresh parser `name` for one choice, reset for this request; nullptr
+  // when `name` is empty.
+  std::shared_ptr<sdk::TextParser> make_parser(bool tool, const std::string& name,
+                                               const std::string& tools_json,
+                                               const std::string& prompt_tail,
+                                               std::uint64_t id_seed);
+  // Engine metrics when loaded.
+  std::optional<engine::Metrics> metrics() const;
+
+ private:
+  std::string id_, dir_;
+  engine::EngineOptions options_;
+  ParserChoice overrides_;
+  registry::Registry& registry_;
+  mutable std::mutex mu_;
+  std::atomic<int> state_{0};
+  std::atomic<bool> text_loaded_{false};
+  std::string error_, text_error_;
+  std::unique_ptr<tokenizer::Tokenizer> tokenizer_;
+  tmpl::ChatTemplateConfig templates_;
+  ParserChoice parsers_;
+  std::unique_ptr<engine::Engine> engine_;
+};
+
+}  // namespace rmlx::api
