@@ -57,7 +57,9 @@ TEST(SafetensorsWriter, RoundTripsEveryDtypeInPieces) {
     EXPECT_EQ(info->dtype, specs[i].dtype);
     EXPECT_EQ(info->shape, specs[i].shape);
     auto bytes = pattern(specs[i].nbytes(), static_cast<int>(i));
-    EXPECT_EQ(std::memcmp(f.data(*info), bytes.data(), bytes.size()), 0) << specs[i].name;
+    if (!bytes.empty()) {
+      EXPECT_EQ(std::memcmp(f.data(*info), bytes.data(), bytes.size()), 0) << specs[i].name;
+    }
     // Natural alignment by construction.
     EXPECT_EQ(reinterpret_cast<std::uintptr_t>(f.data(*info)) % sdk::dtype_size(info->dtype), 0u);
   }
