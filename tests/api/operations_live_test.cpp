@@ -1,6 +1,9 @@
 // Rate limit, CORS, /metrics, /health and the access log on a live server.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include <nlohmann/json.hpp>
 #include <regex>
 
@@ -34,8 +37,9 @@ TEST(Operations, RateLimitMetricsAndAccessLog) {
   EXPECT_LE(retry, 21);
   auto body = json::parse(limited->body);
   EXPECT_EQ(body["error"]["type"], "rate_limit_error");
-  EXPECT_EQ(body["error"]["message"], "rate limit of 3 requests per minute exceeded; try again in " +
-                                          std::to_string(retry) + " s");
+  EXPECT_EQ(
+      body["error"]["message"],
+      "rate limit of 3 requests per minute exceeded; try again in " + std::to_string(retry) + " s");
   auto limited_openai = cli->Post("/v1/chat/completions", kCount, "application/json");
   ASSERT_TRUE(limited_openai);
   EXPECT_EQ(limited_openai->status, 429);
@@ -44,7 +48,16 @@ TEST(Operations, RateLimitMetricsAndAccessLog) {
   auto health = cli->Get("/health");
   ASSERT_TRUE(health);
   EXPECT_EQ(health->status, 200);
+  // A request is counted when its response has gone out, which can be just
+  // after the client has read it: poll briefly for the last one.
   auto metrics = cli->Get("/metrics");
+  for (int i = 0; i < 50 && metrics &&
+                  metrics->body.find("rmlx:requests_total{route=\"/v1/messages/count_tokens\","
+                                     "status=\"200\"} 3\n") == std::string::npos;
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    metrics = cli->Get("/metrics");
+  }
   ASSERT_TRUE(metrics);
   EXPECT_EQ(metrics->status, 200);
   EXPECT_EQ(metrics->get_header_value("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
