@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "constraint.h"
 #include "kv_pool.h"
 #include "model.h"
 #include "sequence.h"
@@ -326,8 +327,10 @@ class EngineImpl final : public Engine {
     batch.seqs = seqs_;
     batch.logit_rows = logit_rows_;
     batch.kv = pool_->views();
+    MaskStage masks(sampled);  // the grammar works while the model does
     model_.ops().begin_step();
     model_.arch().forward(batch, model_.ops(), logits);
+    masks.wait();
 
     std::int64_t prompt_done = 0;
     for (const auto& slot : plan) {
@@ -359,8 +362,11 @@ class EngineImpl final : public Engine {
     std::span<const std::int32_t> generated(s.tokens.data() + s.prompt_len,
                                             static_cast<std::size_t>(s.generated()));
     sampling::Sampled out;
+    bool constraint_done = false;
     try {
-      out = s.sampler.sample(row, prompt, generated);
+      if (!s.constraint_error.empty()) throw std::runtime_error(s.constraint_error);
+      out = s.sampler.sample(row, prompt, generated, step_mask(s));
+      constraint_done = constraint_accept(s, out.token);
     } catch (const std::exception& e) {
       finish(s, FinishReason::error, e.what());
       return;
@@ -378,7 +384,7 @@ class EngineImpl final : public Engine {
     const bool is_stop = std::find(s.request.stop_token_ids.begin(), s.request.stop_token_ids.end(),
                                    out.token) != s.request.stop_token_ids.end();
     FinishReason reason = FinishReason::none;
-    if (is_eos || is_stop)
+    if (is_eos || is_stop || constraint_done)
       reason = FinishReason::stop;
     else if (s.generated() >= s.request.max_tokens)
       reason = FinishReason::length;

@@ -7,6 +7,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "rmlx/engine/engine.h"
@@ -46,6 +47,10 @@ struct Sequence {
   int cached_prompt_tokens = 0;             // prompt tokens served by the prefix cache
   bool admitted_once = false;
   bool done = false;  // finished; removed from the running list after the step
+  // The constraint's mask for the step being computed (see constraint.h).
+  sampling::TokenMask mask;
+  bool masked = false;
+  std::string constraint_error;
 
   int generated() const { return static_cast<int>(tokens.size()) - prompt_len; }
   // The client dropped its stream or asked to stop.

@@ -3,12 +3,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "rmlx/sampling/params.h"
+#include "rmlx/sampling/token_constraint.h"
 
 namespace rmlx::engine {
 
@@ -18,6 +20,8 @@ struct Request {
   int max_tokens = 256;
   std::vector<std::int32_t> stop_token_ids;  // besides the model's eos ids
   bool ignore_eos = false;
+  // Structured output / forced tokens; null: free. Used by this request alone.
+  std::shared_ptr<sampling::TokenConstraint> constraint;
 };
 
 enum class FinishReason : std::uint8_t { none = 0, stop, length, cancelled, error };
