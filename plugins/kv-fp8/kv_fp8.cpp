@@ -1,0 +1,141 @@
+// The fp8 KV codec: each element as an OCP float8 E4M3 ("FN": no infinities,
+// largest finite 448), with one float32 scale per row (one token of one KV
+// head): scale = max|x| / 448, so the row's largest element lands on the
+// largest finite code. Rows are written one token at a time as decoding goes,
+// so the scale is per head per token: a scale shared by a whole block would
+// have to grow (and re-round the earlier rows) as later tokens arrive.
+//
+// Row layout: head_dim codes, then the float32 scale.
+// Error bound per element: |x| * 2^-4 (3 mantissa bits, round to nearest even),
+// plus scale * 2^-10 near zero (subnormal spacing 2^-9).
+#include <rmlx/sdk/plugin.h>
+
+#include <cmath>
+#include <cstring>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#include "rmlx/kernels/half.h"
+
+namespace {
+
+constexpr float kMaxE4M3 = 448.0f;
+
+// |v| <= 448 -> E4M3 code, rounded to nearest even.
+std::uint8_t to_e4m3(float v) {
+  const std::uint8_t sign = std::signbit(v) ? 0x80 : 0x00;
+  const float a = std::fabs(v);
+  if (!(a > 0.0f)) return sign;
+  int e = 0;
+  std::frexp(a, &e);  // a = f * 2^e, f in [0.5, 1): the binade exponent is e - 1
+  int exp = e - 1;
+  if (exp < -6) {  // subnormal: multiples of 2^-9; 8 * 2^-9 is the smallest normal
+    const auto q = static_cast<int>(std::nearbyint(std::ldexp(a, 9)));
+    return static_cast<std::uint8_t>(sign | q);
+  }
+  auto m = static_cast<int>(std::nearbyint(std::ldexp(a, 3 - exp))) - 8;  // 0..8
+  if (m == 8) {
+    m = 0;
+    ++exp;
+  }
+  int code = ((exp + 7) << 3) | m;
+  if (code > 0x7e) code = 0x7e;  // 0x7f is NaN: saturate at 448
+  return static_cast<std::uint8_t>(sign | code);
+}
+
+// E4M3 shares its bit layout with the top of an IEEE half shifted right by 7 (the
+// half's exponent bias is 8 more), so the hardware half converter decodes it,
+// subnormals included; the 2^8 bias difference folds into the row scale.
+inline std::uint16_t e4m3_as_half(std::uint8_t c) {
+  return static_cast<std::uint16_t>(((c & 0x80u) << 8) | ((c & 0x7fu) << 7));
+}
+
+#if defined(__x86_64__)
+[[gnu::target("avx2,f16c")]] void decode_rows_f16c(const std::uint8_t* src, int n, int head_dim,
+                                                   float* dst) {
+  const std::size_t row_bytes = static_cast<std::size_t>(head_dim) + 4;
+  const __m128i lo7 = _mm_set1_epi16(0x7f);
+  const __m128i sign = _mm_set1_epi16(static_cast<short>(0x80));
+  for (int t = 0; t < n; ++t) {
+    const std::uint8_t* row = src + static_cast<std::size_t>(t) * row_bytes;
+    float scale = 0.0f;
+    std::memcpy(&scale, row + head_dim, 4);
+    const __m256 k = _mm256_set1_ps(scale * 256.0f);
+    float* out = dst + static_cast<std::size_t>(t) * static_cast<std::size_t>(head_dim);
+    int i = 0;
+    for (; i + 8 <= head_dim; i += 8) {
+      const __m128i b =
+          _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(row + i)));
+      const __m128i h = _mm_or_si128(_mm_slli_epi16(_mm_and_si128(b, sign), 8),
+                                     _mm_slli_epi16(_mm_and_si128(b, lo7), 7));
+      _mm256_storeu_ps(out + i, _mm256_mul_ps(_mm256_cvtph_ps(h), k));
+    }
+    for (; i < head_dim; ++i)
+      out[i] = rmlx::kernels::f16_to_f32(e4m3_as_half(row[i])) * scale * 256.0f;
+  }
+}
+#endif
+
+void decode_rows_portable(const std::uint8_t* src, int n, int head_dim, float* dst) {
+  const std::size_t row_bytes = static_cast<std::size_t>(head_dim) + 4;
+  for (int t = 0; t < n; ++t) {
+    const std::uint8_t* row = src + static_cast<std::size_t>(t) * row_bytes;
+    float scale = 0.0f;
+    std::memcpy(&scale, row + head_dim, 4);
+    const float k = scale * 256.0f;
+    float* out = dst + static_cast<std::size_t>(t) * static_cast<std::size_t>(head_dim);
+    for (int i = 0; i < head_dim; ++i) out[i] = rmlx::kernels::f16_to_f32(e4m3_as_half(row[i])) * k;
+  }
+}
+
+class Fp8Codec final : public rmlx::sdk::KvCodec {
+ public:
+  Fp8Codec() {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    f16c_ = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
+#endif
+  }
+  std::string name() const override {
+    return "fp8";
+  }
+  std::size_t bytes_per_head_token(int head_dim) const override {
+    return static_cast<std::size_t>(head_dim) + 4;
+  }
+  void encode(const float* src, int n_tokens, int head_dim, void* dst) const override {
+    auto* out = static_cast<std::uint8_t*>(dst);
+    const std::size_t row_bytes = bytes_per_head_token(head_dim);
+    for (int t = 0; t < n_tokens; ++t) {
+      const float* x = src + static_cast<std::size_t>(t) * static_cast<std::size_t>(head_dim);
+      std::uint8_t* row = out + static_cast<std::size_t>(t) * row_bytes;
+      float amax = 0.0f;
+      for (int i = 0; i < head_dim; ++i) amax = std::fmax(amax, std::fabs(x[i]));
+      const float scale = amax > 0.0f && std::isfinite(amax) ? amax / kMaxE4M3 : 1.0f;
+      const float inv = 1.0f / scale;
+      for (int i = 0; i < head_dim; ++i) {
+        const float v = std::fmin(std::fmax(x[i] * inv, -kMaxE4M3), kMaxE4M3);
+        row[i] = to_e4m3(v);
+      }
+      std::memcpy(row + head_dim, &scale, 4);
+    }
+  }
+  void decode(const void* src, int n_tokens, int head_dim, float* dst) const override {
+    const auto* in = static_cast<const std::uint8_t*>(src);
+#if defined(__x86_64__)
+    if (f16c_) {
+      decode_rows_f16c(in, n_tokens, head_dim, dst);
+      return;
+    }
+#endif
+    decode_rows_portable(in, n_tokens, head_dim, dst);
+  }
+
+ private:
+  bool f16c_ = false;
+};
+
+}  // namespace
+
+RMLX_PLUGIN("kv-fp8", "0.1.0", rmlx::sdk::component<rmlx::sdk::KvCodec, Fp8Codec>("fp8"))
