@@ -14,6 +14,7 @@
 #include "api/generation_request.h"
 #include "api/prompt_builder.h"
 #include "rmlx/engine/engine.h"
+#include "rmlx/sampling/token_constraint.h"
 
 namespace rmlx::api {
 
@@ -51,6 +52,10 @@ struct GenerationBackend {
   std::function<std::shared_ptr<sdk::TextParser>(bool tool, std::uint64_t id_seed)> make_parser;
   std::vector<std::int32_t> eos_ids;
   int max_model_len = 0;
+  // Structured output / forced call / reasoning budget for one choice of
+  // prompt `prompt_index` (unset or nullptr: free decoding).
+  std::function<std::shared_ptr<sampling::TokenConstraint>(std::size_t prompt_index)>
+      make_constraint;
 };
 
 class ChoiceSink {

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/api_error.h"
+#include "api/structured_output.h"
 #include "rmlx/registry/registry.h"
 
 namespace rmlx::api {
@@ -121,6 +122,13 @@ std::shared_ptr<sdk::TextParser> ModelRuntime::make_parser(bool tool, const std:
   }
   parser->reset(tools_json, prompt_tail);
   return parser;
+}
+
+std::shared_ptr<const grammar::Vocabulary> ModelRuntime::grammar_vocabulary(
+    const std::vector<std::int32_t>& eos_ids) {
+  std::lock_guard lock(vocab_mu_);
+  if (!vocab_) vocab_ = build_grammar_vocabulary(*tokenizer_, eos_ids);
+  return vocab_;
 }
 
 std::optional<engine::Metrics> ModelRuntime::metrics() const {

@@ -13,6 +13,7 @@
 
 #include "api/parser_choice.h"
 #include "rmlx/engine/engine.h"
+#include "rmlx/grammar/vocabulary.h"
 #include "rmlx/template/chat_template.hpp"
 #include "rmlx/tokenizer/tokenizer.h"
 
@@ -55,6 +56,10 @@ class ModelRuntime {
                                                std::uint64_t id_seed);
   // Engine metrics when loaded.
   std::optional<engine::Metrics> metrics() const;
+  // The tokenizer's vocabulary for grammar masks, built on first use and
+  // kept (valid after ensure_text()).
+  std::shared_ptr<const grammar::Vocabulary> grammar_vocabulary(
+      const std::vector<std::int32_t>& eos_ids);
 
  private:
   std::string id_, dir_;
@@ -69,6 +74,8 @@ class ModelRuntime {
   tmpl::ChatTemplateConfig templates_;
   ParserChoice parsers_;
   std::unique_ptr<engine::Engine> engine_;
+  std::mutex vocab_mu_;
+  std::shared_ptr<const grammar::Vocabulary> vocab_;
 };
 
 }  // namespace rmlx::api

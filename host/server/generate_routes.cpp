@@ -11,6 +11,7 @@
 #include "api/openai_writer.h"
 #include "api/prompt_builder.h"
 #include "api/responses_api.h"
+#include "api/structured_output.h"
 #include "api/wire_util.h"
 #include "server/server_call.h"
 
@@ -84,6 +85,13 @@ std::shared_ptr<api::Generation> Server::start_generation(Call&, Prepared& p) {
   };
   backend.eos_ids = model->info().eos_ids;
   backend.max_model_len = model->info().max_model_len;
+  auto constraints = std::make_shared<api::ConstraintFactory>(
+      p.request, p.prompts, p.parsers, model->tokenizer(),
+      [model, eos = backend.eos_ids] { return model->grammar_vocabulary(eos); },
+      options_.reasoning_budget);
+  if (!constraints->empty()) {
+    backend.make_constraint = [constraints](std::size_t i) { return constraints->make(i); };
+  }
   auto gen = std::make_shared<api::Generation>(std::move(backend), p.request, p.prompts);
   gen->start();
   return gen;

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,7 @@ struct ServerOptions {
   int http_threads = 64;                  // concurrent connections served
   engine::EngineOptions engine;           // per-model engine settings
   api::ParserChoice parser_overrides;     // --tool-call-parser / --reasoning-parser
+  std::optional<int> reasoning_budget;    // think-block tokens at most, unless a request says
 };
 
 // What the access log and the request metrics need about one request.

@@ -1,0 +1,106 @@
+#include "api/structured_output.h"
+
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "api/api_error.h"
+#include "rmlx/grammar/grammar_constraint.h"
+#include "rmlx/sampling/reasoning_gate.h"
+
+namespace rmlx::api {
+
+namespace {
+
+std::shared_ptr<const grammar::Grammar> compile(const Json& schema, bool strict,
+                                                const std::string& field) {
+  try {
+    return grammar::Grammar::from_json_schema(schema, strict);
+  } catch (const std::invalid_argument& e) {
+    throw ApiError(ErrorKind::invalid_request,
+                   "'" + field + "' cannot be enforced: " + std::string(e.what()), field);
+  }
+}
+
+// The tool whose arguments the prompt has begun (see build_chat_prompt), or -1.
+int forced_tool(const GenerationRequest& r, const std::vector<PreparedPrompt>& prompts) {
+  if (prompts.empty() || prompts[0].forced_call_close.empty()) return -1;
+  if (!r.tools.is_array()) return -1;
+  for (std::size_t k = 0; k < r.tools.size(); ++k) {
+    const Json& fn = r.tools[k]["function"];
+    const bool chosen = r.tool_choice == ToolChoice::named
+                            ? fn.value("name", std::string()) == r.tool_choice_name
+                            : r.tools.size() == 1;
+    if (chosen) return static_cast<int>(k);
+  }
+  return -1;
+}
+
+// The prompt ends inside an open <think> block (templates that open it for the model).
+bool ends_inside_think(const std::string& text) {
+  const auto open = text.rfind("<think>");
+  if (open == std::string::npos) return false;
+  const auto close = text.rfind("</think>");
+  return close == std::string::npos || close < open;
+}
+
+}  // namespace
+
+std::shared_ptr<const grammar::Vocabulary> build_grammar_vocabulary(
+    const tokenizer::Tokenizer& tokenizer, const std::vector<std::int32_t>& eos_ids) {
+  std::vector<std::string> bytes = tokenizer.token_bytes();
+  for (std::size_t id = 0; id < bytes.size(); ++id) {
+    if (tokenizer.is_special(static_cast<std::int32_t>(id))) bytes[id].clear();
+  }
+  std::vector<std::int32_t> eos;
+  for (auto id : eos_ids) {
+    if (id >= 0 && static_cast<std::size_t>(id) < bytes.size()) eos.push_back(id);
+  }
+  return grammar::Vocabulary::build(std::move(bytes), std::move(eos));
+}
+
+ConstraintFactory::ConstraintFactory(const GenerationRequest& request,
+                                     const std::vector<PreparedPrompt>& prompts,
+                                     const ParserChoice& parsers,
+                                     const tokenizer::Tokenizer& tokenizer,
+                                     VocabularySource vocabulary, std::optional<int> default_budget)
+    : budget_(request.reasoning_budget ? request.reasoning_budget : default_budget) {
+  const int tool = request.chat ? forced_tool(request, prompts) : -1;
+  if (tool >= 0) {
+    const Json& fn = request.tools[static_cast<std::size_t>(tool)]["function"];
+    const Json params = fn.contains("parameters") && fn["parameters"].is_object()
+                            ? fn["parameters"]
+                            : Json{{"type", "object"}};
+    grammar_ = compile(params, fn.value("strict", false),
+                       "tools[" + std::to_string(tool) + "].function.parameters");
+  } else if (request.constraint.kind == OutputConstraint::Kind::json_schema) {
+    grammar_ = compile(request.constraint.schema, request.constraint.strict,
+                       "response_format.json_schema.schema");
+  } else if (request.constraint.kind == OutputConstraint::Kind::json_object) {
+    grammar_ = grammar::Grammar::any_json_object();
+  }
+  // A thinking model thinks freely before a constrained answer; a forced call has no block.
+  gate_ = request.chat && parsers.reasoning == "think" && tool < 0 && (grammar_ || budget_);
+  if (gate_) {
+    open_ = tokenizer.encode("<think>", false);
+    close_ = tokenizer.encode("</think>", false);
+    forced_close_ = tokenizer.encode("\n</think>\n\n", false);
+    for (const auto& p : prompts) starts_inside_.push_back(ends_inside_think(p.text));
+  }
+  if (grammar_) vocab_ = vocabulary();
+}
+
+std::shared_ptr<sampling::TokenConstraint> ConstraintFactory::make(std::size_t prompt_index) const {
+  std::shared_ptr<sampling::TokenConstraint> answer;
+  if (grammar_) answer = std::make_shared<grammar::GrammarConstraint>(grammar_, vocab_);
+  if (!gate_) return answer;
+  sampling::ReasoningGateOptions o;
+  o.open = open_;
+  o.close = close_;
+  o.forced_close = forced_close_;
+  o.starts_inside = prompt_index < starts_inside_.size() && starts_inside_[prompt_index];
+  o.budget = budget_;
+  return std::make_shared<sampling::ReasoningGate>(std::move(o), std::move(answer));
+}
+
+}  // namespace rmlx::api
