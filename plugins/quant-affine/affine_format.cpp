@@ -120,6 +120,12 @@ class AffineFormat final : public sdk::WeightFormat {
   std::unique_ptr<sdk::LinearWeight> bind(const sdk::PackedWeight& w, const sdk::QuantSpec& spec,
                                           sdk::Ops& ops) const override {
     auto view = view_of(w, spec);
+    // A device backend brings its own affine kernels.
+    using DeviceBind = std::unique_ptr<sdk::LinearWeight> (*)(const sdk::PackedWeight&,
+                                                              const sdk::QuantSpec&, sdk::Ops&);
+    if (auto* bind = static_cast<DeviceBind*>(ops.native("affine.bind"))) {
+      return (*bind)(w, spec, ops);
+    }
     sdk::Tensor bias;
     if (w.bias.data != nullptr) {
       if (w.bias.dtype != sdk::DType::f32) {

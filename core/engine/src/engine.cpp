@@ -43,7 +43,7 @@ class EngineImpl final : public Engine {
                                std::to_string(per_token * options.block_size) + " bytes");
     }
     pool_ = std::make_unique<KvPool>(layout, model_.k_codec(), model_.v_codec(), options.block_size,
-                                     blocks);
+                                     blocks, &model_.ops());
     spdlog::info("{}: {} ({}), KV cache {} blocks of {} tokens ({} MiB)", model_.info().id,
                  model_.info().architecture, model_.k_codec().name(), blocks, options.block_size,
                  blocks * options.block_size * per_token >> 20);

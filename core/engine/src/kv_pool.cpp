@@ -30,8 +30,21 @@ std::int64_t KvPool::bytes_per_token(const std::vector<sdk::LayerCache>& layout,
 }
 
 KvPool::KvPool(const std::vector<sdk::LayerCache>& layout, const sdk::KvCodec& k_codec,
-               const sdk::KvCodec& v_codec, int block_size, std::int64_t n_blocks)
+               const sdk::KvCodec& v_codec, int block_size, std::int64_t n_blocks,
+               sdk::Ops* device_ops)
     : block_size_(block_size), n_blocks_(n_blocks) {
+  const bool on_device = device_ops != nullptr && device_ops->device().kind != sdk::DeviceKind::cpu;
+  // On a device the zeroed pool is uploaded once; the backend owns that memory.
+  const auto place = [&](std::size_t bytes) -> void* {
+    if (!on_device) {
+      buffers_.emplace_back(allocate_aligned(bytes));
+      return buffers_.back().get();
+    }
+    sdk::Tensor t;
+    t.dtype = sdk::DType::u8;
+    t.shape = {static_cast<std::int64_t>(bytes)};
+    return device_ops->upload(t).data;
+  };
   if (block_size <= 0 || n_blocks <= 0) throw std::invalid_argument("kv cache: empty pool");
   for (const auto& l : layout) {
     sdk::KvLayerView v;
@@ -45,10 +58,8 @@ KvPool::KvPool(const std::vector<sdk::LayerCache>& layout, const sdk::KvCodec& k
         return static_cast<std::size_t>(n_blocks) * static_cast<std::size_t>(block_size) *
                static_cast<std::size_t>(l.n_kv_heads) * c.bytes_per_head_token(l.head_dim);
       };
-      buffers_.emplace_back(allocate_aligned(per_block(k_codec)));
-      v.k_blocks = buffers_.back().get();
-      buffers_.emplace_back(allocate_aligned(per_block(v_codec)));
-      v.v_blocks = buffers_.back().get();
+      v.k_blocks = place(per_block(k_codec));
+      v.v_blocks = place(per_block(v_codec));
     }
     views_.push_back(v);
   }

@@ -17,13 +17,16 @@
 
 #include "rmlx/sdk/architecture.h"
 #include "rmlx/sdk/kv_codec.h"
+#include "rmlx/sdk/ops.h"
 
 namespace rmlx::engine {
 
 class KvPool {
  public:
+  // With a device backend's ops, the blocks live in its memory (Ops::upload).
   KvPool(const std::vector<sdk::LayerCache>& layout, const sdk::KvCodec& k_codec,
-         const sdk::KvCodec& v_codec, int block_size, std::int64_t n_blocks);
+         const sdk::KvCodec& v_codec, int block_size, std::int64_t n_blocks,
+         sdk::Ops* device_ops = nullptr);
 
   // Bytes one token takes across all layers (K and V).
   static std::int64_t bytes_per_token(const std::vector<sdk::LayerCache>& layout,

@@ -77,9 +77,18 @@ Model::Model(const EngineOptions& options, registry::Registry& registry) {
   if (arch_name.empty()) {
     throw std::runtime_error(options.model_dir + "/config.json: no 'architectures' entry");
   }
-  backend_ = registry.create<sdk::Backend>(options.backend);
+  // "cuda:1": the backend's name, then the device index.
+  const auto device_colon = options.backend.find(':');
+  backend_ = registry.create<sdk::Backend>(options.backend.substr(0, device_colon));
   sdk::BackendOptions bo;
   bo.threads = options.threads;
+  if (device_colon != std::string::npos) {
+    const std::string index = options.backend.substr(device_colon + 1);
+    if (index.empty() || index.find_first_not_of("0123456789") != std::string::npos) {
+      throw std::invalid_argument("--device " + options.backend + ": the index must be a number");
+    }
+    bo.device_index = std::stoi(index);
+  }
   ops_ = backend_->create_ops(bo);
 
   const auto colon = options.kv_codec.find(':');

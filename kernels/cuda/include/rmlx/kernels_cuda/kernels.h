@@ -1,0 +1,84 @@
+// CUDA kernels behind the CUDA backend's op API. Every launcher is asynchronous
+// on the given stream; activations are f32, weights keep their stored type.
+#pragma once
+
+#include <cuda_runtime_api.h>
+
+#include <cstdint>
+
+namespace rmlx::kernels_cuda {
+
+enum class WType : int { f32 = 0, f16 = 1, bf16 = 2 };
+
+// A dense weight [rows, cols] row-major, or an MLX affine-quantized one: `packed`
+// holds each row as a little-endian bit stream of `bits`-bit codes, and value
+// = scale * code + bias per group of `group_size` columns.
+struct WeightView {
+  const void* data = nullptr;  // dense values or packed uint32 words
+  WType type = WType::bf16;    // dense value type, or the scales'/biases' type
+  std::int64_t rows = 0;
+  std::int64_t cols = 0;
+  int bits = 0;  // 0: dense
+  int group_size = 0;
+  const void* scales = nullptr;
+  const void* biases = nullptr;
+};
+
+// y[n, rows] = x[n, cols] * W^T. Picks a GEMV for small n, a tiled GEMM otherwise.
+void linear(const WeightView& w, const float* x, std::int64_t n, float* y, cudaStream_t s);
+// y[i, :] += bias (of type t) for every row i.
+void add_bias(float* y, const void* bias, WType t, std::int64_t n, std::int64_t cols,
+              cudaStream_t s);
+// out[i] = W[ids[i]] as f32 (ids on the device).
+void gather_rows(const WeightView& w, const std::int32_t* ids, std::int64_t n, float* out,
+                 cudaStream_t s);
+
+void rms_norm(const float* x, const void* w, WType wt, std::int64_t rows, std::int64_t dim,
+              float eps, float* out, cudaStream_t s);
+void layer_norm(const float* x, const float* w, const float* b, std::int64_t rows, std::int64_t dim,
+                float eps, float* out, cudaStream_t s);
+// x: [n, heads, head_dim]; inv_freq: [rotary_dim / 2] on the device.
+void rope(float* x, std::int64_t n, int heads, int head_dim, int rotary_dim, bool traditional,
+          const float* inv_freq, float position_scale, float x_scale, const std::int32_t* positions,
+          cudaStream_t s);
+void glu(const float* gate, const float* up, std::int64_t count, bool gelu_tanh, float* out,
+         cudaStream_t s);
+void add(const float* a, const float* b, std::int64_t count, float* out, cudaStream_t s);
+
+// Paged attention over an f16 cache laid out [block][kv_head][token][head_dim].
+struct AttnSeq {
+  std::int32_t first_row;
+  std::int32_t n_rows;
+  std::int32_t start_pos;
+  std::int32_t table_offset;  // into the concatenated block tables
+};
+struct AttnArgs {
+  const float* q = nullptr;  // [rows, heads, head_dim]
+  const float* k = nullptr;  // [rows, kv_heads, head_dim]
+  const float* v = nullptr;
+  float* out = nullptr;  // [rows, heads, head_dim]
+  void* k_cache = nullptr;
+  void* v_cache = nullptr;
+  const AttnSeq* seqs = nullptr;          // device
+  const std::int32_t* row_seq = nullptr;  // device: sequence of each row
+  const std::int32_t* tables = nullptr;   // device
+  int n_rows = 0;
+  int n_seqs = 0;
+  int block_size = 0;
+  int n_heads = 0;
+  int n_kv_heads = 0;
+  int head_dim = 0;
+  float scale = 0.0f;
+  int sliding_window = 0;
+  float softcap = 0.0f;
+  int max_keys = 0;          // longest attended span of any row
+  float* partial = nullptr;  // split-K workspace: splits * rows * heads * (head_dim + 2)
+  int splits = 1;
+};
+// Floats of split-K workspace attention() needs for these arguments.
+std::int64_t attention_workspace(int n_rows, int n_heads, int head_dim, int splits);
+int attention_splits(int n_rows, int n_heads, int max_keys);
+void write_kv(const AttnArgs& a, cudaStream_t s);
+void attention(const AttnArgs& a, cudaStream_t s);
+
+}  // namespace rmlx::kernels_cuda

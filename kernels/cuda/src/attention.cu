@@ -1,0 +1,182 @@
+// Paged attention over an f16 KV cache: new K/V rows are written into their
+// slots, then each (query row, head) is scored against its sequence's keys with
+// an online softmax. Long key ranges are cut into splits that run in parallel
+// (flash-decoding) and are merged by a second kernel.
+#include <cmath>
+
+#include "common.cuh"
+
+namespace rmlx::kernels_cuda {
+
+namespace {
+
+constexpr int kWarps = 4;
+constexpr int kKeysPerSplit = 256;
+
+__device__ __forceinline__ std::size_t slot_offset(const AttnArgs& a, const AttnSeq& sq, int t,
+                                                   int kvh) {
+  const int block = a.tables[sq.table_offset + t / a.block_size];
+  return ((static_cast<std::size_t>(block) * a.n_kv_heads + kvh) * a.block_size +
+          t % a.block_size) *
+         a.head_dim;
+}
+
+__global__ void write_kv_kernel(AttnArgs a) {
+  const int r = blockIdx.x, kvh = blockIdx.y;
+  const AttnSeq sq = a.seqs[a.row_seq[r]];
+  const int t = sq.start_pos + (r - sq.first_row);
+  const std::size_t dst = slot_offset(a, sq, t, kvh);
+  const std::size_t src = (static_cast<std::size_t>(r) * a.n_kv_heads + kvh) * a.head_dim;
+  auto* kc = static_cast<__half*>(a.k_cache);
+  auto* vc = static_cast<__half*>(a.v_cache);
+  for (int d = threadIdx.x; d < a.head_dim; d += blockDim.x) {
+    kc[dst + d] = __float2half_rn(a.k[src + d]);
+    vc[dst + d] = __float2half_rn(a.v[src + d]);
+  }
+}
+
+// One block per (head, row, split); its warps take every kWarps-th key.
+template <int DPL>
+__global__ void __launch_bounds__(kWarps * 32) attention_kernel(AttnArgs a) {
+  __shared__ float sm_m[kWarps], sm_l[kWarps];
+  __shared__ float sm_acc[kWarps][DPL * 32];
+  const int h = blockIdx.x, r = blockIdx.y, z = blockIdx.z;
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  const int kvh = h / (a.n_heads / a.n_kv_heads);
+  const AttnSeq sq = a.seqs[a.row_seq[r]];
+  const int pos = sq.start_pos + (r - sq.first_row);
+  const int lo = a.sliding_window > 0 ? max(0, pos - a.sliding_window + 1) : 0;
+  const int len = pos - lo + 1;
+  const int chunk = (len + a.splits - 1) / a.splits;
+  const int begin = lo + z * chunk, end = min(pos + 1, begin + chunk);
+
+  const float* qr = a.q + (static_cast<std::size_t>(r) * a.n_heads + h) * a.head_dim;
+  float q[DPL], acc[DPL];
+#pragma unroll
+  for (int j = 0; j < DPL; ++j) {
+    const int d = lane + 32 * j;
+    q[j] = d < a.head_dim ? qr[d] * a.scale : 0.0f;
+    acc[j] = 0.0f;
+  }
+  float m = -INFINITY, l = 0.0f;
+  const auto* kc = static_cast<const __half*>(a.k_cache);
+  const auto* vc = static_cast<const __half*>(a.v_cache);
+  for (int t = begin + warp; t < end; t += kWarps) {
+    const std::size_t off = slot_offset(a, sq, t, kvh);
+    float s = 0.0f;
+#pragma unroll
+    for (int j = 0; j < DPL; ++j) {
+      const int d = lane + 32 * j;
+      if (d < a.head_dim) s += q[j] * __half2float(kc[off + d]);
+    }
+    s = warp_sum(s);
+    if (a.softcap > 0.0f) s = a.softcap * tanhf(s / a.softcap);
+    const float m_new = fmaxf(m, s);
+    const float corr = __expf(m - m_new), p = __expf(s - m_new);
+    l = l * corr + p;
+#pragma unroll
+    for (int j = 0; j < DPL; ++j) {
+      const int d = lane + 32 * j;
+      const float v = d < a.head_dim ? __half2float(vc[off + d]) : 0.0f;
+      acc[j] = acc[j] * corr + p * v;
+    }
+    m = m_new;
+  }
+  if (lane == 0) {
+    sm_m[warp] = m;
+    sm_l[warp] = l;
+  }
+#pragma unroll
+  for (int j = 0; j < DPL; ++j) sm_acc[warp][lane + 32 * j] = acc[j];
+  __syncthreads();
+  float big = -INFINITY;
+#pragma unroll
+  for (int w = 0; w < kWarps; ++w) big = fmaxf(big, sm_m[w]);
+  float wt[kWarps], total = 0.0f;
+#pragma unroll
+  for (int w = 0; w < kWarps; ++w) {
+    wt[w] = sm_m[w] == -INFINITY ? 0.0f : __expf(sm_m[w] - big);
+    total += sm_l[w] * wt[w];
+  }
+  const std::size_t row_head = static_cast<std::size_t>(r) * a.n_heads + h;
+  for (int d = threadIdx.x; d < a.head_dim; d += blockDim.x) {
+    float o = 0.0f;
+#pragma unroll
+    for (int w = 0; w < kWarps; ++w) o += sm_acc[w][d] * wt[w];
+    if (a.splits == 1) {
+      a.out[row_head * a.head_dim + d] = o / total;
+    } else {
+      float* part = a.partial + (static_cast<std::size_t>(z) * a.n_rows * a.n_heads + row_head) *
+                                    (a.head_dim + 2);
+      part[2 + d] = o;
+      if (d == 0) {
+        part[0] = big;
+        part[1] = total;
+      }
+    }
+  }
+}
+
+__global__ void merge_splits_kernel(AttnArgs a) {
+  const int h = blockIdx.x, r = blockIdx.y;
+  const std::size_t row_head = static_cast<std::size_t>(r) * a.n_heads + h;
+  const std::size_t stride = static_cast<std::size_t>(a.n_rows) * a.n_heads * (a.head_dim + 2);
+  const float* base = a.partial + row_head * (a.head_dim + 2);
+  float big = -INFINITY;
+  for (int z = 0; z < a.splits; ++z) big = fmaxf(big, base[z * stride]);
+  float total = 0.0f;
+  for (int z = 0; z < a.splits; ++z) {
+    const float mz = base[z * stride];
+    if (mz != -INFINITY) total += base[z * stride + 1] * __expf(mz - big);
+  }
+  for (int d = threadIdx.x; d < a.head_dim; d += blockDim.x) {
+    float o = 0.0f;
+    for (int z = 0; z < a.splits; ++z) {
+      const float mz = base[z * stride];
+      if (mz != -INFINITY) o += base[z * stride + 2 + d] * __expf(mz - big);
+    }
+    a.out[row_head * a.head_dim + d] = o / total;
+  }
+}
+
+}  // namespace
+
+std::int64_t attention_workspace(int n_rows, int n_heads, int head_dim, int splits) {
+  return splits <= 1 ? 0 : static_cast<std::int64_t>(splits) * n_rows * n_heads * (head_dim + 2);
+}
+
+int attention_splits(int n_rows, int n_heads, int max_keys) {
+  // Enough blocks to cover the GPU when few rows attend over many keys.
+  const int by_keys = (max_keys + kKeysPerSplit - 1) / kKeysPerSplit;
+  const int blocks = n_rows * n_heads;
+  const int wanted = blocks >= 264 ? 1 : (264 + blocks - 1) / blocks;
+  return std::max(1, std::min(std::min(by_keys, wanted), 32));
+}
+
+void write_kv(const AttnArgs& a, cudaStream_t s) {
+  if (a.n_rows == 0) return;
+  write_kv_kernel<<<dim3(a.n_rows, a.n_kv_heads), 128, 0, s>>>(a);
+  check_launch("write_kv");
+}
+
+void attention(const AttnArgs& a, cudaStream_t s) {
+  if (a.n_rows == 0) return;
+  if (a.head_dim > 256 || a.n_heads % a.n_kv_heads != 0) {
+    throw std::invalid_argument("cuda: attention needs head_dim <= 256 and whole GQA groups");
+  }
+  const dim3 grid(a.n_heads, a.n_rows, a.splits);
+  if (a.head_dim <= 64) {
+    attention_kernel<2><<<grid, kWarps * 32, 0, s>>>(a);
+  } else if (a.head_dim <= 128) {
+    attention_kernel<4><<<grid, kWarps * 32, 0, s>>>(a);
+  } else {
+    attention_kernel<8><<<grid, kWarps * 32, 0, s>>>(a);
+  }
+  check_launch("attention");
+  if (a.splits > 1) {
+    merge_splits_kernel<<<dim3(a.n_heads, a.n_rows), 128, 0, s>>>(a);
+    check_launch("attention merge");
+  }
+}
+
+}  // namespace rmlx::kernels_cuda

@@ -1,0 +1,86 @@
+// Device helpers shared by the kernels.
+#pragma once
+
+#include <cuda_fp16.h>
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+#include "rmlx/kernels_cuda/kernels.h"
+
+namespace rmlx::kernels_cuda {
+
+__device__ __forceinline__ float bf16_bits_to_f32(std::uint16_t b) {
+  return __uint_as_float(static_cast<unsigned>(b) << 16);
+}
+__device__ __forceinline__ float f16_bits_to_f32(std::uint16_t b) {
+  return __half2float(__ushort_as_half(b));
+}
+
+template <WType T>
+struct Elem;
+template <>
+struct Elem<WType::f32> {
+  using type = float;
+  static __device__ __forceinline__ float load(const void* p, std::int64_t i) {
+    return static_cast<const float*>(p)[i];
+  }
+};
+template <>
+struct Elem<WType::f16> {
+  using type = std::uint16_t;
+  static __device__ __forceinline__ float load(const void* p, std::int64_t i) {
+    return f16_bits_to_f32(static_cast<const std::uint16_t*>(p)[i]);
+  }
+};
+template <>
+struct Elem<WType::bf16> {
+  using type = std::uint16_t;
+  static __device__ __forceinline__ float load(const void* p, std::int64_t i) {
+    return bf16_bits_to_f32(static_cast<const std::uint16_t*>(p)[i]);
+  }
+};
+
+__device__ __forceinline__ float load_any(const void* p, WType t, std::int64_t i) {
+  switch (t) {
+    case WType::f32:
+      return Elem<WType::f32>::load(p, i);
+    case WType::f16:
+      return Elem<WType::f16>::load(p, i);
+    default:
+      return Elem<WType::bf16>::load(p, i);
+  }
+}
+
+__device__ __forceinline__ float warp_sum(float v) {
+  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+  return v;
+}
+__device__ __forceinline__ float warp_max(float v) {
+  for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
+  return v;
+}
+
+// Code `e` (0..31) of a chunk of 32 codes stored in BITS little-endian words.
+template <int BITS>
+__device__ __forceinline__ unsigned code_at(const unsigned* w, int e) {
+  const int off = e * BITS;
+  const int word = off >> 5, shift = off & 31;
+  unsigned v = w[word] >> shift;
+  if (shift + BITS > 32) v |= w[word + 1] << (32 - shift);
+  return v & ((1u << BITS) - 1u);
+}
+
+inline void check_launch(const char* what) {
+  const cudaError_t e = cudaGetLastError();
+  if (e != cudaSuccess) {
+    throw std::runtime_error(std::string("cuda: ") + what + ": " + cudaGetErrorString(e));
+  }
+}
+
+inline unsigned blocks_for(std::int64_t n, int per_block) {
+  return static_cast<unsigned>((n + per_block - 1) / per_block);
+}
+
+}  // namespace rmlx::kernels_cuda

@@ -1,0 +1,405 @@
+// Linear layers: a warp-per-row GEMV for decode (weights streamed once with
+// 16-byte loads, every activation row of the batch reusing them) and a tiled
+// GEMM for prefill, over dense f32/f16/bf16 or MLX affine-quantized weights.
+#include "common.cuh"
+
+namespace rmlx::kernels_cuda {
+
+namespace {
+
+constexpr int kGemvWarps = 4;
+
+template <WType T>
+__device__ __forceinline__ void decode16(const uint4& raw, float* out) {
+  if constexpr (T == WType::f32) {
+    out[0] = __uint_as_float(raw.x);
+    out[1] = __uint_as_float(raw.y);
+    out[2] = __uint_as_float(raw.z);
+    out[3] = __uint_as_float(raw.w);
+  } else {
+    const unsigned u[4] = {raw.x, raw.y, raw.z, raw.w};
+#pragma unroll
+    for (int i = 0; i < 4; ++i) {
+      const auto lo = static_cast<std::uint16_t>(u[i] & 0xffffu);
+      const auto hi = static_cast<std::uint16_t>(u[i] >> 16);
+      if constexpr (T == WType::bf16) {
+        out[2 * i] = bf16_bits_to_f32(lo);
+        out[2 * i + 1] = bf16_bits_to_f32(hi);
+      } else {
+        out[2 * i] = f16_bits_to_f32(lo);
+        out[2 * i + 1] = f16_bits_to_f32(hi);
+      }
+    }
+  }
+}
+
+// y[b, row] for NB activation rows; cols is a multiple of the 16-byte vector.
+template <WType T, int NB>
+__global__ void __launch_bounds__(kGemvWarps * 32)
+    gemv_dense(const void* __restrict__ w, const float* __restrict__ x, float* __restrict__ y,
+               int rows, int cols, int n) {
+  constexpr int VEC = T == WType::f32 ? 4 : 8;
+  const int lane = threadIdx.x & 31;
+  const int row = blockIdx.x * kGemvWarps + (threadIdx.x >> 5);
+  const int b0 = blockIdx.y * NB;
+  if (row >= rows) return;
+  const uint4* wr = reinterpret_cast<const uint4*>(static_cast<const char*>(w) +
+                                                   static_cast<std::size_t>(row) * cols *
+                                                       (T == WType::f32 ? 4 : 2));
+  float acc[NB];
+#pragma unroll
+  for (int b = 0; b < NB; ++b) acc[b] = 0.0f;
+  const int nvec = cols / VEC;
+#pragma unroll 4
+  for (int i = lane; i < nvec; i += 32) {
+    const uint4 raw = __ldcs(wr + i);
+    float wv[VEC];
+    decode16<T>(raw, wv);
+#pragma unroll
+    for (int b = 0; b < NB; ++b) {
+      if (b0 + b < n) {
+        const float4* xp =
+            reinterpret_cast<const float4*>(x + static_cast<std::size_t>(b0 + b) * cols + i * VEC);
+#pragma unroll
+        for (int j = 0; j < VEC / 4; ++j) {
+          const float4 xv = __ldg(xp + j);
+          acc[b] +=
+              wv[4 * j] * xv.x + wv[4 * j + 1] * xv.y + wv[4 * j + 2] * xv.z + wv[4 * j + 3] * xv.w;
+        }
+      }
+    }
+  }
+#pragma unroll
+  for (int b = 0; b < NB; ++b) {
+    const float s = warp_sum(acc[b]);
+    if (lane == 0 && b0 + b < n) y[static_cast<std::size_t>(b0 + b) * rows + row] = s;
+  }
+}
+
+template <int BITS>
+__device__ __forceinline__ void load_chunk(const unsigned* p, unsigned* w) {
+  if constexpr (BITS == 4) {
+    const uint4 a = __ldcs(reinterpret_cast<const uint4*>(p));
+    w[0] = a.x, w[1] = a.y, w[2] = a.z, w[3] = a.w;
+  } else if constexpr (BITS == 8) {
+    const uint4 a = __ldcs(reinterpret_cast<const uint4*>(p));
+    const uint4 b = __ldcs(reinterpret_cast<const uint4*>(p) + 1);
+    w[0] = a.x, w[1] = a.y, w[2] = a.z, w[3] = a.w;
+    w[4] = b.x, w[5] = b.y, w[6] = b.z, w[7] = b.w;
+  } else if constexpr (BITS == 2) {
+    const uint2 a = __ldcs(reinterpret_cast<const uint2*>(p));
+    w[0] = a.x, w[1] = a.y;
+  } else {
+#pragma unroll
+    for (int i = 0; i < BITS; ++i) w[i] = __ldcs(p + i);
+  }
+}
+
+// One lane decodes a chunk of 32 codes (BITS words, one scale and bias) at a time.
+template <int BITS, WType S, int NB>
+__global__ void __launch_bounds__(kGemvWarps * 32)
+    gemv_affine(const unsigned* __restrict__ packed, const void* __restrict__ scales,
+                const void* __restrict__ biases, const float* __restrict__ x, float* __restrict__ y,
+                int rows, int cols, int group_size, int n) {
+  const int lane = threadIdx.x & 31;
+  const int row = blockIdx.x * kGemvWarps + (threadIdx.x >> 5);
+  const int b0 = blockIdx.y * NB;
+  if (row >= rows) return;
+  const int chunks = cols / 32, groups = cols / group_size;
+  const unsigned* wr = packed + static_cast<std::size_t>(row) * chunks * BITS;
+  float acc[NB];
+#pragma unroll
+  for (int b = 0; b < NB; ++b) acc[b] = 0.0f;
+#pragma unroll 2
+  for (int c = lane; c < chunks; c += 32) {
+    unsigned w[BITS];
+    load_chunk<BITS>(wr + c * BITS, w);
+    const std::int64_t g = static_cast<std::int64_t>(row) * groups + (c * 32) / group_size;
+    const float s = Elem<S>::load(scales, g), bias = Elem<S>::load(biases, g);
+    float q[32];
+#pragma unroll
+    for (int e = 0; e < 32; ++e) q[e] = static_cast<float>(code_at<BITS>(w, e));
+#pragma unroll
+    for (int b = 0; b < NB; ++b) {
+      if (b0 + b < n) {
+        const float4* xp =
+            reinterpret_cast<const float4*>(x + static_cast<std::size_t>(b0 + b) * cols + c * 32);
+        float dot = 0.0f, sum = 0.0f;
+#pragma unroll
+        for (int j = 0; j < 8; ++j) {
+          const float4 xv = __ldg(xp + j);
+          dot += q[4 * j] * xv.x + q[4 * j + 1] * xv.y + q[4 * j + 2] * xv.z + q[4 * j + 3] * xv.w;
+          sum += xv.x + xv.y + xv.z + xv.w;
+        }
+        acc[b] += s * dot + bias * sum;
+      }
+    }
+  }
+#pragma unroll
+  for (int b = 0; b < NB; ++b) {
+    const float s = warp_sum(acc[b]);
+    if (lane == 0 && b0 + b < n) y[static_cast<std::size_t>(b0 + b) * rows + row] = s;
+  }
+}
+
+// Element loaders for the GEMM and row gathers.
+template <WType T>
+struct DenseLoad {
+  const void* w;
+  int cols;
+  __device__ __forceinline__ float operator()(int r, int k) const {
+    return Elem<T>::load(w, static_cast<std::int64_t>(r) * cols + k);
+  }
+};
+
+template <int BITS, WType S>
+struct AffineLoad {
+  const unsigned* packed;
+  const void* scales;
+  const void* biases;
+  int cols;
+  int group_size;
+  __device__ __forceinline__ float operator()(int r, int k) const {
+    const unsigned* wr = packed + static_cast<std::size_t>(r) * (cols / 32) * BITS;
+    const unsigned q = code_at<BITS>(wr + (k >> 5) * BITS, k & 31);
+    const std::int64_t g = static_cast<std::int64_t>(r) * (cols / group_size) + k / group_size;
+    return Elem<S>::load(scales, g) * static_cast<float>(q) + Elem<S>::load(biases, g);
+  }
+};
+
+constexpr int kTile = 64, kTileK = 32;
+
+// y[n, rows] = x[n, cols] W^T with 64x64 output tiles, 4x4 per thread.
+template <typename Load>
+__global__ void __launch_bounds__(256)
+    gemm_tiled(Load load, const float* __restrict__ x, float* __restrict__ y, int rows, int cols,
+               int n) {
+  __shared__ float xs[kTileK][kTile + 4];
+  __shared__ float ws[kTileK][kTile + 4];
+  const int t = threadIdx.x, tx = t % 16, ty = t / 16;
+  const int m0 = blockIdx.y * kTile, r0 = blockIdx.x * kTile;
+  float acc[4][4] = {};
+  for (int k0 = 0; k0 < cols; k0 += kTileK) {
+#pragma unroll
+    for (int i = 0; i < 8; ++i) {
+      const int idx = t + i * 256, rr = idx / kTileK, kk = idx % kTileK;
+      const int k = k0 + kk;
+      const int m = m0 + rr, r = r0 + rr;
+      xs[kk][rr] = (m < n && k < cols) ? x[static_cast<std::size_t>(m) * cols + k] : 0.0f;
+      ws[kk][rr] = (r < rows && k < cols) ? load(r, k) : 0.0f;
+    }
+    __syncthreads();
+#pragma unroll 8
+    for (int kk = 0; kk < kTileK; ++kk) {
+      float a[4], b[4];
+#pragma unroll
+      for (int i = 0; i < 4; ++i) a[i] = xs[kk][ty * 4 + i];
+#pragma unroll
+      for (int j = 0; j < 4; ++j) b[j] = ws[kk][tx * 4 + j];
+#pragma unroll
+      for (int i = 0; i < 4; ++i)
+#pragma unroll
+        for (int j = 0; j < 4; ++j) acc[i][j] += a[i] * b[j];
+    }
+    __syncthreads();
+  }
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    const int m = m0 + ty * 4 + i;
+    if (m >= n) continue;
+#pragma unroll
+    for (int j = 0; j < 4; ++j) {
+      const int r = r0 + tx * 4 + j;
+      if (r < rows) y[static_cast<std::size_t>(m) * rows + r] = acc[i][j];
+    }
+  }
+}
+
+template <typename Load>
+__global__ void gather_kernel(Load load, const std::int32_t* ids, int cols, float* out) {
+  const int i = blockIdx.y;
+  const int r = ids[i];
+  for (int c = blockIdx.x * blockDim.x + threadIdx.x; c < cols; c += gridDim.x * blockDim.x) {
+    out[static_cast<std::size_t>(i) * cols + c] = load(r, c);
+  }
+}
+
+__global__ void bias_kernel(float* y, const void* bias, WType t, std::int64_t total, int cols) {
+  const std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i < total) y[i] += load_any(bias, t, i % cols);
+}
+
+template <typename Load>
+void run_gemm(const Load& load, const float* x, std::int64_t n, float* y, int rows, int cols,
+              cudaStream_t s) {
+  const dim3 grid(blocks_for(rows, kTile), blocks_for(n, kTile));
+  gemm_tiled<<<grid, 256, 0, s>>>(load, x, y, rows, cols, static_cast<int>(n));
+}
+
+template <typename Load>
+void run_gather(const Load& load, const std::int32_t* ids, std::int64_t n, int cols, float* out,
+                cudaStream_t s) {
+  const dim3 grid(blocks_for(cols, 256 * 4) > 0 ? blocks_for(cols, 256 * 4) : 1,
+                  static_cast<unsigned>(n));
+  gather_kernel<<<grid, 256, 0, s>>>(load, ids, cols, out);
+}
+
+// Batch rows per GEMV pass.
+int gemv_nb(std::int64_t n) {
+  return n <= 1 ? 1 : n <= 2 ? 2 : n <= 4 ? 4 : 8;
+}
+constexpr std::int64_t kGemvMaxRows = 8;
+
+template <WType T>
+void dense_linear(const WeightView& w, const float* x, std::int64_t n, float* y, cudaStream_t s) {
+  const int rows = static_cast<int>(w.rows), cols = static_cast<int>(w.cols);
+  constexpr int VEC = T == WType::f32 ? 4 : 8;
+  if (n <= kGemvMaxRows && cols % VEC == 0) {
+    const int nb = gemv_nb(n);
+    const dim3 grid(blocks_for(rows, kGemvWarps), blocks_for(n, nb));
+    const int nn = static_cast<int>(n);
+    switch (nb) {
+      case 1:
+        gemv_dense<T, 1><<<grid, kGemvWarps * 32, 0, s>>>(w.data, x, y, rows, cols, nn);
+        break;
+      case 2:
+        gemv_dense<T, 2><<<grid, kGemvWarps * 32, 0, s>>>(w.data, x, y, rows, cols, nn);
+        break;
+      case 4:
+        gemv_dense<T, 4><<<grid, kGemvWarps * 32, 0, s>>>(w.data, x, y, rows, cols, nn);
+        break;
+      default:
+        gemv_dense<T, 8><<<grid, kGemvWarps * 32, 0, s>>>(w.data, x, y, rows, cols, nn);
+    }
+  } else {
+    run_gemm(DenseLoad<T>{w.data, cols}, x, n, y, rows, cols, s);
+  }
+}
+
+template <int BITS, WType S>
+void affine_linear(const WeightView& w, const float* x, std::int64_t n, float* y, cudaStream_t s) {
+  const int rows = static_cast<int>(w.rows), cols = static_cast<int>(w.cols);
+  const auto* packed = static_cast<const unsigned*>(w.data);
+  if (n <= kGemvMaxRows) {
+    const int nb = gemv_nb(n);
+    const dim3 grid(blocks_for(rows, kGemvWarps), blocks_for(n, nb));
+    const int nn = static_cast<int>(n), gs = w.group_size;
+    switch (nb) {
+      case 1:
+        gemv_affine<BITS, S, 1>
+            <<<grid, kGemvWarps * 32, 0, s>>>(packed, w.scales, w.biases, x, y, rows, cols, gs, nn);
+        break;
+      case 2:
+        gemv_affine<BITS, S, 2>
+            <<<grid, kGemvWarps * 32, 0, s>>>(packed, w.scales, w.biases, x, y, rows, cols, gs, nn);
+        break;
+      case 4:
+        gemv_affine<BITS, S, 4>
+            <<<grid, kGemvWarps * 32, 0, s>>>(packed, w.scales, w.biases, x, y, rows, cols, gs, nn);
+        break;
+      default:
+        gemv_affine<BITS, S, 8>
+            <<<grid, kGemvWarps * 32, 0, s>>>(packed, w.scales, w.biases, x, y, rows, cols, gs, nn);
+    }
+  } else {
+    run_gemm(AffineLoad<BITS, S>{packed, w.scales, w.biases, cols, w.group_size}, x, n, y, rows,
+             cols, s);
+  }
+}
+
+// Calls f.template operator()<BITS, S>() for the weight's bit width and scale type.
+template <typename F>
+void dispatch_affine(const WeightView& w, F&& f) {
+  const auto by_type = [&]<int BITS>() {
+    switch (w.type) {
+      case WType::f32:
+        f.template operator()<BITS, WType::f32>();
+        break;
+      case WType::f16:
+        f.template operator()<BITS, WType::f16>();
+        break;
+      default:
+        f.template operator()<BITS, WType::bf16>();
+    }
+  };
+  switch (w.bits) {
+    case 2:
+      by_type.template operator()<2>();
+      break;
+    case 3:
+      by_type.template operator()<3>();
+      break;
+    case 4:
+      by_type.template operator()<4>();
+      break;
+    case 5:
+      by_type.template operator()<5>();
+      break;
+    case 6:
+      by_type.template operator()<6>();
+      break;
+    case 8:
+      by_type.template operator()<8>();
+      break;
+    default:
+      throw std::invalid_argument("cuda: affine bits must be 2, 3, 4, 5, 6 or 8, got " +
+                                  std::to_string(w.bits));
+  }
+}
+
+template <typename F>
+void dispatch_dense(WType t, F&& f) {
+  switch (t) {
+    case WType::f32:
+      f.template operator()<WType::f32>();
+      break;
+    case WType::f16:
+      f.template operator()<WType::f16>();
+      break;
+    default:
+      f.template operator()<WType::bf16>();
+  }
+}
+
+}  // namespace
+
+void linear(const WeightView& w, const float* x, std::int64_t n, float* y, cudaStream_t s) {
+  if (n <= 0) return;
+  if (w.bits == 0) {
+    dispatch_dense(w.type, [&]<WType T>() { dense_linear<T>(w, x, n, y, s); });
+  } else {
+    if (w.cols % 32 != 0 || w.cols % w.group_size != 0) {
+      throw std::invalid_argument("cuda: affine weight columns must be a multiple of the group");
+    }
+    dispatch_affine(w, [&]<int BITS, WType S>() { affine_linear<BITS, S>(w, x, n, y, s); });
+  }
+  check_launch("linear");
+}
+
+void add_bias(float* y, const void* bias, WType t, std::int64_t n, std::int64_t cols,
+              cudaStream_t s) {
+  const std::int64_t total = n * cols;
+  if (total == 0) return;
+  bias_kernel<<<blocks_for(total, 256), 256, 0, s>>>(y, bias, t, total, static_cast<int>(cols));
+  check_launch("add_bias");
+}
+
+void gather_rows(const WeightView& w, const std::int32_t* ids, std::int64_t n, float* out,
+                 cudaStream_t s) {
+  if (n <= 0) return;
+  const int cols = static_cast<int>(w.cols);
+  if (w.bits == 0) {
+    dispatch_dense(w.type, [&]<WType T>() {
+      run_gather(DenseLoad<T>{w.data, cols}, ids, n, cols, out, s);
+    });
+  } else {
+    dispatch_affine(w, [&]<int BITS, WType S>() {
+      run_gather(AffineLoad<BITS, S>{static_cast<const unsigned*>(w.data), w.scales, w.biases, cols,
+                                     w.group_size},
+                 ids, n, cols, out, s);
+    });
+  }
+  check_launch("gather_rows");
+}
+
+}  // namespace rmlx::kernels_cuda

@@ -1,0 +1,463 @@
+#include "cuda_ops.h"
+
+#include <rmlx/sdk/kv_codec.h>
+#include <rmlx/sdk/weight_format.h>
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+#include "rmlx/kernels/rope.h"
+
+namespace rmlx::backend_cuda {
+
+namespace kc = kernels_cuda;
+
+void check(cudaError_t e, const char* what) {
+  if (e != cudaSuccess) {
+    throw std::runtime_error(std::string("cuda: ") + what + ": " + cudaGetErrorString(e));
+  }
+}
+
+namespace {
+
+kc::WType wtype(const sdk::Tensor& t, const char* what) {
+  switch (t.dtype) {
+    case sdk::DType::f32:
+      return kc::WType::f32;
+    case sdk::DType::f16:
+      return kc::WType::f16;
+    case sdk::DType::bf16:
+      return kc::WType::bf16;
+    default:
+      throw std::invalid_argument(std::string("cuda: ") + what + " must be F32, F16 or BF16, got " +
+                                  std::string(sdk::dtype_name(t.dtype)));
+  }
+}
+
+void require_f32(const sdk::Tensor& t, const char* what) {
+  if (t.dtype != sdk::DType::f32) {
+    throw std::invalid_argument(std::string("cuda: ") + what + " must be F32 activations");
+  }
+}
+
+DeviceBuffer device_alloc(std::size_t bytes) {
+  void* p = nullptr;
+  check(cudaMalloc(&p, std::max<std::size_t>(bytes, 256)), "cudaMalloc");
+  return DeviceBuffer(p);
+}
+
+using AffineBindFn = std::unique_ptr<sdk::LinearWeight> (*)(const sdk::PackedWeight&,
+                                                            const sdk::QuantSpec&, sdk::Ops&);
+
+std::unique_ptr<sdk::LinearWeight> affine_bind_entry(const sdk::PackedWeight& w,
+                                                     const sdk::QuantSpec& spec, sdk::Ops& ops) {
+  auto* cuda = dynamic_cast<CudaOps*>(&ops);
+  if (cuda == nullptr) throw std::logic_error("cuda: affine bind on another backend");
+  return bind_affine(w.weight, w.scales, w.biases, w.bias, spec.bits, spec.group_size, *cuda);
+}
+
+AffineBindFn affine_bind_fn = &affine_bind_entry;
+
+}  // namespace
+
+CudaOps::CudaOps(int device_index) : device_index_(device_index) {
+  int count = 0;
+  const cudaError_t e = cudaGetDeviceCount(&count);
+  if (e != cudaSuccess) {
+    throw std::runtime_error(std::string("cuda: no usable GPU: ") + cudaGetErrorString(e));
+  }
+  if (device_index < 0 || device_index >= count) {
+    throw std::runtime_error("cuda: device " + std::to_string(device_index) + " requested, " +
+                             std::to_string(count) + " present");
+  }
+  check(cudaSetDevice(device_index), "cudaSetDevice");
+  check(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
+}
+
+CudaOps::~CudaOps() {
+  if (stream_ != nullptr) {
+    cudaStreamSynchronize(stream_);
+    cudaStreamDestroy(stream_);
+  }
+}
+
+void* CudaOps::native(std::string_view key) {
+  if (key == "cuda.stream") return &stream_;
+  if (key == "affine.bind") return &affine_bind_fn;
+  return nullptr;
+}
+
+void CudaOps::synchronize() {
+  check(cudaStreamSynchronize(stream_), "cudaStreamSynchronize");
+}
+
+sdk::Tensor CudaOps::upload(const sdk::Tensor& host) {
+  sdk::Tensor t = host;
+  const std::size_t bytes = host.nbytes();
+  DeviceBuffer buf = device_alloc(bytes);
+  if (host.data != nullptr && bytes > 0) {
+    check(cudaMemcpy(buf.get(), host.data, bytes, cudaMemcpyHostToDevice), "upload");
+  } else {
+    check(cudaMemset(buf.get(), 0, bytes), "upload");
+  }
+  t.data = buf.get();
+  t.device = device();
+  uploads_[reinterpret_cast<std::uintptr_t>(buf.get())] = std::max<std::size_t>(bytes, 1);
+  owned_.push_back(std::move(buf));
+  return t;
+}
+
+sdk::Tensor CudaOps::scratch(sdk::DType dtype, std::vector<std::int64_t> shape) {
+  sdk::Tensor t;
+  t.dtype = dtype;
+  t.shape = std::move(shape);
+  t.device = device();
+  const std::size_t bytes = (t.nbytes() + 255) / 256 * 256;
+  if (next_chunk_ == chunks_.size()) chunks_.emplace_back();
+  Chunk& c = chunks_[next_chunk_++];
+  if (c.bytes < bytes) {
+    // The chunk may still be read by queued kernels of this step.
+    if (c.data) retired_.push_back(std::move(c.data));
+    c.data = device_alloc(bytes);
+    c.bytes = bytes;
+  }
+  t.data = c.data.get();
+  return t;
+}
+
+void CudaOps::begin_step() {
+  synchronize();
+  next_chunk_ = 0;
+  ints_used_ = 0;
+  last_src_ = nullptr;
+  retired_.clear();
+}
+
+bool CudaOps::on_device(const void* p) const {
+  const auto a = reinterpret_cast<std::uintptr_t>(p);
+  for (const auto& c : chunks_) {
+    const auto s = reinterpret_cast<std::uintptr_t>(c.data.get());
+    if (c.data && a >= s && a < s + c.bytes) return true;
+  }
+  auto it = uploads_.upper_bound(a);
+  if (it == uploads_.begin()) return false;
+  --it;
+  return a < it->first + it->second;
+}
+
+void CudaOps::require_device(const sdk::Tensor& t, const char* what) const {
+  if (!on_device(t.data)) {
+    throw std::invalid_argument(std::string("cuda: ") + what +
+                                " is not in this backend's device memory");
+  }
+}
+
+std::int32_t* CudaOps::stage(std::size_t n, const std::int32_t** device_copy) {
+  const std::size_t need = (n + 63) / 64 * 64;
+  if (ints_used_ + need > ints_cap_) {
+    // Earlier copies of this step stay valid: the old device buffer is retired.
+    synchronize();
+    const std::size_t cap = std::max<std::size_t>(1 << 20, 2 * (ints_cap_ + need));
+    void* h = nullptr;
+    check(cudaHostAlloc(&h, cap * sizeof(std::int32_t), cudaHostAllocDefault), "cudaHostAlloc");
+    host_ints_.reset(h);
+    if (dev_ints_) retired_.push_back(std::move(dev_ints_));
+    dev_ints_ = device_alloc(cap * sizeof(std::int32_t));
+    ints_cap_ = cap;
+    ints_used_ = 0;
+  }
+  auto* h = static_cast<std::int32_t*>(host_ints_.get()) + ints_used_;
+  *device_copy = static_cast<const std::int32_t*>(dev_ints_.get()) + ints_used_;
+  ints_used_ += need;
+  return h;
+}
+
+const std::int32_t* CudaOps::to_device(std::span<const std::int32_t> v) {
+  if (v.data() == last_src_ && v.size() == last_len_ && last_copy_ != nullptr &&
+      std::equal(v.begin(), v.end(), last_host_)) {
+    return last_copy_;
+  }
+  const std::int32_t* d = nullptr;
+  std::int32_t* h = stage(v.size(), &d);
+  last_host_ = h;
+  std::copy(v.begin(), v.end(), h);
+  check(cudaMemcpyAsync(const_cast<std::int32_t*>(d), h, v.size_bytes(), cudaMemcpyHostToDevice,
+                        stream_),
+        "copy to device");
+  last_src_ = v.data();
+  last_len_ = v.size();
+  last_copy_ = d;
+  return d;
+}
+
+template <typename Op>
+void CudaOps::into(sdk::Tensor& out, Op&& op) {
+  if (on_device(out.data)) {
+    op(out.as<float>());
+    return;
+  }
+  sdk::Tensor tmp = scratch(out.dtype, out.shape);
+  op(tmp.as<float>());
+  check(cudaMemcpyAsync(out.data, tmp.data, out.nbytes(), cudaMemcpyDeviceToHost, stream_),
+        "copy to host");
+  synchronize();
+}
+
+void CudaOps::linear(const kc::WeightView& w, const sdk::Tensor* bias, const sdk::Tensor& x,
+                     sdk::Tensor& y) {
+  require_f32(x, "linear input");
+  require_f32(y, "linear output");
+  require_device(x, "linear input");
+  const std::int64_t n = x.numel() / w.cols;
+  if (x.numel() != n * w.cols || y.numel() != n * w.rows) {
+    throw std::invalid_argument("cuda: linear shapes disagree");
+  }
+  into(y, [&](float* out) {
+    kc::linear(w, x.as<const float>(), n, out, stream_);
+    if (bias != nullptr) {
+      kc::add_bias(out, bias->data, wtype(*bias, "linear bias"), n, w.rows, stream_);
+    }
+  });
+}
+
+void CudaOps::gather(const kc::WeightView& w, std::span<const std::int32_t> ids, sdk::Tensor& out) {
+  require_f32(out, "gather_rows output");
+  if (out.numel() != static_cast<std::int64_t>(ids.size()) * w.cols) {
+    throw std::invalid_argument("cuda: gather_rows output shape disagrees");
+  }
+  for (auto id : ids) {
+    if (id < 0 || id >= w.rows) {
+      throw std::out_of_range("cuda: gather_rows id " + std::to_string(id) + " outside [0, " +
+                              std::to_string(w.rows) + ")");
+    }
+  }
+  if (ids.empty()) return;
+  const std::int32_t* d = to_device(ids);
+  into(out,
+       [&](float* o) { kc::gather_rows(w, d, static_cast<std::int64_t>(ids.size()), o, stream_); });
+}
+
+void CudaOps::dense_linear(const sdk::Tensor& w, const sdk::Tensor* bias, const sdk::Tensor& x,
+                           sdk::Tensor& y) {
+  require_device(w, "dense_linear weight");
+  kc::WeightView v;
+  v.data = w.data;
+  v.type = wtype(w, "dense_linear weight");
+  v.rows = w.dim(0);
+  v.cols = w.numel() / w.dim(0);
+  linear(v, bias, x, y);
+}
+
+void CudaOps::gather_rows(const sdk::Tensor& table, std::span<const std::int32_t> rows,
+                          sdk::Tensor& out) {
+  require_device(table, "gather_rows table");
+  kc::WeightView v;
+  v.data = table.data;
+  v.type = wtype(table, "gather_rows table");
+  v.rows = table.dim(0);
+  v.cols = table.numel() / table.dim(0);
+  gather(v, rows, out);
+}
+
+void CudaOps::rms_norm(const sdk::Tensor& x, const sdk::Tensor& weight, float eps,
+                       sdk::Tensor& out) {
+  require_f32(x, "rms_norm input");
+  require_device(weight, "rms_norm weight");
+  const std::int64_t dim = x.dim(-1);
+  if (weight.numel() != dim) throw std::invalid_argument("cuda: rms_norm weight length");
+  kc::rms_norm(x.as<const float>(), weight.data, wtype(weight, "rms_norm weight"), x.numel() / dim,
+               dim, eps, out.as<float>(), stream_);
+}
+
+void CudaOps::layer_norm(const sdk::Tensor& x, const sdk::Tensor& weight, const sdk::Tensor* bias,
+                         float eps, sdk::Tensor& out) {
+  require_f32(x, "layer_norm input");
+  require_f32(weight, "layer_norm weight");
+  if (bias != nullptr) require_f32(*bias, "layer_norm bias");
+  const std::int64_t dim = x.dim(-1);
+  kc::layer_norm(x.as<const float>(), weight.as<const float>(),
+                 bias != nullptr ? bias->as<const float>() : nullptr, x.numel() / dim, dim, eps,
+                 out.as<float>(), stream_);
+}
+
+const float* CudaOps::inv_freq_for(int head_dim, const sdk::RopeParams& p, float* position_scale,
+                                   float* x_scale, int* rotary_dim, bool* traditional) {
+  std::vector<float> key = {static_cast<float>(head_dim),
+                            static_cast<float>(p.kind),
+                            p.theta,
+                            static_cast<float>(p.rotary_dim),
+                            p.interleaved ? 1.0f : 0.0f,
+                            p.factor,
+                            p.low_freq_factor,
+                            p.high_freq_factor,
+                            static_cast<float>(p.original_max_position),
+                            p.beta_fast,
+                            p.beta_slow,
+                            p.attention_factor};
+  for (const auto& r : ropes_) {
+    if (r.key == key) {
+      *position_scale = r.position_scale;
+      *x_scale = r.x_scale;
+      *rotary_dim = r.rotary_dim;
+      *traditional = r.traditional;
+      return static_cast<const float*>(r.inv_freq.get());
+    }
+  }
+  // The frequency schedule is the CPU backend's, computed once on the host.
+  kernels::rope::Config c;
+  c.head_dim = head_dim;
+  c.rotary_dim = p.rotary_dim;
+  c.traditional = p.interleaved;
+  c.base = p.theta;
+  c.factor = p.factor;
+  c.low_freq_factor = p.low_freq_factor;
+  c.high_freq_factor = p.high_freq_factor;
+  c.original_max_position = p.original_max_position;
+  c.beta_fast = p.beta_fast;
+  c.beta_slow = p.beta_slow;
+  c.mscale = p.attention_factor;
+  switch (p.kind) {
+    case sdk::RopeKind::default_:
+      c.scaling = kernels::rope::Scaling::none;
+      break;
+    case sdk::RopeKind::linear:
+      c.scaling = kernels::rope::Scaling::linear;
+      break;
+    case sdk::RopeKind::llama3:
+      c.scaling = kernels::rope::Scaling::llama3;
+      break;
+    case sdk::RopeKind::yarn:
+      c.scaling = kernels::rope::Scaling::yarn;
+      break;
+    case sdk::RopeKind::invalid:
+      throw std::invalid_argument("cuda: rope kind not set");
+  }
+  const kernels::rope::Rope rope(c);
+  RopeEntry e;
+  e.key = std::move(key);
+  e.inv_freq = device_alloc(rope.inv_freq().size() * sizeof(float));
+  check(cudaMemcpy(e.inv_freq.get(), rope.inv_freq().data(), rope.inv_freq().size() * sizeof(float),
+                   cudaMemcpyHostToDevice),
+        "rope table");
+  e.position_scale = rope.position_scale();
+  e.x_scale = rope.x_scale();
+  e.rotary_dim = rope.rotary_dim();
+  e.traditional = rope.traditional();
+  ropes_.push_back(std::move(e));
+  return inv_freq_for(head_dim, p, position_scale, x_scale, rotary_dim, traditional);
+}
+
+void CudaOps::rope(sdk::Tensor& x, std::span<const std::int32_t> positions,
+                   const sdk::RopeParams& p) {
+  require_f32(x, "rope input");
+  const int heads = static_cast<int>(x.dim(1));
+  const int head_dim = static_cast<int>(x.dim(2));
+  if (static_cast<std::int64_t>(positions.size()) != x.dim(0)) {
+    throw std::invalid_argument("cuda: rope needs one position per row");
+  }
+  float ps = 1.0f, xs = 1.0f;
+  int rd = 0;
+  bool trad = false;
+  const float* inv = inv_freq_for(head_dim, p, &ps, &xs, &rd, &trad);
+  if (positions.empty()) return;
+  kc::rope(x.as<float>(), x.dim(0), heads, head_dim, rd, trad, inv, ps, xs, to_device(positions),
+           stream_);
+}
+
+void CudaOps::glu(const sdk::Tensor& gate, const sdk::Tensor& up, bool gelu_tanh,
+                  sdk::Tensor& out) {
+  kc::glu(gate.as<const float>(), up.as<const float>(), gate.numel(), gelu_tanh, out.as<float>(),
+          stream_);
+}
+
+void CudaOps::add(const sdk::Tensor& a, const sdk::Tensor& b, sdk::Tensor& out) {
+  if (a.numel() != b.numel() || a.numel() != out.numel()) {
+    throw std::invalid_argument("cuda: add shapes disagree");
+  }
+  require_f32(a, "add operand");
+  require_f32(b, "add operand");
+  kc::add(a.as<const float>(), b.as<const float>(), a.numel(), out.as<float>(), stream_);
+}
+
+void CudaOps::attention(const sdk::Tensor& q, const sdk::Tensor& k, const sdk::Tensor& v,
+                        const sdk::KvLayerView& kv, std::span<const sdk::AttentionSeq> seqs,
+                        const sdk::AttentionParams& p, sdk::Tensor& out) {
+  for (const sdk::KvCodec* c : {kv.k_codec, kv.v_codec}) {
+    if (c != nullptr && c->name() != "f16") {
+      throw std::invalid_argument("cuda: KV codec '" + c->name() +
+                                  "' is not supported by the CUDA backend (only f16)");
+    }
+  }
+  if (!on_device(kv.k_blocks) || !on_device(kv.v_blocks)) {
+    throw std::invalid_argument("cuda: the KV cache is not in device memory");
+  }
+  if (p.n_kv_heads != kv.n_kv_heads || p.head_dim != kv.head_dim) {
+    throw std::invalid_argument("cuda: attention shapes disagree with the KV cache");
+  }
+  const int n_rows = static_cast<int>(q.dim(0));
+  std::size_t table_len = 0;
+  int max_keys = 0;
+  for (const auto& s : seqs) {
+    const std::int64_t need =
+        (static_cast<std::int64_t>(s.start_pos) + s.n_rows + kv.block_size - 1) / kv.block_size;
+    if (static_cast<std::int64_t>(s.block_table.size()) < need || s.first_row < 0 ||
+        s.first_row + s.n_rows > n_rows) {
+      throw std::invalid_argument("cuda: attention sequence exceeds its block table or the batch");
+    }
+    table_len += s.block_table.size();
+    max_keys = std::max(max_keys, s.start_pos + s.n_rows);
+  }
+  // One staged array: seqs (4 ints each), then the row->seq map, then the tables.
+  const std::size_t n_seq_ints = seqs.size() * 4;
+  const std::int32_t* d = nullptr;
+  std::int32_t* h = stage(n_seq_ints + static_cast<std::size_t>(n_rows) + table_len, &d);
+  std::fill(h + n_seq_ints, h + n_seq_ints + n_rows, 0);
+  std::size_t off = 0;
+  for (std::size_t i = 0; i < seqs.size(); ++i) {
+    const auto& s = seqs[i];
+    h[4 * i] = s.first_row;
+    h[4 * i + 1] = s.n_rows;
+    h[4 * i + 2] = s.start_pos;
+    h[4 * i + 3] = static_cast<std::int32_t>(off);
+    for (int r = 0; r < s.n_rows; ++r)
+      h[n_seq_ints + s.first_row + r] = static_cast<std::int32_t>(i);
+    std::copy(s.block_table.begin(), s.block_table.end(), h + n_seq_ints + n_rows + off);
+    off += s.block_table.size();
+  }
+  const std::size_t total = n_seq_ints + static_cast<std::size_t>(n_rows) + table_len;
+  check(cudaMemcpyAsync(const_cast<std::int32_t*>(d), h, total * sizeof(std::int32_t),
+                        cudaMemcpyHostToDevice, stream_),
+        "copy attention tables");
+  kc::AttnArgs a;
+  a.q = q.as<const float>();
+  a.k = k.as<const float>();
+  a.v = v.as<const float>();
+  a.out = out.as<float>();
+  a.k_cache = kv.k_blocks;
+  a.v_cache = kv.v_blocks;
+  a.seqs = reinterpret_cast<const kc::AttnSeq*>(d);
+  a.row_seq = d + n_seq_ints;
+  a.tables = d + n_seq_ints + n_rows;
+  a.n_rows = n_rows;
+  a.n_seqs = static_cast<int>(seqs.size());
+  a.block_size = kv.block_size;
+  a.n_heads = p.n_heads;
+  a.n_kv_heads = p.n_kv_heads;
+  a.head_dim = p.head_dim;
+  a.scale = p.scale;
+  a.sliding_window = p.sliding_window;
+  a.softcap = p.softcap;
+  a.max_keys = max_keys;
+  a.splits = kc::attention_splits(n_rows, p.n_heads, max_keys);
+  const std::int64_t ws = kc::attention_workspace(n_rows, p.n_heads, p.head_dim, a.splits);
+  if (ws > 0) a.partial = scratch(sdk::DType::f32, {ws}).as<float>();
+  // Rows of a sequence not in `seqs` would have no slot: every row must belong to one.
+  std::int64_t covered = 0;
+  for (const auto& s : seqs) covered += s.n_rows;
+  if (covered != n_rows) throw std::invalid_argument("cuda: attention rows not covered by seqs");
+  kc::write_kv(a, stream_);
+  kc::attention(a, stream_);
+}
+
+}  // namespace rmlx::backend_cuda

@@ -1,0 +1,330 @@
+// Every op of the CUDA backend against the CPU backend on the same inputs.
+// Skips without a usable GPU.
+#include <cuda_runtime_api.h>
+#include <gtest/gtest.h>
+#include <rmlx/sdk/weight_format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "cpu_ops.h"
+#include "cuda_ops.h"
+#include "rmlx/kernels/affine.h"
+#include "rmlx/kernels/half.h"
+#include "rmlx/kernels/ops.h"
+#include "rmlx/kernels/qmatmul.h"
+
+namespace {
+
+namespace sdk = rmlx::sdk;
+namespace k = rmlx::kernels;
+using rmlx::backend_cpu::CpuOps;
+using rmlx::backend_cuda::CudaOps;
+
+bool have_gpu() {
+  int n = 0;
+  return cudaGetDeviceCount(&n) == cudaSuccess && n > 0;
+}
+
+#define REQUIRE_GPU() \
+  if (!have_gpu()) GTEST_SKIP() << "no CUDA device"
+
+std::vector<float> random_floats(std::size_t n, unsigned seed, float scale = 1.0f) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> d(0.0f, scale);
+  std::vector<float> v(n);
+  for (auto& x : v) x = d(rng);
+  return v;
+}
+
+sdk::Tensor host_tensor(void* data, sdk::DType t, std::vector<std::int64_t> shape) {
+  sdk::Tensor x;
+  x.data = data;
+  x.dtype = t;
+  x.shape = std::move(shape);
+  return x;
+}
+
+std::vector<float> download(CudaOps& ops, const sdk::Tensor& t) {
+  ops.synchronize();
+  std::vector<float> out(static_cast<std::size_t>(t.numel()));
+  EXPECT_EQ(cudaMemcpy(out.data(), t.data, out.size() * 4, cudaMemcpyDeviceToHost), cudaSuccess);
+  return out;
+}
+
+// A device f32 tensor holding `v` (via upload, valid for the ops' lifetime).
+sdk::Tensor device_f32(CudaOps& ops, std::vector<float>& v, std::vector<std::int64_t> shape) {
+  return ops.upload(host_tensor(v.data(), sdk::DType::f32, std::move(shape)));
+}
+
+void expect_close(const std::vector<float>& got, const std::vector<float>& want, float rel,
+                  const std::string& what) {
+  ASSERT_EQ(got.size(), want.size()) << what;
+  float scale = 1e-6f;
+  for (float w : want) scale = std::max(scale, std::fabs(w));
+  float worst = 0.0f;
+  std::size_t at = 0;
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    const float e = std::fabs(got[i] - want[i]);
+    if (!(e <= worst)) worst = e, at = i;
+  }
+  EXPECT_LE(worst, rel * scale) << what << ": worst at " << at << " got " << got[at] << " want "
+                                << want[at] << " (max |want| " << scale << ")";
+}
+
+std::vector<std::uint16_t> to_16(const std::vector<float>& v, sdk::DType t) {
+  std::vector<std::uint16_t> o(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    o[i] = t == sdk::DType::bf16 ? k::f32_to_bf16(v[i]) : k::f32_to_f16(v[i]);
+  }
+  return o;
+}
+
+TEST(CudaOps, DenseLinearMatchesCpuForEveryTypeAndBatch) {
+  REQUIRE_GPU();
+  CudaOps gpu(0);
+  CpuOps cpu(1);
+  const std::int64_t out = 72, in = 264;
+  auto wf = random_floats(static_cast<std::size_t>(out * in), 1, 0.05f);
+  auto bias = random_floats(static_cast<std::size_t>(out), 2);
+  for (sdk::DType t : {sdk::DType::f32, sdk::DType::f16, sdk::DType::bf16}) {
+    std::vector<std::uint16_t> w16;
+    void* wp = wf.data();
+    if (t != sdk::DType::f32) {
+      w16 = to_16(wf, t);
+      wp = w16.data();
+    }
+    const auto w_host = host_tensor(wp, t, {out, in});
+    const auto b_host = host_tensor(bias.data(), sdk::DType::f32, {out});
+    const auto w_dev = gpu.upload(w_host);
+    const auto b_dev = gpu.upload(b_host);
+    for (std::int64_t n : {1, 3, 8, 9, 70}) {
+      auto x = random_floats(static_cast<std::size_t>(n * in), 3 + static_cast<unsigned>(n));
+      std::vector<float> want(static_cast<std::size_t>(n * out)), got(want.size());
+      auto y_cpu = host_tensor(want.data(), sdk::DType::f32, {n, out});
+      cpu.dense_linear(w_host, &b_host, host_tensor(x.data(), sdk::DType::f32, {n, in}), y_cpu);
+      gpu.begin_step();
+      const auto x_dev = device_f32(gpu, x, {n, in});
+      // Output in host memory: the backend copies it back.
+      auto y_gpu = host_tensor(got.data(), sdk::DType::f32, {n, out});
+      gpu.dense_linear(w_dev, &b_dev, x_dev, y_gpu);
+      expect_close(got, want, 1e-5f, std::string(sdk::dtype_name(t)) + " n=" + std::to_string(n));
+    }
+  }
+}
+
+TEST(CudaOps, AffineLinearMatchesReferenceForEveryBitWidthAndGroup) {
+  REQUIRE_GPU();
+  CudaOps gpu(0);
+  const std::int64_t out = 40, in = 384;
+  auto wf = random_floats(static_cast<std::size_t>(out * in), 7, 0.1f);
+  for (int bits : {2, 3, 4, 5, 6, 8}) {
+    for (int gs : {32, 64, 128}) {
+      const std::int64_t groups = out * (in / gs);
+      std::vector<std::uint32_t> packed(static_cast<std::size_t>(out * in * bits / 32));
+      std::vector<float> scales(static_cast<std::size_t>(groups)), biases(scales.size());
+      k::affine::quantize(wf.data(), out, in, bits, gs, packed.data(), scales.data(),
+                          biases.data());
+      k::qmm::AffineWeight aw;
+      aw.packed = packed.data();
+      aw.scales = scales.data();
+      aw.biases = biases.data();
+      aw.scale_type = k::FloatType::f32;
+      aw.rows = out;
+      aw.cols = in;
+      aw.bits = bits;
+      aw.group_size = gs;
+      // Scales and biases as bf16 too, the type mlx_lm stores.
+      for (sdk::DType st : {sdk::DType::f32, sdk::DType::bf16}) {
+        std::vector<std::uint16_t> s16, b16;
+        k::qmm::AffineWeight ref = aw;
+        void* sp = scales.data();
+        void* bp = biases.data();
+        if (st == sdk::DType::bf16) {
+          s16 = to_16(scales, st);
+          b16 = to_16(biases, st);
+          sp = s16.data();
+          bp = b16.data();
+          ref.scales = sp;
+          ref.biases = bp;
+          ref.scale_type = k::FloatType::bf16;
+        }
+        auto lw = rmlx::backend_cuda::bind_affine(
+            host_tensor(packed.data(), sdk::DType::u32, {out, in * bits / 32}),
+            host_tensor(sp, st, {out, in / gs}), host_tensor(bp, st, {out, in / gs}), sdk::Tensor{},
+            bits, gs, gpu);
+        const std::string what = std::to_string(bits) + "-bit g" + std::to_string(gs) + " " +
+                                 std::string(sdk::dtype_name(st));
+        for (std::int64_t n : {1, 5, 33}) {
+          auto x = random_floats(static_cast<std::size_t>(n * in), 11 + static_cast<unsigned>(n));
+          std::vector<float> want(static_cast<std::size_t>(n * out)), got(want.size());
+          k::qmm::matmul_reference(ref, x.data(), n, want.data());
+          gpu.begin_step();
+          auto x_dev = device_f32(gpu, x, {n, in});
+          auto y = host_tensor(got.data(), sdk::DType::f32, {n, out});
+          lw->apply(gpu, x_dev, y);
+          expect_close(got, want, 2e-5f, what + " n=" + std::to_string(n));
+        }
+        // Row gather (a quantized embedding) equals the dequantized rows.
+        std::vector<float> deq(static_cast<std::size_t>(out * in));
+        std::vector<std::int32_t> all(static_cast<std::size_t>(out));
+        for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<std::int32_t>(i);
+        k::ops::embedding(ref, all.data(), out, deq.data());
+        const std::vector<std::int32_t> ids = {3, 0, 39, 3};
+        std::vector<float> got(ids.size() * static_cast<std::size_t>(in)), want;
+        for (auto id : ids) {
+          want.insert(want.end(), deq.begin() + id * in, deq.begin() + (id + 1) * in);
+        }
+        gpu.begin_step();
+        auto o = host_tensor(got.data(), sdk::DType::f32, {4, in});
+        lw->gather_rows(gpu, ids, o);
+        expect_close(got, want, 1e-6f, what + " gather");
+      }
+    }
+  }
+}
+
+TEST(CudaOps, NormsRopeGluAddMatchCpu) {
+  REQUIRE_GPU();
+  CudaOps gpu(0);
+  CpuOps cpu(1);
+  const std::int64_t n = 5, heads = 3, hd = 64, d = heads * hd;
+  auto x = random_floats(static_cast<std::size_t>(n * d), 21);
+  auto wn = random_floats(static_cast<std::size_t>(d), 22);
+  auto w16 = to_16(wn, sdk::DType::bf16);
+  const auto w_host = host_tensor(w16.data(), sdk::DType::bf16, {d});
+  const auto w_dev = gpu.upload(w_host);
+  gpu.begin_step();
+  {
+    std::vector<float> want(x.size());
+    auto out = host_tensor(want.data(), sdk::DType::f32, {n, d});
+    cpu.rms_norm(host_tensor(x.data(), sdk::DType::f32, {n, d}), w_host, 1e-5f, out);
+    auto xd = device_f32(gpu, x, {n, d});
+    gpu.rms_norm(xd, w_dev, 1e-5f, xd);
+    expect_close(download(gpu, xd), want, 1e-5f, "rms_norm");
+  }
+  {
+    auto wf = random_floats(static_cast<std::size_t>(d), 23), bf = random_floats(wf.size(), 24);
+    std::vector<float> want(x.size());
+    auto out = host_tensor(want.data(), sdk::DType::f32, {n, d});
+    const auto wt = host_tensor(wf.data(), sdk::DType::f32, {d});
+    const auto bt = host_tensor(bf.data(), sdk::DType::f32, {d});
+    cpu.layer_norm(host_tensor(x.data(), sdk::DType::f32, {n, d}), wt, &bt, 1e-5f, out);
+    auto xd = device_f32(gpu, x, {n, d});
+    const auto bd = gpu.upload(bt);
+    gpu.layer_norm(xd, gpu.upload(wt), &bd, 1e-5f, xd);
+    expect_close(download(gpu, xd), want, 1e-5f, "layer_norm");
+  }
+  const std::vector<std::int32_t> pos = {0, 1, 7, 300, 4100};
+  for (int variant = 0; variant < 3; ++variant) {
+    sdk::RopeParams p;
+    p.theta = 500000.0f;
+    if (variant == 1) {
+      p.kind = sdk::RopeKind::llama3;
+      p.factor = 8.0f;
+    }
+    if (variant == 2) {
+      p.interleaved = true;
+      p.rotary_dim = 32;
+    }
+    std::vector<float> want = x;
+    auto ct = host_tensor(want.data(), sdk::DType::f32, {n, heads, hd});
+    cpu.rope(ct, pos, p);
+    auto xd = device_f32(gpu, x, {n, heads, hd});
+    gpu.rope(xd, pos, p);
+    expect_close(download(gpu, xd), want, 2e-5f, "rope variant " + std::to_string(variant));
+  }
+  auto u = random_floats(x.size(), 25);
+  for (bool gelu : {false, true}) {
+    std::vector<float> want(x.size());
+    auto out = host_tensor(want.data(), sdk::DType::f32, {n, d});
+    cpu.glu(host_tensor(x.data(), sdk::DType::f32, {n, d}),
+            host_tensor(u.data(), sdk::DType::f32, {n, d}), gelu, out);
+    auto gd = device_f32(gpu, x, {n, d});
+    auto ud = device_f32(gpu, u, {n, d});
+    gpu.glu(gd, ud, gelu, gd);
+    expect_close(download(gpu, gd), want, 1e-5f, gelu ? "gelu glu" : "silu glu");
+  }
+  {
+    std::vector<float> want(x.size());
+    for (std::size_t i = 0; i < x.size(); ++i) want[i] = x[i] + u[i];
+    auto ad = device_f32(gpu, x, {n, d});
+    auto bd = device_f32(gpu, u, {n, d});
+    gpu.add(ad, bd, ad);
+    expect_close(download(gpu, ad), want, 0.0f, "add");
+  }
+}
+
+// Two sequences, a prefill step then two decode steps, grouped-query heads.
+TEST(CudaOps, PagedAttentionMatchesCpuOverPrefillAndDecode) {
+  REQUIRE_GPU();
+  for (int window : {0, 9}) {
+    CudaOps gpu(0);
+    CpuOps cpu(1);
+    const int heads = 8, kv_heads = 2, hd = 128, bs = 16, n_blocks = 12;
+    const std::size_t layer_bytes = static_cast<std::size_t>(n_blocks) * bs * kv_heads * hd * 2;
+    std::vector<std::uint8_t> kc(layer_bytes), vc(layer_bytes);
+    sdk::KvLayerView cv{kc.data(), vc.data(), bs, kv_heads, hd, nullptr, nullptr};
+    sdk::KvLayerView gv = cv;
+    gv.k_blocks =
+        gpu.upload(host_tensor(nullptr, sdk::DType::u8, {(std::int64_t)layer_bytes})).data;
+    gv.v_blocks =
+        gpu.upload(host_tensor(nullptr, sdk::DType::u8, {(std::int64_t)layer_bytes})).data;
+    sdk::AttentionParams p;
+    p.n_heads = heads;
+    p.n_kv_heads = kv_heads;
+    p.head_dim = hd;
+    p.scale = 1.0f / std::sqrt(static_cast<float>(hd));
+    p.sliding_window = window;
+    const std::vector<std::int32_t> table_a = {5, 2, 9, 0}, table_b = {1, 7, 3};
+    int pos_a = 0, pos_b = 0;
+    const std::vector<std::pair<int, int>> steps = {{37, 20}, {1, 1}, {1, 1}};
+    unsigned seed = 100;
+    for (auto [na, nb] : steps) {
+      const std::int64_t n = na + nb;
+      auto q = random_floats(static_cast<std::size_t>(n * heads * hd), seed++);
+      auto kk = random_floats(static_cast<std::size_t>(n * kv_heads * hd), seed++);
+      auto vv = random_floats(static_cast<std::size_t>(n * kv_heads * hd), seed++);
+      std::vector<sdk::AttentionSeq> seqs(2);
+      seqs[0] = {0, na, pos_a, table_a};
+      seqs[1] = {na, nb, pos_b, table_b};
+      std::vector<float> want(q.size());
+      auto out_c = host_tensor(want.data(), sdk::DType::f32, {n, heads, hd});
+      cpu.attention(host_tensor(q.data(), sdk::DType::f32, {n, heads, hd}),
+                    host_tensor(kk.data(), sdk::DType::f32, {n, kv_heads, hd}),
+                    host_tensor(vv.data(), sdk::DType::f32, {n, kv_heads, hd}), cv, seqs, p, out_c);
+      gpu.begin_step();
+      auto qd = device_f32(gpu, q, {n, heads, hd});
+      auto kd = device_f32(gpu, kk, {n, kv_heads, hd});
+      auto vd = device_f32(gpu, vv, {n, kv_heads, hd});
+      auto od = gpu.scratch(sdk::DType::f32, {n, heads, hd});
+      gpu.attention(qd, kd, vd, gv, seqs, p, od);
+      expect_close(download(gpu, od), want, 1e-4f,
+                   "attention window " + std::to_string(window) + " at " + std::to_string(pos_a));
+      pos_a += na;
+      pos_b += nb;
+    }
+  }
+}
+
+TEST(CudaOps, RefusesOtherKvCodecsAndHostCaches) {
+  REQUIRE_GPU();
+  CudaOps gpu(0);
+  std::vector<std::uint8_t> host(4096);
+  sdk::KvLayerView kv{host.data(), host.data(), 16, 1, 64, nullptr, nullptr};
+  sdk::AttentionParams p;
+  p.n_heads = 1;
+  p.n_kv_heads = 1;
+  p.head_dim = 64;
+  auto t = gpu.scratch(sdk::DType::f32, {1, 1, 64});
+  try {
+    gpu.attention(t, t, t, kv, {}, p, t);
+    FAIL() << "no error";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "cuda: the KV cache is not in device memory");
+  }
+}
+
+}  // namespace
