@@ -27,7 +27,11 @@ void add_engine_options(po::options_description& desc, engine::EngineOptions& o,
       "prompt tokens per sequence per step")(
       "int8-activations", po::bool_switch()->notifier([&o](bool v) { o.exact_activations = !v; }),
       "quantize activations to int8 in quantized matmuls (faster; logits differ slightly from "
-      "MLX)");
+      "MLX)")(
+      "drafter", po::value(&o.drafter),
+      "speculative decoding: a drafter plugin, e.g. ngram or layerskip:L (the first L layers "
+      "draft); default: none")("draft-tokens", po::value(&o.draft_tokens)->default_value(4),
+                               "tokens the drafter proposes per step (1..64)");
 }
 
 void add_sampling_options(po::options_description& desc, SamplingFlags& f) {

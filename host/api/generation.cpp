@@ -85,6 +85,8 @@ void Generation::start() {
       er.max_tokens = request_.max_tokens ? *request_.max_tokens : ctx > 0 ? ctx - prompt_len : 256;
       er.stop_token_ids = request_.stop_token_ids;
       er.ignore_eos = request_.ignore_eos;
+      er.drafter = request_.drafter;
+      er.draft_tokens = request_.draft_tokens;
       if (backend_.make_constraint) er.constraint = backend_.make_constraint(p);
       try {
         c->stream = backend_.submit(std::move(er));

@@ -55,6 +55,9 @@ struct GenerationRequest {
   bool include_usage = false;
   bool skip_special_tokens = true;
   std::optional<int> reasoning_budget;
+  // "speculative": {"drafter": "ngram", "num_draft_tokens": 4}; unset: the server's flags.
+  std::optional<std::string> drafter;
+  std::optional<int> draft_tokens;
   OutputConstraint constraint;
 };
 

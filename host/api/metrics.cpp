@@ -145,6 +145,12 @@ std::string ServerMetrics::render(const std::vector<EngineGauges>& engines) cons
         [](const engine::Metrics& m) { return m.prefix_cache_queries; });
   gauge("rmlx:prefix_cache_hits_total", "counter", "Prompt tokens served from the prefix cache.",
         [](const engine::Metrics& m) { return m.prefix_cache_hits; });
+  gauge("rmlx:spec_decode_num_draft_tokens_total", "counter",
+        "Tokens proposed by speculative drafters and verified.",
+        [](const engine::Metrics& m) { return m.draft_tokens; });
+  gauge("rmlx:spec_decode_num_accepted_tokens_total", "counter",
+        "Drafted tokens the target model confirmed.",
+        [](const engine::Metrics& m) { return m.draft_tokens_accepted; });
   gauge("rmlx:prefix_cache_hit_rate", "gauge", "Prefix cache hits / queries (0-1).",
         [](const engine::Metrics& m) {
           return number(m.prefix_cache_queries > 0 ? static_cast<double>(m.prefix_cache_hits) /

@@ -108,6 +108,11 @@ void read_sampling_fields(const Fields& f, GenerationRequest& r) {
   if (auto v = f.integer("reasoning_budget", 0, kMaxTokensLimit)) {
     r.reasoning_budget = static_cast<int>(*v);
   }
+  if (const Json* spec = f.object("speculative")) {
+    Fields sf(*spec, f.name("speculative"));
+    r.drafter = sf.str("drafter");
+    if (auto k = sf.integer("num_draft_tokens", 1, 64)) r.draft_tokens = static_cast<int>(*k);
+  }
 }
 
 Json read_function_tools(const Fields& f, const char* key, bool flat) {

@@ -104,6 +104,7 @@ int cmd_generate(CommandContext& ctx) {
     engine::Event ev;
     engine::FinishReason finish = engine::FinishReason::none;
     bool stopped = false;
+    int drafted = 0, drafts_accepted = 0;
     auto emit = [&](const std::string& piece) {
       text += piece;
       if (!json) {
@@ -124,6 +125,10 @@ int cmd_generate(CommandContext& ctx) {
       }
       finish = ev.finish;
       if (!ev.error.empty()) throw std::runtime_error(ev.error);
+      if (finish != engine::FinishReason::none) {
+        drafted = ev.draft_tokens;
+        drafts_accepted = ev.draft_tokens_accepted;
+      }
     }
     if (!stopped) {
       emit(stops.feed(decoder.flush()).text);
@@ -136,6 +141,15 @@ int cmd_generate(CommandContext& ctx) {
     if (json) {
       nlohmann::json out = {
           {"prompt_ids", req.prompt}, {"ids", ids}, {"text", text}, {"finish_reason", reason}};
+      out["prompt_tokens_per_s"] = prompt_s > 0 ? req.prompt.size() / prompt_s : 0.0;
+      out["decode_tokens_per_s"] =
+          decode_s > 0 && ids.size() > 1 ? (ids.size() - 1) / decode_s : 0.0;
+      if (!eopts.drafter.empty() && eopts.drafter != "none") {
+        out["draft_tokens"] = drafted;
+        out["draft_tokens_accepted"] = drafts_accepted;
+        // Each decode step emits its accepted drafts plus one token.
+        out["decode_steps"] = static_cast<int>(ids.size()) - 1 - drafts_accepted;
+      }
       std::cout << out.dump() << "\n";
     } else {
       std::cout << "\n";
@@ -144,6 +158,11 @@ int cmd_generate(CommandContext& ctx) {
         "prompt: {} tokens, {:.1f} tok/s | generation: {} tokens, {:.1f} tok/s | finish: {}\n",
         req.prompt.size(), prompt_s > 0 ? req.prompt.size() / prompt_s : 0.0, ids.size(),
         decode_s > 0 && ids.size() > 1 ? (ids.size() - 1) / decode_s : 0.0, reason);
+    if (drafted > 0) {
+      std::cerr << fmt::format("drafter {}: {} of {} drafted tokens accepted ({:.0f}%)\n",
+                               eopts.drafter, drafts_accepted, drafted,
+                               100.0 * drafts_accepted / drafted);
+    }
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
     return 1;

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -90,8 +91,14 @@ class Llama final : public sdk::Architecture {
     ap.head_dim = cfg_.head_dim;
     ap.scale = 1.0f / std::sqrt(static_cast<float>(hd));
 
+    if (batch.layers < 0 || batch.layers > cfg_.num_layers) {
+      throw std::invalid_argument("forward: layers " + std::to_string(batch.layers) +
+                                  " outside 0.." + std::to_string(cfg_.num_layers));
+    }
+    const std::size_t n_layers =
+        batch.layers > 0 ? static_cast<std::size_t>(batch.layers) : layers_.size();
     embed_->gather_rows(ops, batch.tokens, h);
-    for (std::size_t i = 0; i < layers_.size(); ++i) {
+    for (std::size_t i = 0; i < n_layers; ++i) {
       Layer& l = layers_[i];
       ops.rms_norm(h, l.input_norm, cfg_.rms_norm_eps, x);
       l.q->apply(ops, x, q2);

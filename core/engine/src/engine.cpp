@@ -15,6 +15,7 @@
 #include "kv_pool.h"
 #include "model.h"
 #include "sequence.h"
+#include "speculation.h"
 
 namespace rmlx::engine {
 
@@ -44,6 +45,7 @@ class EngineImpl final : public Engine {
     }
     pool_ = std::make_unique<KvPool>(layout, model_.k_codec(), model_.v_codec(), options.block_size,
                                      blocks, &model_.ops());
+    spec_ = std::make_unique<Speculation>(registry, model_, *pool_, options);
     spdlog::info("{}: {} ({}), KV cache {} blocks of {} tokens ({} MiB)", model_.info().id,
                  model_.info().architecture, model_.k_codec().name(), blocks, options.block_size,
                  blocks * options.block_size * per_token >> 20);
@@ -89,9 +91,12 @@ class EngineImpl final : public Engine {
     }
     auto stream = std::make_shared<StreamImpl>();
     std::uint64_t seed = request.sampling.seed ? *request.sampling.seed : std::random_device{}();
+    auto seq = std::make_unique<Sequence>(0, std::move(request), seed, stream);
+    spec_->attach(*seq);  // throws std::invalid_argument for a malformed drafter choice
     {
       std::lock_guard lock(mu_);
-      incoming_.push_back(std::make_unique<Sequence>(next_id_++, std::move(request), seed, stream));
+      seq->id = next_id_++;
+      incoming_.push_back(std::move(seq));
       metrics_.waiting = static_cast<int>(incoming_.size() + waiting_count_);
     }
     cv_.notify_all();
@@ -146,6 +151,7 @@ class EngineImpl final : public Engine {
     for (auto b : s.blocks) pool_->release(b);
     s.blocks.clear();
     s.block_hashes.clear();
+    s.drafts.clear();
     s.n_computed = 0;
     std::lock_guard lock(mu_);
     metrics_.kv_blocks_used = pool_->used();
@@ -161,6 +167,8 @@ class EngineImpl final : public Engine {
     ev.prompt_tokens = s.prompt_len;
     ev.cached_tokens = s.cached_prompt_tokens;
     ev.completion_tokens = s.generated();
+    ev.draft_tokens = s.draft_proposed;
+    ev.draft_tokens_accepted = s.draft_accepted;
     s.stream->push(std::move(ev));
   }
 
@@ -279,8 +287,9 @@ class EngineImpl final : public Engine {
     for (std::size_t i = 0; i < running_.size() && budget > 0; ++i) {
       Sequence& s = *running_[i];
       const int remaining = static_cast<int>(s.tokens.size()) - s.n_computed;
-      const int n_new = std::min({remaining, budget, options_.prefill_chunk});
+      int n_new = std::min({remaining, budget, options_.prefill_chunk});
       if (!ensure_blocks(s, s.n_computed + n_new)) break;
+      n_new += draft(s, budget - n_new);
       plan.push_back({&s, n_new});
       budget -= n_new;
     }
@@ -305,11 +314,15 @@ class EngineImpl final : public Engine {
       a.block_table = s.blocks;
       seqs_.push_back(a);
       for (int i = 0; i < slot.n_new; ++i) {
-        tokens_.push_back(s.tokens[static_cast<std::size_t>(s.n_computed + i)]);
+        const auto at = static_cast<std::size_t>(s.n_computed + i);
+        tokens_.push_back(at < s.tokens.size() ? s.tokens[at] : s.drafts[at - s.tokens.size()]);
         positions_.push_back(s.n_computed + i);
       }
-      if (s.n_computed + slot.n_new == static_cast<int>(s.tokens.size())) {
-        logit_rows_.push_back(static_cast<std::int32_t>(tokens_.size()) - 1);
+      // A drafting sequence wants logits for its last token and every draft.
+      const int n_drafts = static_cast<int>(s.drafts.size());
+      if (s.n_computed + slot.n_new == static_cast<int>(s.tokens.size()) + n_drafts) {
+        for (int j = n_drafts + 1; j >= 1; --j)
+          logit_rows_.push_back(static_cast<std::int32_t>(tokens_.size()) - j);
         sampled.push_back(&s);
       }
     }
@@ -337,24 +350,68 @@ class EngineImpl final : public Engine {
       Sequence& s = *slot.seq;
       const bool in_prompt = s.n_computed < s.prompt_len;
       if (in_prompt) prompt_done += std::min(slot.n_new, s.prompt_len - s.n_computed);
-      s.n_computed += slot.n_new;
+      // Drafts count as computed only once verified.
+      s.n_computed += slot.n_new - static_cast<int>(s.drafts.size());
       publish_full_blocks(s);
     }
     {
       std::lock_guard lock(mu_);
       metrics_.kv_blocks_used = pool_->used();
     }
-    for (std::size_t r = 0; r < sampled.size(); ++r) {
-      sample_and_emit(*sampled[r],
-                      std::span<float>(logits_.data() + r * static_cast<std::size_t>(vocab),
-                                       static_cast<std::size_t>(vocab)));
+    std::size_t row = 0;
+    std::int64_t emitted = 0, drafted = 0, accepted = 0;
+    for (Sequence* sp : sampled) {
+      Sequence& s = *sp;
+      const std::size_t n_rows = 1 + s.drafts.size();
+      std::span<float> rows(logits_.data() + row * static_cast<std::size_t>(vocab),
+                            n_rows * static_cast<std::size_t>(vocab));
+      row += n_rows;
+      if (n_rows == 1) {
+        sample_and_emit(s, rows);
+        ++emitted;
+        continue;
+      }
+      const int before = s.draft_accepted;
+      emitted += spec_->verify(s, rows, vocab, [&](std::span<float> r) { sample_and_emit(s, r); });
+      drafted += static_cast<std::int64_t>(n_rows - 1);
+      accepted += s.draft_accepted - before;
+      if (!s.done) rollback_rejected(s, s.draft_accepted - before);
     }
     {
       std::lock_guard lock(mu_);
       metrics_.prompt_tokens += prompt_done;
-      metrics_.generated_tokens += static_cast<std::int64_t>(sampled.size());
+      metrics_.generated_tokens += emitted;
+      metrics_.draft_tokens += drafted;
+      metrics_.draft_tokens_accepted += accepted;
     }
     std::erase_if(running_, [](const SeqPtr& s) { return s->done; });
+  }
+
+  // Proposes drafts for a decoding sequence when it has a drafter and the
+  // pool has room for them without preempting anyone; returns their count.
+  int draft(Sequence& s, int rows_left) {
+    const int k = spec_->draft_budget(s, rows_left, model_.info().max_model_len);
+    if (k <= 0) return 0;
+    const int bs = pool_->block_size();
+    const std::int64_t extra =
+        (s.n_computed + 1 + k + bs - 1) / bs - static_cast<std::int64_t>(s.blocks.size());
+    if (extra > pool_->available() || !ensure_blocks(s, s.n_computed + 1 + k)) return 0;
+    spec_->propose(s, k);
+    return static_cast<int>(s.drafts.size());
+  }
+
+  // After verification: the accepted drafts' K/V join the cache; the rows of
+  // rejected ones are beyond n_computed (overwritten later) and the blocks
+  // that held only them go back to the pool.
+  void rollback_rejected(Sequence& s, int n_accepted) {
+    s.n_computed += n_accepted;
+    publish_full_blocks(s);
+    const std::size_t bs = static_cast<std::size_t>(pool_->block_size());
+    const std::size_t keep = (s.tokens.size() + bs - 1) / bs;
+    while (s.blocks.size() > keep) {
+      pool_->release(s.blocks.back());
+      s.blocks.pop_back();
+    }
   }
 
   void sample_and_emit(Sequence& s, std::span<float> row) {
@@ -400,12 +457,15 @@ class EngineImpl final : public Engine {
     ev.prompt_tokens = s.prompt_len;
     ev.cached_tokens = s.cached_prompt_tokens;
     ev.completion_tokens = s.generated();
+    ev.draft_tokens = s.draft_proposed;
+    ev.draft_tokens_accepted = s.draft_accepted;
     s.stream->push(std::move(ev));
   }
 
   EngineOptions options_;
   Model model_;
   std::unique_ptr<KvPool> pool_;
+  std::unique_ptr<Speculation> spec_;
   std::vector<std::int32_t> eos_;
 
   mutable std::mutex mu_;

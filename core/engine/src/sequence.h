@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "rmlx/engine/engine.h"
+#include "rmlx/registry/registry.h"
+#include "rmlx/sdk/drafter.h"
 #include "rmlx/sampling/sampler.h"
 
 namespace rmlx::engine {
@@ -51,6 +53,11 @@ struct Sequence {
   sampling::TokenMask mask;
   bool masked = false;
   std::string constraint_error;
+  // Speculative decoding (speculation.h): null when the request drafts nothing.
+  registry::Component<sdk::Drafter> drafter;
+  int draft_k = 0;
+  std::vector<std::int32_t> drafts;  // proposed for the step being computed
+  int draft_proposed = 0, draft_accepted = 0;
 
   int generated() const { return static_cast<int>(tokens.size()) - prompt_len; }
   // The client dropped its stream or asked to stop.

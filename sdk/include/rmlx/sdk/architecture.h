@@ -49,6 +49,9 @@ struct ForwardBatch {
   std::span<const AttentionSeq> seqs;
   std::span<const std::int32_t> logit_rows;  // rows whose logits are wanted
   std::span<const KvLayerView> kv;           // one per layer
+  // Run only the first `layers` decoder layers, then the final norm and head
+  // (self-speculative drafting); 0: all. Layers past it leave their cache alone.
+  int layers = 0;
 };
 
 class Architecture {

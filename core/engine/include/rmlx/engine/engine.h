@@ -34,6 +34,10 @@ struct EngineOptions {
   int block_size = 16;               // tokens per KV block
   int prefill_chunk = 512;           // prompt tokens per sequence per step
   bool exact_activations = true;     // float activations in quantized matmuls (MLX-equal)
+  // Speculative decoding for requests that do not choose: a drafter plugin
+  // name with an optional ":arg" ("ngram", "layerskip:8"); "" or "none": off.
+  std::string drafter;
+  int draft_tokens = 4;  // tokens proposed per step (1..64)
 };
 
 struct ModelInfo {
@@ -53,6 +57,8 @@ struct Metrics {
   std::int64_t generated_tokens = 0;
   std::int64_t prefix_cache_queries = 0;  // prompt tokens looked up
   std::int64_t prefix_cache_hits = 0;     // of which served from cache
+  std::int64_t draft_tokens = 0;          // proposed by drafters and verified
+  std::int64_t draft_tokens_accepted = 0; // of which the target confirmed
 };
 
 class Stream {

@@ -22,6 +22,10 @@ struct Request {
   bool ignore_eos = false;
   // Structured output / forced tokens; null: free. Used by this request alone.
   std::shared_ptr<sampling::TokenConstraint> constraint;
+  // Speculative decoding: a drafter plugin name with an optional ":arg"
+  // ("ngram", "layerskip:8", "none"); unset: the engine's --drafter.
+  std::optional<std::string> drafter;
+  std::optional<int> draft_tokens;  // 1..64; unset: the engine's --draft-tokens
 };
 
 enum class FinishReason : std::uint8_t { none = 0, stop, length, cancelled, error };
@@ -48,6 +52,8 @@ struct Event {
   int prompt_tokens = 0;
   int cached_tokens = 0;  // prompt tokens served from the prefix cache
   int completion_tokens = 0;
+  int draft_tokens = 0;           // proposed by the request's drafter and verified
+  int draft_tokens_accepted = 0;  // of which the target confirmed
 };
 
 }  // namespace rmlx::engine
