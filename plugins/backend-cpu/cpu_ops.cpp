@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "rmlx/kernels/encoder.h"
 #include "rmlx/kernels/half.h"
 #include "rmlx/kernels/linear.h"
 #include "rmlx/kernels/ops.h"
@@ -251,6 +252,40 @@ void CpuOps::attention(const sdk::Tensor& q, const sdk::Tensor& k, const sdk::Te
                             v.as<float>() + s.first_row * kv_row);
     kernels::attn::attention(exec_, layer, seq, params, q.as<float>() + s.first_row * q_row,
                              out.as<float>() + s.first_row * q_row);
+  }
+}
+
+void CpuOps::gelu(const sdk::Tensor& x, sdk::Tensor& out) {
+  require_f32(x, "gelu input");
+  require_f32(out, "gelu output");
+  if (out.numel() != x.numel()) throw std::invalid_argument("cpu: gelu shapes disagree");
+  kernels::encoder::gelu_erf(exec_, x.as<float>(), x.numel(), out.as<float>());
+}
+
+void CpuOps::self_attention(const sdk::Tensor& q, const sdk::Tensor& k, const sdk::Tensor& v,
+                            std::span<const sdk::AttentionSeq> seqs,
+                            const sdk::AttentionParams& p, sdk::Tensor& out) {
+  require_f32(q, "self_attention q");
+  require_f32(k, "self_attention k");
+  require_f32(v, "self_attention v");
+  const std::int64_t q_row = static_cast<std::int64_t>(p.n_heads) * p.head_dim;
+  const std::int64_t kv_row = static_cast<std::int64_t>(p.n_kv_heads) * p.head_dim;
+  const std::int64_t rows = q_row > 0 ? q.numel() / q_row : 0;
+  for (const auto& s : seqs) {
+    if (s.first_row < 0 || s.n_rows < 0 || s.first_row + s.n_rows > rows) {
+      throw std::invalid_argument("cpu: self_attention sequence outside the batch");
+    }
+    kernels::encoder::SelfAttentionShape shape;
+    shape.n_rows = s.n_rows;
+    shape.n_heads = p.n_heads;
+    shape.n_kv_heads = p.n_kv_heads;
+    shape.head_dim = p.head_dim;
+    shape.scale = p.scale;
+    shape.causal = p.causal;
+    kernels::encoder::self_attention(exec_, shape, q.as<float>() + s.first_row * q_row,
+                                     k.as<float>() + s.first_row * kv_row,
+                                     v.as<float>() + s.first_row * kv_row,
+                                     out.as<float>() + s.first_row * q_row);
   }
 }
 

@@ -45,6 +45,10 @@ class CpuOps final : public sdk::Ops {
   void attention(const sdk::Tensor& q, const sdk::Tensor& k, const sdk::Tensor& v,
                  const sdk::KvLayerView& kv, std::span<const sdk::AttentionSeq> seqs,
                  const sdk::AttentionParams& p, sdk::Tensor& out) override;
+  void gelu(const sdk::Tensor& x, sdk::Tensor& out) override;
+  void self_attention(const sdk::Tensor& q, const sdk::Tensor& k, const sdk::Tensor& v,
+                      std::span<const sdk::AttentionSeq> seqs, const sdk::AttentionParams& p,
+                      sdk::Tensor& out) override;
 
   const kernels::Exec& exec() const { return exec_; }
 

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -110,6 +111,26 @@ class Ops {
   virtual void attention(const Tensor& q, const Tensor& k, const Tensor& v, const KvLayerView& kv,
                          std::span<const AttentionSeq> seqs, const AttentionParams& p,
                          Tensor& out) = 0;
+
+  // Encoders (BERT). out = gelu(x) with the exact erf form, x * (1 + erf(x / sqrt 2)) / 2;
+  // out may alias x.
+  virtual void gelu(const Tensor& x, Tensor& out);
+  // Bidirectional attention without a cache: each sequence's rows
+  // [first_row, first_row + n_rows) of q [n, heads, head_dim] attend over the same
+  // rows of k and v [n, kv_heads, head_dim]; rows of other sequences are never seen.
+  // start_pos and block_table are ignored; p.causal is honoured.
+  virtual void self_attention(const Tensor& q, const Tensor& k, const Tensor& v,
+                              std::span<const AttentionSeq> seqs, const AttentionParams& p,
+                              Tensor& out);
 };
+
+// Backends without encoder kernels say so instead of computing something else.
+inline void Ops::gelu(const Tensor&, Tensor&) {
+  throw std::runtime_error(backend_name() + ": the gelu op is not implemented");
+}
+inline void Ops::self_attention(const Tensor&, const Tensor&, const Tensor&,
+                                std::span<const AttentionSeq>, const AttentionParams&, Tensor&) {
+  throw std::runtime_error(backend_name() + ": the self_attention op is not implemented");
+}
 
 }  // namespace rmlx::sdk
