@@ -27,10 +27,15 @@ class ThinkParser final : public sdk::ReasoningParser {
   std::string name() const override { return "think"; }
 
   void reset(std::string_view /*tools_json*/, std::string_view prompt_tail) override {
+    // Opened when the prompt's last <think> is not closed: the template
+    // opened it, or an assistant prefill already began the reasoning.
     std::string_view tail = trim_right(prompt_tail);
+    const auto open = tail.rfind(kOpen);
+    const auto close = tail.rfind(kClose);
     const bool opened =
-        tail.size() >= kOpen.size() && tail.substr(tail.size() - kOpen.size()) == kOpen;
-    state_ = opened ? State::reasoning_lead : State::start;
+        open != std::string_view::npos && (close == std::string_view::npos || close < open);
+    const bool lead = opened && open + kOpen.size() == tail.size();
+    state_ = lead ? State::reasoning_lead : opened ? State::reasoning : State::start;
     buf_.clear();
     ws_.clear();
     open_tag_seen_ = false;

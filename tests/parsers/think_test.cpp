@@ -32,6 +32,19 @@ TEST(ThinkParser, TruncatedReasoningStaysReasoning) {
   expect_events(ev, {reasoning("Still thinking about")});
 }
 
+TEST(ThinkParser, AssistantPrefillInsideTheBlockContinuesReasoning) {
+  // continue_final_message with "<think>\nLet me think." as the assistant's start; the forced
+  // close of a reasoning budget follows.
+  auto ev = think("<|im_start|>assistant\n<think>\nLet me think.")
+                .parse(" 2 + 2 = 4\n</think>\n\nIt is 4.");
+  expect_events(ev, {reasoning(" 2 + 2 = 4"), content("It is 4.")});
+}
+
+TEST(ThinkParser, AClosedBlockInThePromptIsNotReopened) {
+  auto ev = think("<think>\nA\n</think>\n\nB").parse(" and C");
+  expect_events(ev, {content(" and C")});
+}
+
 TEST(ThinkParser, ToolCallInsideUnclosedThinkEndsReasoning) {
   const std::string call =
       "<tool_call>\n<function=get_weather>\n<parameter=city>\nParis\n</parameter>\n</function>\n"
