@@ -55,6 +55,15 @@ void codec_decode(const void* ctx, const void* src, int n, int head_dim, float* 
 void codec_encode(const void* ctx, const float* src, int n, int head_dim, void* dst) {
   static_cast<const sdk::KvCodec*>(ctx)->encode(src, n, head_dim, dst);
 }
+void codec_decode_rotated(const void* ctx, const void* src, int n, int head_dim, float* dst) {
+  static_cast<const sdk::KvCodec*>(ctx)->decode_rotated(src, n, head_dim, dst);
+}
+void codec_rotate(const void* ctx, float* x, int n, int head_dim) {
+  static_cast<const sdk::KvCodec*>(ctx)->rotate(x, n, head_dim);
+}
+void codec_unrotate(const void* ctx, float* x, int n, int head_dim) {
+  static_cast<const sdk::KvCodec*>(ctx)->unrotate(x, n, head_dim);
+}
 
 }  // namespace
 
@@ -220,6 +229,11 @@ kernels::attn::RowCodec CpuOps::row_codec(const sdk::KvCodec* codec, int head_di
   rc.decode = &codec_decode;
   rc.encode = &codec_encode;
   rc.ctx = codec;
+  if (codec->has_rotation()) {
+    rc.decode_rotated = &codec_decode_rotated;
+    rc.rotate = &codec_rotate;
+    rc.unrotate = &codec_unrotate;
+  }
   return rc;
 }
 

@@ -91,6 +91,30 @@ class TurboQuantCodec final : public rmlx::sdk::KvCodec {
   }
 
   void decode(const void* src, int n_tokens, int head_dim, float* dst) const override {
+    decode_rotated(src, n_tokens, head_dim, dst);
+    unrotate(dst, n_tokens, head_dim);
+  }
+
+  // Attention works in the rotated basis: the rows then cost one table lookup
+  // and one multiply per value to read, and the queries and outputs are rotated
+  // instead (once per head per step rather than once per cached row).
+  bool has_rotation() const override { return true; }
+
+  void rotate(float* x, int n, int head_dim) const override {
+    for (int t = 0; t < n; ++t) {
+      rotation_.forward(x + static_cast<std::size_t>(t) * static_cast<std::size_t>(head_dim),
+                        head_dim);
+    }
+  }
+
+  void unrotate(float* x, int n, int head_dim) const override {
+    for (int t = 0; t < n; ++t) {
+      rotation_.inverse(x + static_cast<std::size_t>(t) * static_cast<std::size_t>(head_dim),
+                        head_dim);
+    }
+  }
+
+  void decode_rotated(const void* src, int n_tokens, int head_dim, float* dst) const override {
     const Codebook& cb = codebook(head_dim);
     const std::size_t row_bytes = bytes_per_head_token(head_dim);
     const auto* in = static_cast<const std::uint8_t*>(src);
@@ -98,9 +122,8 @@ class TurboQuantCodec final : public rmlx::sdk::KvCodec {
       const std::uint8_t* row = in + static_cast<std::size_t>(t) * row_bytes;
       float gain = 0.0f;
       std::memcpy(&gain, row + head_dim / 2, 4);
-      float* out = dst + static_cast<std::size_t>(t) * static_cast<std::size_t>(head_dim);
-      unpack_scaled(row, head_dim, cb.levels.data(), gain, out);
-      rotation_.inverse(out, head_dim);
+      unpack_scaled(row, head_dim, cb.levels.data(), gain,
+                    dst + static_cast<std::size_t>(t) * static_cast<std::size_t>(head_dim));
     }
   }
 

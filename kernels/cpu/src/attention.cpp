@@ -58,6 +58,14 @@ void check(const KvLayer& kv, const Sequence& seq, const Params* p) {
   if (kv.k_codec.decode == nullptr || kv.v_codec.decode == nullptr) {
     throw std::invalid_argument("attention: KV layer has no row decoder");
   }
+  for (const RowCodec* c : {&kv.k_codec, &kv.v_codec}) {
+    const bool any = c->decode_rotated != nullptr || c->rotate != nullptr || c->unrotate != nullptr;
+    const bool all = c->decode_rotated != nullptr && c->rotate != nullptr && c->unrotate != nullptr;
+    if (any && !all) {
+      throw std::invalid_argument(
+          "attention: a rotated row codec needs decode_rotated, rotate and unrotate");
+    }
+  }
   if (seq.start_pos < 0 || seq.n_new < 0)
     throw std::invalid_argument("attention: negative position or row count");
   const std::int64_t need = blocks_needed(kv, seq);
@@ -124,6 +132,14 @@ void attention(const Exec& exec, const KvLayer& kv, const Sequence& seq, const P
   check(kv, seq, &p);
   if (seq.n_new == 0) return;
   const int hd = p.head_dim;
+  // Keys stored in a rotated basis: score rotated queries against them as stored.
+  std::vector<float> q_rotated;
+  if (kv.k_codec.rotate != nullptr) {
+    const std::size_t n = static_cast<std::size_t>(seq.n_new) * static_cast<std::size_t>(p.n_heads);
+    q_rotated.assign(q, q + n * static_cast<std::size_t>(hd));
+    kv.k_codec.rotate(kv.k_codec.ctx, q_rotated.data(), static_cast<int>(n), hd);
+    q = q_rotated.data();
+  }
   const int group = p.n_heads / p.n_kv_heads;
   const auto nblocks = static_cast<std::int32_t>(blocks_needed(kv, seq));
   const int threads = exec.pool != nullptr ? exec.pool->size() : 1;
@@ -210,6 +226,10 @@ void attention(const Exec& exec, const KvLayer& kv, const Sequence& seq, const P
     }
     const float inv = 1.0f / denom;
     for (int d = 0; d < hd; ++d) o[d] *= inv;
+  }
+  // Values stored in a rotated basis: the weighted sum is too; rotate it back once.
+  if (kv.v_codec.unrotate != nullptr) {
+    kv.v_codec.unrotate(kv.v_codec.ctx, out, static_cast<int>(states), hd);
   }
 }
 

@@ -24,6 +24,13 @@ struct RowCodec {
   // Encodes n rows of head_dim floats into n * row_bytes bytes.
   void (*encode)(const void* ctx, const float* src, int n, int head_dim, void* dst) = nullptr;
   const void* ctx = nullptr;
+  // Set together when rows are stored in a fixed orthogonal basis R (see
+  // sdk::KvCodec::has_rotation): attention then rotates the queries once, reads
+  // rows as R x with decode_rotated, and (for V) rotates its output back once.
+  void (*decode_rotated)(const void* ctx, const void* src, int n, int head_dim,
+                         float* dst) = nullptr;
+  void (*rotate)(const void* ctx, float* x, int n, int head_dim) = nullptr;    // x <- R x
+  void (*unrotate)(const void* ctx, float* x, int n, int head_dim) = nullptr;  // x <- R^T x
 
   static RowCodec f16(int head_dim);
   static RowCodec f32(int head_dim);
