@@ -54,6 +54,7 @@ int cmd_serve(CommandContext& ctx) {
   ServerOptions options;
   std::vector<std::string> models;
   std::string max_body = "8M", kv_memory = "0";
+  int reasoning_budget = -1;
   po::options_description desc("serve options");
   add_common_options(desc, ctx.plugin_dirs, help);
   auto& eo = options.engine;
@@ -79,6 +80,8 @@ int cmd_serve(CommandContext& ctx) {
       "default: read from the chat template")(
       "reasoning-parser", po::value(&options.parser_overrides.reasoning),
       "reasoning format (think, harmony; 'none' to disable); default: read from the chat template")(
+      "reasoning-budget", po::value(&reasoning_budget),
+      "think-block tokens at most before \"</think>\" is forced (requests may set their own)")(
       "backend", po::value(&eo.backend)->default_value("cpu"), "compute backend (cpu, cuda)")(
       "threads", po::value(&eo.threads)->default_value(0),
       "compute threads (0: the backend's default)")(
@@ -114,6 +117,10 @@ int cmd_serve(CommandContext& ctx) {
   if (options.rate_limit_per_minute < 0) return fail("--rate-limit must be 0 or more");
   if (options.request_timeout_s < 0) return fail("--request-timeout must be 0 or more");
   if (options.http_threads < 1) return fail("--http-threads must be at least 1");
+  if (vm.count("reasoning-budget")) {
+    if (reasoning_budget < 0) return fail("--reasoning-budget must be 0 or more");
+    options.reasoning_budget = reasoning_budget;
+  }
   if (options.api_key.empty()) {
     if (const char* env = std::getenv("RMLX_API_KEY")) options.api_key = env;
   }
