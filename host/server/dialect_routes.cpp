@@ -147,6 +147,7 @@ void Server::count_tokens(Call& call) {
   auto body = api::parse_body(call.req.body);
   auto request = api::parse_messages_request(body, true);
   auto& model = find_model(request.model);
+  embedding_models_.reject_generation(model);
   call.record->model = request.model;
   model.ensure_text();
   api::ParserChoice parsers = model.parsers();

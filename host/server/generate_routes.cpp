@@ -42,6 +42,7 @@ void check_choice_errors(const api::Generation& gen) {
 Server::Prepared Server::prepare(Call& call, api::GenerationRequest request) {
   Prepared p;
   p.model = &find_model(request.model);
+  embedding_models_.reject_generation(*p.model);
   call.record->model = request.model;
   call.record->stream = request.stream;
   // The prompt is built before the engine loads, so a bad conversation is

@@ -224,16 +224,7 @@ void Server::install_routes() {
   route_post("/v1/responses", Dialect::openai, [this](Call& c) { responses(c); });
   route_post("/v1/messages", Dialect::anthropic, [this](Call& c) { messages(c); });
   route_post("/v1/messages/count_tokens", Dialect::anthropic, [this](Call& c) { count_tokens(c); });
-  route_post("/v1/embeddings", Dialect::openai, [this](Call& c) {
-    auto body = api::parse_body(c.req.body);
-    std::string model = api::Fields(body, "").required_str("model");
-    find_model(model);
-    throw api::ApiError(api::ErrorKind::invalid_request,
-                        "model '" + model +
-                            "' cannot embed: it is a generative model; "
-                            "/v1/embeddings needs an embedding model",
-                        "model", "model_not_embedding");
-  });
+  route_post("/v1/embeddings", Dialect::openai, [this](Call& c) { embeddings(c); });
 
   http_->Options(R"(/.*)", [this](const httplib::Request& req, httplib::Response& res) {
     auto allow = cors_.allow(req.get_header_value("Origin"));

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "api/access_control.h"
+#include "api/embedding_models.h"
 #include "api/api_error.h"
 #include "api/generation.h"
 #include "api/metrics.h"
@@ -112,6 +113,8 @@ class Server {
   void responses(Call& call);
   void messages(Call& call);
   void count_tokens(Call& call);
+  // POST /v1/embeddings (embeddings_routes.cpp).
+  void embeddings(Call& call);
 
   ServerOptions options_;
   registry::Registry& registry_;
@@ -121,6 +124,7 @@ class Server {
   api::RateLimiter limiter_;
   api::CorsPolicy cors_;
   api::ResponseStore responses_store_;
+  api::EmbeddingModels embedding_models_;
   std::mutex records_mu_;
   std::map<std::string, std::shared_ptr<RequestRecord>> records_;  // by request id, until logged
   long long started_at_ = 0;
