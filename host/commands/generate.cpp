@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <ctime>
 #include <iostream>
 #include <iterator>
 #include <nlohmann/json.hpp>
@@ -101,6 +102,7 @@ int cmd_generate(CommandContext& ctx) {
     std::vector<std::int32_t> ids;
     std::string text;
     std::chrono::steady_clock::time_point t_first;
+    std::clock_t cpu_first = 0;
     engine::Event ev;
     engine::FinishReason finish = engine::FinishReason::none;
     bool stopped = false;
@@ -113,7 +115,10 @@ int cmd_generate(CommandContext& ctx) {
     };
     while (finish == engine::FinishReason::none && stream->next(ev)) {
       for (const auto& t : ev.tokens) {
-        if (ids.empty()) t_first = std::chrono::steady_clock::now();
+        if (ids.empty()) {
+          t_first = std::chrono::steady_clock::now();
+          cpu_first = std::clock();
+        }
         ids.push_back(t.token);
         if (stopped) continue;
         auto r = stops.feed(decoder.step(t.token));
@@ -135,12 +140,16 @@ int cmd_generate(CommandContext& ctx) {
       emit(stops.flush());
     }
     const auto t_end = std::chrono::steady_clock::now();
+    // CPU seconds of the whole process while decoding: a speed measure that
+    // holds on a busy machine too (with --threads 1, wall time when idle).
+    const double decode_cpu_s = static_cast<double>(std::clock() - cpu_first) / CLOCKS_PER_SEC;
     const double prompt_s = std::chrono::duration<double>(t_first - t0).count();
     const double decode_s = std::chrono::duration<double>(t_end - t_first).count();
     const char* reason = stopped ? "stop" : engine::finish_reason_name(finish);
     if (json) {
       nlohmann::json out = {
           {"prompt_ids", req.prompt}, {"ids", ids}, {"text", text}, {"finish_reason", reason}};
+      out["decode_cpu_s"] = decode_cpu_s;
       out["prompt_tokens_per_s"] = prompt_s > 0 ? req.prompt.size() / prompt_s : 0.0;
       out["decode_tokens_per_s"] =
           decode_s > 0 && ids.size() > 1 ? (ids.size() - 1) / decode_s : 0.0;
