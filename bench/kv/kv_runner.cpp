@@ -67,4 +67,35 @@ void CodecCache::forward(std::span<const std::int32_t> tokens, int start,
   model_.arch().forward(batch, model_.ops(), out);
 }
 
+void CodecCache::transcode_from(const CodecCache& src, int n_tokens) {
+  if (n_tokens > capacity_ || n_tokens > src.capacity_ || views_.size() != src.views_.size()) {
+    throw std::invalid_argument("kv bench: caches of different shapes");
+  }
+  std::vector<float> row;
+  for (std::size_t l = 0; l < views_.size(); ++l) {
+    const sdk::KvLayerView& from = src.views_[l];
+    const sdk::KvLayerView& to = views_[l];
+    if (to.k_blocks == nullptr) continue;
+    const int hd = to.head_dim;
+    row.resize(static_cast<std::size_t>(hd));
+    const std::size_t fk = from.k_codec->bytes_per_head_token(hd);
+    const std::size_t fv = from.v_codec->bytes_per_head_token(hd);
+    const std::size_t tk = to.k_codec->bytes_per_head_token(hd);
+    const std::size_t tv = to.v_codec->bytes_per_head_token(hd);
+    for (int pos = 0; pos < n_tokens; ++pos) {
+      const auto block = static_cast<std::size_t>(pos / to.block_size);
+      for (int h = 0; h < to.n_kv_heads; ++h) {
+        const std::size_t r =
+            (block * static_cast<std::size_t>(to.n_kv_heads) + static_cast<std::size_t>(h)) *
+                static_cast<std::size_t>(to.block_size) +
+            static_cast<std::size_t>(pos % to.block_size);
+        from.k_codec->decode(static_cast<const char*>(from.k_blocks) + r * fk, 1, hd, row.data());
+        to.k_codec->encode(row.data(), 1, hd, static_cast<char*>(to.k_blocks) + r * tk);
+        from.v_codec->decode(static_cast<const char*>(from.v_blocks) + r * fv, 1, hd, row.data());
+        to.v_codec->encode(row.data(), 1, hd, static_cast<char*>(to.v_blocks) + r * tv);
+      }
+    }
+  }
+}
+
 }  // namespace rmlx::kv_bench

@@ -28,6 +28,10 @@ class CodecCache {
   void forward(std::span<const std::int32_t> tokens, int start, std::span<const std::int32_t> rows,
                std::vector<float>& logits);
 
+  // Fills positions 0..n_tokens-1 with `src`'s rows re-encoded in this cache's
+  // codecs (a long context for decode timing without a prefill per codec).
+  void transcode_from(const CodecCache& src, int n_tokens);
+
  private:
   engine::Model& model_;
   std::string spec_;
