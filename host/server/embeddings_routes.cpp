@@ -51,6 +51,7 @@ struct RawInput {
   bool is_text = true;
   std::string text;
   std::vector<std::int32_t> ids;
+  std::string path;  // "input" or "input[i]", for errors
 };
 
 std::vector<std::int32_t> token_list(const Json& arr, const std::string& path) {
@@ -76,7 +77,7 @@ std::vector<std::int32_t> token_list(const Json& arr, const std::string& path) {
 std::vector<RawInput> parse_input(const Json& input) {
   std::vector<RawInput> out;
   if (input.is_string()) {
-    out.push_back({true, input.get<std::string>(), {}});
+    out.push_back({true, input.get<std::string>(), {}, "input"});
     return out;
   }
   if (!input.is_array()) {
@@ -89,7 +90,7 @@ std::vector<RawInput> parse_input(const Json& input) {
   const Json& first = input[0];
   if (first.is_number_integer()) {
     if (input.size() > 1000000) throw api::invalid_field("input", "has too many token ids");
-    out.push_back({false, {}, token_list(input, "input")});
+    out.push_back({false, {}, token_list(input, "input"), "input"});
     return out;
   }
   if (input.size() > kMaxInputs) {
@@ -107,13 +108,13 @@ std::vector<RawInput> parse_input(const Json& input) {
                                  "strings with other types), not " +
                                      api::json_type_name(v));
       }
-      out.push_back({true, v.get<std::string>(), {}});
+      out.push_back({true, v.get<std::string>(), {}, path});
     } else if (first.is_array()) {
       if (!v.is_array()) {
         throw api::invalid_field(path, "must be a list of token ids like the other inputs, not " +
                                            api::json_type_name(v));
       }
-      out.push_back({false, {}, token_list(v, path)});
+      out.push_back({false, {}, token_list(v, path), path});
     } else {
       throw api::invalid_field(path, "must be a string, a token id or a list of token ids, not " +
                                          api::json_type_name(v));
@@ -165,8 +166,15 @@ void Server::embeddings(Call& call) {
   inputs.reserve(raw.size());
   std::int64_t prompt_tokens = 0;
   for (std::size_t i = 0; i < raw.size(); ++i) {
-    const std::string path =
-        raw.size() == 1 && !input->is_array() ? "input" : api::index_path("input", i);
+    const std::string& path = raw[i].path;
+    for (std::size_t j = 0; j < raw[i].ids.size(); ++j) {
+      if (raw[i].ids[j] >= info.vocab_size) {
+        throw api::invalid_field(api::index_path(path, j),
+                                 "token id " + std::to_string(raw[i].ids[j]) +
+                                     " is outside the vocabulary [0, " +
+                                     std::to_string(info.vocab_size) + ")");
+      }
+    }
     try {
       inputs.push_back(raw[i].is_text ? embedder->tokenize(raw[i].text, truncate)
                                       : embedder->wrap_ids(std::move(raw[i].ids), truncate));
