@@ -54,7 +54,10 @@ std::string route_label(const std::string& path) {
                                  "/v1/responses",
                                  "/v1/messages",
                                  "/v1/messages/count_tokens",
-                                 "/v1/embeddings"};
+                                 "/v1/embeddings",
+                                 "/tokenize",
+                                 "/detokenize",
+                                 "/apply-template"};
   for (const char* k : kKnown) {
     if (path == k) return path;
   }
@@ -224,6 +227,7 @@ void Server::install_routes() {
   route_post("/v1/responses", Dialect::openai, [this](Call& c) { responses(c); });
   route_post("/v1/messages", Dialect::anthropic, [this](Call& c) { messages(c); });
   route_post("/v1/messages/count_tokens", Dialect::anthropic, [this](Call& c) { count_tokens(c); });
+  install_tokenize_routes();
   route_post("/v1/embeddings", Dialect::openai, [this](Call& c) { embeddings(c); });
 
   http_->Options(R"(/.*)", [this](const httplib::Request& req, httplib::Response& res) {

@@ -88,6 +88,7 @@ class Server {
   using Handler = std::function<void(Call&)>;
 
   void install_routes();
+  void install_tokenize_routes();  // tokenize_routes.cpp
   void route_post(const std::string& path, api::Dialect dialect, Handler handler);
   void route_get(const std::string& path, api::Dialect dialect, Handler handler);
   void run_guarded(const httplib::Request& req, httplib::Response& res, const std::string& path,
