@@ -31,6 +31,7 @@ int cmd_synth(CommandContext& ctx) {
       "out", po::value(&o.out_dir), "the snapshot directory to write")(
       "seed", po::value(&o.seed)->default_value(0), "random seed")(
       "layers", po::value(&o.layers)->default_value(0), "number of layers (0: as the real model)")(
+      "vocab", po::value(&o.vocab)->default_value(0), "vocabulary rows (0: as the real model)")(
       "tokenizer", po::value(&o.tokenizer_dir),
       "directory whose tokenizer files are copied in (default: the default model's)");
   po::variables_map vm;

@@ -179,6 +179,21 @@ SynthSummary synthesize(const SynthOptions& o) {
   auto config = shape.config;
   if (o.layers < 0) throw std::invalid_argument("--layers must be >= 0");
   if (o.layers > 0) config["num_hidden_layers"] = o.layers;
+  if (o.vocab < 0) throw std::invalid_argument("--vocab must be >= 0");
+  if (o.vocab > 0) {
+    config["vocab_size"] = o.vocab;
+    // Special token ids beyond the cut vocabulary would name no embedding row.
+    for (const char* key : {"bos_token_id", "eos_token_id"}) {
+      auto& v = config[key];
+      if (v.is_number() && v.get<std::int64_t>() >= o.vocab) v = 1;
+      if (v.is_array()) {
+        nlohmann::ordered_json kept = nlohmann::ordered_json::array();
+        for (const auto& id : v)
+          if (id.get<std::int64_t>() < o.vocab) kept.push_back(id);
+        v = kept.empty() ? nlohmann::ordered_json::array({1}) : kept;
+      }
+    }
+  }
   if (q.bits > 0) {
     nlohmann::ordered_json block = {{"group_size", q.group}, {"bits", q.bits}, {"mode", "affine"}};
     config["quantization"] = block;

@@ -48,10 +48,24 @@ inline float round_even(float v) {
   return (v + kMagic) - kMagic;
 }
 
+// Activation rows are independent: a prefill spreads them over the pool (decode, one
+// row, stays on the calling thread).
+template <typename Fn>
+void for_rows(ThreadPool* pool, std::int64_t n, const Fn& fn) {
+  if (pool == nullptr || pool->size() == 1 || n < 4) {
+    for (std::int64_t i = 0; i < n; ++i) fn(i);
+    return;
+  }
+  pool->parallel_for(n, std::max<std::int64_t>(1, n / (pool->size() * 4)),
+                     [&](std::int64_t b, std::int64_t e, int) {
+                       for (std::int64_t i = b; i < e; ++i) fn(i);
+                     });
+}
+
 }  // namespace
 
 void quantize_acts(const float* x, std::int64_t n, std::int64_t cols, int group_size, int planes,
-                   int limbs, QuantActs& a) {
+                   int limbs, QuantActs& a, ThreadPool* pool) {
   a.n = n;
   a.cols = cols;
   a.padded_cols = round_up(cols, static_cast<std::int64_t>(kBlockGroups) * group_size);
@@ -63,7 +77,7 @@ void quantize_acts(const float* x, std::int64_t n, std::int64_t cols, int group_
   a.scale.assign(static_cast<std::size_t>(n * a.padded_groups), 0.0f);
   a.sum.assign(static_cast<std::size_t>(n * a.padded_groups), 0.0f);
   a.qsum.assign(static_cast<std::size_t>(n * a.padded_groups), 0);
-  for (std::int64_t i = 0; i < n; ++i) {
+  for_rows(pool, n, [&](std::int64_t i) {
     const float* xr = x + i * cols;
     std::int8_t* qr = a.q.data() + i * a.padded_cols;
     for (std::int64_t g = 0; g < a.groups; ++g) {
@@ -105,17 +119,17 @@ void quantize_acts(const float* x, std::int64_t n, std::int64_t cols, int group_
       a.sum[static_cast<std::size_t>(i * a.padded_groups + g)] = sum;
       a.qsum[static_cast<std::size_t>(i * a.padded_groups + g)] = qsum;
     }
-  }
+  });
 }
 
 void prepare_float_acts(const float* x, std::int64_t n, std::int64_t cols, int group_size,
-                        int planes, FloatActs& a) {
+                        int planes, FloatActs& a, ThreadPool* pool) {
   a.n = n;
   a.padded_cols = round_up(cols, static_cast<std::int64_t>(kBlockGroups) * group_size);
   a.padded_groups = a.padded_cols / group_size;
   a.x.assign(static_cast<std::size_t>(n * a.padded_cols), 0.0f);
   a.sum.assign(static_cast<std::size_t>(n * a.padded_groups), 0.0f);
-  for (std::int64_t i = 0; i < n; ++i) {
+  for_rows(pool, n, [&](std::int64_t i) {
     const float* xr = x + i * cols;
     float* dst = a.x.data() + i * a.padded_cols;
     for (std::int64_t k = 0; k < cols; ++k) dst[planar_index(k, planes, 16)] = xr[k];
@@ -124,7 +138,7 @@ void prepare_float_acts(const float* x, std::int64_t n, std::int64_t cols, int g
       for (int j = 0; j < group_size; ++j) s += xr[g * group_size + j];
       a.sum[static_cast<std::size_t>(i * a.padded_groups + g)] = s;
     }
-  }
+  });
 }
 
 }  // namespace detail
@@ -205,14 +219,16 @@ void matmul_shared_input(const Exec& exec, std::span<const AffineWeight> ws, con
 #if defined(__x86_64__)
     if (mode == Activations::fixed24 && exec.isa == Isa::avx512) {
       detail::QuantActs acts;
-      detail::quantize_acts(x + i0 * w0.cols, m, w0.cols, w0.group_size, planes, 3, acts);
+      detail::quantize_acts(x + i0 * w0.cols, m, w0.cols, w0.group_size, planes, 3, acts,
+                            exec.pool);
       run_rows(exec, ws, acts, yps, detail::int8_avx512);
       continue;
     }
 #endif
     if (mode == Activations::int8) {
       detail::QuantActs acts;
-      detail::quantize_acts(x + i0 * w0.cols, m, w0.cols, w0.group_size, planes, 1, acts);
+      detail::quantize_acts(x + i0 * w0.cols, m, w0.cols, w0.group_size, planes, 1, acts,
+                            exec.pool);
       switch (exec.isa) {
 #if defined(__x86_64__)
         case Isa::avx512:
@@ -228,7 +244,8 @@ void matmul_shared_input(const Exec& exec, std::span<const AffineWeight> ws, con
       }
     } else {
       detail::FloatActs acts;
-      detail::prepare_float_acts(x + i0 * w0.cols, m, w0.cols, w0.group_size, planes, acts);
+      detail::prepare_float_acts(x + i0 * w0.cols, m, w0.cols, w0.group_size, planes, acts,
+                                 exec.pool);
       switch (exec.isa) {
 #if defined(__x86_64__)
         case Isa::avx512:

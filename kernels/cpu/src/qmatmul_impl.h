@@ -46,7 +46,7 @@ struct QuantActs {
 };
 
 void quantize_acts(const float* x, std::int64_t n, std::int64_t cols, int group_size, int planes,
-                   int limbs, QuantActs& out);
+                   int limbs, QuantActs& out, ThreadPool* pool = nullptr);
 
 // Float activations in the layout the exact kernels read: for 2- and 4-bit weights the
 // values of each 16 weight bytes are split into planes (as above, with 16 instead of
@@ -66,7 +66,7 @@ struct FloatActs {
 };
 
 void prepare_float_acts(const float* x, std::int64_t n, std::int64_t cols, int group_size,
-                        int planes, FloatActs& out);
+                        int planes, FloatActs& out, ThreadPool* pool = nullptr);
 
 // Kernels: y[i, r] for all activation rows i and weight rows r in [r0, r1).
 // ldy is the row stride of y.

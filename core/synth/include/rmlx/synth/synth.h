@@ -26,6 +26,7 @@ struct SynthOptions {
   std::string quant = "bf16";  // "bf16" or "affine:BITS:GROUP"
   std::uint64_t seed = 0;
   int layers = 0;             // 0: as the real model
+  std::int64_t vocab = 0;     // 0: as the real model; fewer rows make small test models
   std::string tokenizer_dir;  // copied in when non-empty
   std::uint64_t max_shard_bytes = 5ull << 30;
 };

@@ -1,0 +1,122 @@
+// Teacher-forced logits: runs a snapshot over a fixed token sequence (prefill
+// in chunks through the paged KV cache, as the engine does) and writes the
+// logits of every position as raw little-endian f32 [n_tokens, vocab].
+//
+// Usage: rmlx_teacher_forced MODEL_DIR IDS OUT.f32 [--threads N] [--int8] [--chunk N]
+//   IDS: comma-separated token ids.
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "kv_pool.h"
+#include "model.h"
+#include "rmlx/registry/registry.h"
+
+namespace {
+
+std::vector<std::int32_t> parse_ids(const std::string& text) {
+  std::vector<std::int32_t> ids;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    std::size_t used = 0;
+    const long v = std::stol(item, &used);
+    if (used != item.size() || v < 0)
+      throw std::invalid_argument("IDS: bad token id '" + item + "'");
+    ids.push_back(static_cast<std::int32_t>(v));
+  }
+  if (ids.empty()) throw std::invalid_argument("IDS: no token ids");
+  return ids;
+}
+
+int run(int argc, char** argv) {
+  if (argc < 4) {
+    std::cerr << "usage: rmlx_teacher_forced MODEL_DIR IDS OUT.f32 [--threads N] [--int8] "
+                 "[--chunk N]\n";
+    return 2;
+  }
+  rmlx::engine::EngineOptions o;
+  o.model_dir = argv[1];
+  const auto ids = parse_ids(argv[2]);
+  const std::string out_path = argv[3];
+  int chunk = 512;
+  for (int i = 4; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--threads" && i + 1 < argc) {
+      o.threads = std::atoi(argv[++i]);
+    } else if (a == "--chunk" && i + 1 < argc) {
+      chunk = std::max(1, std::atoi(argv[++i]));
+    } else if (a == "--int8") {
+      o.exact_activations = false;
+    } else {
+      throw std::invalid_argument("unknown argument '" + a + "'");
+    }
+  }
+  spdlog::set_level(spdlog::level::off);  // missing optional plugins are not our concern
+  rmlx::registry::Registry registry;
+  registry.scan({RMLX_PLUGIN_BUILD_DIR});
+  rmlx::engine::Model model(o, registry);
+  const std::int64_t vocab = model.info().vocab_size;
+  const int n = static_cast<int>(ids.size());
+  const int block = o.block_size;
+  const std::int64_t n_blocks = (n + block - 1) / block;
+  rmlx::engine::KvPool pool(model.arch().cache_layout(), model.k_codec(), model.v_codec(), block,
+                            n_blocks);
+  std::vector<std::int32_t> table;
+  for (std::int64_t b = 0; b < n_blocks; ++b) table.push_back(pool.allocate());
+
+  std::ofstream out(out_path, std::ios::binary);
+  if (!out) throw std::runtime_error(out_path + ": cannot open for writing");
+  std::vector<float> logits;
+  std::vector<std::int32_t> tokens, positions, rows;
+  for (int start = 0; start < n; start += chunk) {
+    const int m = std::min(chunk, n - start);
+    tokens.assign(ids.begin() + start, ids.begin() + start + m);
+    positions.resize(static_cast<std::size_t>(m));
+    rows.resize(static_cast<std::size_t>(m));
+    for (int i = 0; i < m; ++i) {
+      positions[static_cast<std::size_t>(i)] = start + i;
+      rows[static_cast<std::size_t>(i)] = i;
+    }
+    rmlx::sdk::AttentionSeq seq;
+    seq.first_row = 0;
+    seq.n_rows = m;
+    seq.start_pos = start;
+    seq.block_table = table;
+    logits.resize(static_cast<std::size_t>(m * vocab));
+    rmlx::sdk::Tensor t;
+    t.dtype = rmlx::sdk::DType::f32;
+    t.shape = {m, vocab};
+    t.data = logits.data();
+    rmlx::sdk::ForwardBatch batch;
+    batch.tokens = tokens;
+    batch.positions = positions;
+    batch.seqs = std::span<const rmlx::sdk::AttentionSeq>(&seq, 1);
+    batch.logit_rows = rows;
+    batch.kv = pool.views();
+    model.ops().begin_step();
+    model.arch().forward(batch, model.ops(), t);
+    out.write(reinterpret_cast<const char*>(logits.data()),
+              static_cast<std::streamsize>(logits.size() * sizeof(float)));
+  }
+  if (!out) throw std::runtime_error(out_path + ": write failed");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "rmlx_teacher_forced: " << e.what() << "\n";
+    return 1;
+  }
+}
