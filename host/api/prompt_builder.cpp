@@ -78,7 +78,8 @@ PreparedPrompt build_chat_prompt(const tmpl::ChatTemplateConfig& templates,
   }
   PreparedPrompt p;
   // A required or named tool call is begun for the model in the Hermes
-  // format, so that even a small model produces a call to the right tool.
+  // format, so that even a small model produces a call to the right tool
+  // (the grammar of the call then constrains the rest, see structured_output.h).
   if (use_tools && parsers.tool == "hermes" && !prefill_turn &&
       (request.tool_choice == ToolChoice::named ||
        (request.tool_choice == ToolChoice::required && request.tools.size() == 1))) {
@@ -87,6 +88,11 @@ PreparedPrompt build_chat_prompt(const tmpl::ChatTemplateConfig& templates,
                            : request.tools[0]["function"]["name"].get<std::string>();
     p.prefill = "<tool_call>\n{\"name\": " + Json(name).dump() + ", \"arguments\": ";
     p.forced_call_close = "}\n</tool_call>";
+  } else if (use_tools && parsers.tool == "hermes" && !prefill_turn &&
+             request.tool_choice == ToolChoice::required) {
+    // Several tools: the model writes the whole call object, name included.
+    p.prefill = "<tool_call>\n";
+    p.forced_call_close = "\n</tool_call>";
   }
   p.prompt_tail = tail_of(text);
   text += p.prefill;

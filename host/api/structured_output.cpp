@@ -22,10 +22,35 @@ std::shared_ptr<const grammar::Grammar> compile(const Json& schema, bool strict,
   }
 }
 
+// The prompt begins a whole call object (required with several tools).
+bool forced_call_object(const GenerationRequest& r, const std::vector<PreparedPrompt>& prompts) {
+  return r.chat && !prompts.empty() && !prompts[0].forced_call_close.empty() &&
+         r.tool_choice == ToolChoice::required && r.tools.is_array() && r.tools.size() > 1;
+}
+
+// {"name": <one of the tools>, "arguments": <its parameters>}, name first as Hermes writes it.
+Json call_object_schema(const Json& tools) {
+  Json any = Json::array();
+  for (const auto& t : tools) {
+    const Json& fn = t["function"];
+    const Json params = fn.contains("parameters") && fn["parameters"].is_object()
+                            ? fn["parameters"]
+                            : Json{{"type", "object"}};
+    Json props = Json::object();
+    props["name"] = Json{{"const", fn.value("name", std::string())}};
+    props["arguments"] = params;
+    any.push_back(Json{{"type", "object"},
+                       {"properties", props},
+                       {"required", Json::array({"name", "arguments"})},
+                       {"additionalProperties", false}});
+  }
+  return Json{{"anyOf", any}};
+}
+
 // The tool whose arguments the prompt has begun (see build_chat_prompt), or -1.
 int forced_tool(const GenerationRequest& r, const std::vector<PreparedPrompt>& prompts) {
   if (prompts.empty() || prompts[0].forced_call_close.empty()) return -1;
-  if (!r.tools.is_array()) return -1;
+  if (!r.tools.is_array() || forced_call_object(r, prompts)) return -1;
   for (std::size_t k = 0; k < r.tools.size(); ++k) {
     const Json& fn = r.tools[k]["function"];
     const bool chosen = r.tool_choice == ToolChoice::named
@@ -66,7 +91,10 @@ ConstraintFactory::ConstraintFactory(const GenerationRequest& request,
                                      VocabularySource vocabulary, std::optional<int> default_budget)
     : budget_(request.reasoning_budget ? request.reasoning_budget : default_budget) {
   const int tool = request.chat ? forced_tool(request, prompts) : -1;
-  if (tool >= 0) {
+  const bool call_object = forced_call_object(request, prompts);
+  if (call_object) {
+    grammar_ = compile(call_object_schema(request.tools), false, "tools");
+  } else if (tool >= 0) {
     const Json& fn = request.tools[static_cast<std::size_t>(tool)]["function"];
     const Json params = fn.contains("parameters") && fn["parameters"].is_object()
                             ? fn["parameters"]
@@ -80,7 +108,8 @@ ConstraintFactory::ConstraintFactory(const GenerationRequest& request,
     grammar_ = grammar::Grammar::any_json_object();
   }
   // A thinking model thinks freely before a constrained answer; a forced call has no block.
-  gate_ = request.chat && parsers.reasoning == "think" && tool < 0 && (grammar_ || budget_);
+  gate_ = request.chat && parsers.reasoning == "think" && tool < 0 && !call_object &&
+          (grammar_ || budget_);
   if (gate_) {
     open_ = tokenizer.encode("<think>", false);
     close_ = tokenizer.encode("</think>", false);

@@ -293,6 +293,20 @@ class OpenAITools(unittest.TestCase):
         jsonschema.validate(json.loads(args), WEATHER_TOOL["function"]["parameters"])
 
 
+    def test_required_with_several_tools_writes_one_valid_call(self):
+        tools = {"get_weather": WEATHER_TOOL, "get_time": TIME_TOOL}
+        for question in ("What's the weather in Rome?", "What time is it in Tokyo?"):
+            r = SERVER.oai().chat.completions.create(
+                model=MODEL, temperature=0, max_tokens=80, tool_choice="required",
+                messages=[{"role": "user", "content": question}], tools=list(tools.values()))
+            c = r.choices[0]
+            self.assertEqual(c.finish_reason, "tool_calls", c.message)
+            call = c.message.tool_calls[0]
+            self.assertIn(call.function.name, tools)
+            jsonschema.validate(json.loads(call.function.arguments),
+                                tools[call.function.name]["function"]["parameters"])
+
+
 class AnthropicTools(unittest.TestCase):
     def test_tool_use_conversation_streaming_and_not(self):
         tool = {"name": "get_weather", "description": WEATHER_TOOL["function"]["description"],
