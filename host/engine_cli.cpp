@@ -9,10 +9,37 @@ namespace po = boost::program_options;
 
 namespace rmlx::host {
 
-void add_engine_options(po::options_description& desc, engine::EngineOptions& o,
-                        std::string& model) {
-  desc.add_options()("model,m", po::value(&model),
-                     "model snapshot folder (default: the prepared default model)")(
+std::int64_t parse_size(const std::string& s) {
+  if (s.empty()) return -1;
+  std::size_t used = 0;
+  double v = 0;
+  try {
+    v = std::stod(s, &used);
+  } catch (const std::exception&) {
+    return -1;
+  }
+  const std::string unit = s.substr(used);
+  double mult = 1;
+  if (unit.empty() || unit == "B") {
+    mult = 1;
+  } else if (unit == "K" || unit == "k" || unit == "KiB") {
+    mult = 1024.0;
+  } else if (unit == "M" || unit == "MiB") {
+    mult = 1024.0 * 1024;
+  } else if (unit == "G" || unit == "GiB") {
+    mult = 1024.0 * 1024 * 1024;
+  } else {
+    return -1;
+  }
+  if (!(v >= 0) || v * mult > 9.0e18) return -1;
+  return static_cast<std::int64_t>(v * mult);
+}
+
+void add_engine_options(po::options_description& desc, engine::EngineOptions& o) {
+  desc.add_options()("backend", po::value(&o.backend)->default_value(o.backend),
+                     "compute backend (cpu, cuda)")(
+      "device", po::value<std::string>()->notifier([&o](const std::string& v) { o.backend = v; }),
+      "cpu, or cuda[:N] for GPU N (the same as --backend)")(
       "threads,t", po::value(&o.threads)->default_value(0),
       "CPU threads (0: one per physical core)")(
       "max-model-len", po::value(&o.max_model_len)->default_value(0),
@@ -21,10 +48,17 @@ void add_engine_options(po::options_description& desc, engine::EngineOptions& o,
       "sequences decoded together at most")("kv-codec",
                                             po::value(&o.kv_codec)->default_value("f16"),
                                             "KV cache encoding, K[:V] (a kv_codec plugin name)")(
-      "kv-memory", po::value(&o.kv_memory_bytes)->default_value(0),
-      "bytes for the KV cache (0: sized from --max-model-len and --max-batch)")(
-      "prefill-chunk", po::value(&o.prefill_chunk)->default_value(512),
-      "prompt tokens per sequence per step")(
+      "kv-memory",
+      po::value<std::string>()->default_value("0")->notifier([&o](const std::string& v) {
+        o.kv_memory_bytes = parse_size(v);
+        if (o.kv_memory_bytes < 0) {
+          throw po::error("--kv-memory: expected a size like 2G or 512M, got '" + v + "'");
+        }
+      }),
+      "KV cache size, e.g. 2G (0: sized from --max-model-len and --max-batch)")(
+      "block-size", po::value(&o.block_size)->default_value(o.block_size),
+      "tokens per KV cache block")("prefill-chunk", po::value(&o.prefill_chunk)->default_value(512),
+                                   "prompt tokens per sequence per step")(
       "int8-activations", po::bool_switch()->notifier([&o](bool v) { o.exact_activations = !v; }),
       "quantize activations to int8 in quantized matmuls (faster; logits differ slightly from "
       "MLX)")(
@@ -32,6 +66,13 @@ void add_engine_options(po::options_description& desc, engine::EngineOptions& o,
       "speculative decoding: a drafter plugin, e.g. ngram or layerskip:L (the first L layers "
       "draft); default: none")("draft-tokens", po::value(&o.draft_tokens)->default_value(4),
                                "tokens the drafter proposes per step (1..64)");
+}
+
+void add_engine_options(po::options_description& desc, engine::EngineOptions& o,
+                        std::string& model) {
+  desc.add_options()("model,m", po::value(&model),
+                     "model snapshot folder (default: the prepared default model)");
+  add_engine_options(desc, o);
 }
 
 void add_sampling_options(po::options_description& desc, SamplingFlags& f) {

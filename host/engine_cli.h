@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/program_options.hpp>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,8 +20,14 @@ struct SamplingFlags {
   std::vector<std::string> stop;
 };
 
+// The engine's settings (backend, threads, context, batch, KV cache, ...).
+void add_engine_options(boost::program_options::options_description& desc,
+                        engine::EngineOptions& options);
+// The same plus --model/-m (one snapshot folder).
 void add_engine_options(boost::program_options::options_description& desc,
                         engine::EngineOptions& options, std::string& model);
+// "8G", "512M", "64K", "4096" -> bytes; -1 when malformed or negative.
+std::int64_t parse_size(const std::string& text);
 void add_sampling_options(boost::program_options::options_description& desc, SamplingFlags& flags);
 // Copies the seed into params; call after parsing.
 void finish_sampling_flags(SamplingFlags& flags);

@@ -16,6 +16,12 @@ namespace {
 
 enum State { kUnloaded = 0, kLoading, kLoaded, kFailed };
 
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 std::string read_architecture(const std::string& dir) {
   std::ifstream in(std::filesystem::path(dir) / "config.json");
   if (!in) return "";
@@ -81,25 +87,72 @@ void ModelRuntime::ensure_text() {
 
 void ModelRuntime::ensure_loaded() {
   ensure_text();
-  if (state_.load(std::memory_order_acquire) == kLoaded) return;
+  if (state_.load(std::memory_order_acquire) == kLoaded) {
+    last_used_ns_ = now_ns();
+    return;
+  }
   std::lock_guard lock(mu_);
+  load_locked();
+}
+
+ModelRuntime::Lease ModelRuntime::acquire() {
+  ensure_text();
+  std::lock_guard lock(mu_);
+  load_locked();
+  ++leases_;
+  last_used_ns_ = now_ns();
+  return Lease(static_cast<void*>(this), [this](void*) { release(); });
+}
+
+void ModelRuntime::release() {
+  last_used_ns_ = now_ns();
+  --leases_;
+}
+
+bool ModelRuntime::unload_if_idle(std::chrono::steady_clock::duration idle) {
+  if (state_.load() != kLoaded || leases_.load() != 0) return false;
+  // A load in progress holds mu_; this model is not idle then.
+  std::unique_lock lock(mu_, std::try_to_lock);
+  if (!lock.owns_lock()) return false;
+  const auto idle_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(idle).count();
+  if (state_.load() != kLoaded || leases_.load() != 0 || now_ns() - last_used_ns_.load() < idle_ns)
+    return false;
+  std::shared_ptr<engine::Engine> engine;
+  {
+    std::lock_guard engine_lock(engine_mu_);
+    engine.swap(engine_);
+  }
+  state_.store(kUnloaded, std::memory_order_release);
+  engine.reset();  // joins the engine thread, frees the weights and the KV pool
+  spdlog::info("model '{}' unloaded after {:.1f} s without requests", id_,
+               static_cast<double>(idle_ns) / 1e9);
+  return true;
+}
+
+void ModelRuntime::load_locked() {
   if (state_.load() == kLoaded) return;
   if (state_.load() == kFailed) {
     throw ApiError(ErrorKind::unavailable, "model '" + id_ + "' failed to load: " + error_);
   }
   state_ = kLoading;
   spdlog::info("loading model '{}' from {}", id_, dir_);
+  std::shared_ptr<engine::Engine> engine;
   try {
-    engine_ = engine::Engine::load(options_, registry_);
+    engine = engine::Engine::load(options_, registry_);
   } catch (const std::exception& e) {
     error_ = e.what();
     state_ = kFailed;
     spdlog::error("model '{}' failed to load: {}", id_, error_);
     throw ApiError(ErrorKind::unavailable, "model '" + id_ + "' failed to load: " + error_);
   }
+  {
+    std::lock_guard engine_lock(engine_mu_);
+    engine_ = std::move(engine);
+  }
   spdlog::info("model '{}' loaded ({}, tool parser: {}, reasoning parser: {})", id_,
                engine_->info().architecture, parsers_.tool.empty() ? "none" : parsers_.tool,
                parsers_.reasoning.empty() ? "none" : parsers_.reasoning);
+  last_used_ns_ = now_ns();
   state_.store(kLoaded, std::memory_order_release);
 }
 
@@ -132,8 +185,13 @@ std::shared_ptr<const grammar::Vocabulary> ModelRuntime::grammar_vocabulary(
 }
 
 std::optional<engine::Metrics> ModelRuntime::metrics() const {
-  if (state_.load(std::memory_order_acquire) != kLoaded) return std::nullopt;
-  return engine_->metrics();
+  std::shared_ptr<engine::Engine> engine;
+  {
+    std::lock_guard engine_lock(engine_mu_);
+    engine = engine_;
+  }
+  if (!engine) return std::nullopt;
+  return engine->metrics();
 }
 
 }  // namespace rmlx::api

@@ -2,11 +2,13 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <thread>
 
 #include "cli_common.h"
+#include "engine_cli.h"
 #include "rmlx/snapshot/default_model.h"
 #include "server/server.h"
 
@@ -16,31 +18,17 @@ namespace rmlx::host {
 
 namespace {
 
-// "8G", "512M", "4096" -> bytes; -1 when malformed.
-std::int64_t parse_bytes(const std::string& s) {
-  if (s.empty()) return -1;
-  std::size_t used = 0;
-  double v = 0;
-  try {
-    v = std::stod(s, &used);
-  } catch (const std::exception&) {
-    return -1;
+// Every snapshot folder (one holding config.json) directly inside `dir`,
+// sorted by name.
+std::vector<std::string> snapshot_folders(const std::string& dir) {
+  std::vector<std::string> out;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.is_directory() && std::filesystem::is_regular_file(entry.path() / "config.json")) {
+      out.push_back(entry.path().string());
+    }
   }
-  std::string unit = s.substr(used);
-  double mult = 1;
-  if (unit == "" || unit == "B") {
-    mult = 1;
-  } else if (unit == "K" || unit == "KiB" || unit == "k") {
-    mult = 1024.0;
-  } else if (unit == "M" || unit == "MiB") {
-    mult = 1024.0 * 1024;
-  } else if (unit == "G" || unit == "GiB") {
-    mult = 1024.0 * 1024 * 1024;
-  } else {
-    return -1;
-  }
-  if (v < 0) return -1;
-  return static_cast<std::int64_t>(v * mult);
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 }  // namespace
@@ -53,7 +41,7 @@ int cmd_serve(CommandContext& ctx) {
   bool help = false;
   ServerOptions options;
   std::vector<std::string> models;
-  std::string max_body = "8M", kv_memory = "0";
+  std::string max_body = "8M", models_dir;
   int reasoning_budget = -1;
   po::options_description desc("serve options");
   add_common_options(desc, ctx.plugin_dirs, help);
@@ -82,22 +70,18 @@ int cmd_serve(CommandContext& ctx) {
       "reasoning format (think, harmony; 'none' to disable); default: read from the chat template")(
       "reasoning-budget", po::value(&reasoning_budget),
       "think-block tokens at most before \"</think>\" is forced (requests may set their own)")(
-      "backend", po::value(&eo.backend)->default_value("cpu"), "compute backend (cpu, cuda)")(
-      "threads", po::value(&eo.threads)->default_value(0),
-      "compute threads (0: the backend's default)")(
-      "kv-codec", po::value(&eo.kv_codec)->default_value("f16"), "KV cache storage format")(
-      "kv-memory", po::value(&kv_memory)->default_value("0"),
-      "KV cache size (e.g. 2G; 0: from --max-model-len and --max-batch)")(
-      "max-model-len", po::value(&eo.max_model_len)->default_value(0),
-      "context length (0: the model's, at most 8192)")(
-      "max-batch", po::value(&eo.max_batch)->default_value(16), "running sequences at most")(
-      "block-size", po::value(&eo.block_size)->default_value(16), "tokens per KV block")(
-      "prefill-chunk", po::value(&eo.prefill_chunk)->default_value(512),
-      "prompt tokens per sequence per step");
+      "models-dir", po::value(&models_dir),
+      "serve every snapshot folder inside DIR (the folder name is the model id)")(
+      "idle-unload", po::value(&options.idle_unload_s)->default_value(0),
+      "free a model's engine and KV cache after this many seconds without requests; it "
+      "reloads on the next one (0: never)");
+  add_engine_options(desc, eo);
   po::variables_map vm;
   if (!parse_command_line(ctx, desc, nullptr, vm)) return 2;
   if (help) {
-    print_command_help(ctx, "[--model DIR]... [--host ADDR] [--port N] [--plugins DIR]...", desc);
+    print_command_help(
+        ctx, "[--model DIR]... [--models-dir DIR] [--host ADDR] [--port N] [--plugins DIR]...",
+        desc);
     return 0;
   }
   auto fail = [](const std::string& msg) {
@@ -107,19 +91,25 @@ int cmd_serve(CommandContext& ctx) {
   if (options.port < 0 || options.port > 65535) {
     return fail("--port must be between 0 and 65535, got " + std::to_string(options.port));
   }
-  const std::int64_t body_bytes = parse_bytes(max_body);
+  const std::int64_t body_bytes = parse_size(max_body);
   if (body_bytes <= 0)
     return fail("--max-body-bytes: expected a size like 8M, got '" + max_body + "'");
   options.max_body_bytes = static_cast<std::size_t>(body_bytes);
-  eo.kv_memory_bytes = parse_bytes(kv_memory);
-  if (eo.kv_memory_bytes < 0)
-    return fail("--kv-memory: expected a size like 2G, got '" + kv_memory + "'");
   if (options.rate_limit_per_minute < 0) return fail("--rate-limit must be 0 or more");
   if (options.request_timeout_s < 0) return fail("--request-timeout must be 0 or more");
   if (options.http_threads < 1) return fail("--http-threads must be at least 1");
+  if (options.idle_unload_s < 0) return fail("--idle-unload must be 0 or more");
   if (vm.count("reasoning-budget")) {
     if (reasoning_budget < 0) return fail("--reasoning-budget must be 0 or more");
     options.reasoning_budget = reasoning_budget;
+  }
+  if (!models_dir.empty()) {
+    if (!std::filesystem::is_directory(models_dir))
+      return fail("--models-dir " + models_dir + ": not a directory");
+    const auto found = snapshot_folders(models_dir);
+    if (found.empty())
+      return fail("--models-dir " + models_dir + ": no snapshot folder (with config.json) inside");
+    models.insert(models.end(), found.begin(), found.end());
   }
   if (options.api_key.empty()) {
     if (const char* env = std::getenv("RMLX_API_KEY")) options.api_key = env;

@@ -58,7 +58,7 @@ Server::Prepared Server::prepare(Call& call, api::GenerationRequest request) {
   } else {
     p.prompts = api::build_completion_prompts(p.model->tokenizer(), request);
   }
-  p.model->ensure_loaded();
+  p.lease = p.model->acquire();
   const auto& info = p.model->info();
   for (const auto& [id, bias] : request.sampling.logit_bias) {
     (void)bias;
@@ -76,7 +76,10 @@ std::shared_ptr<api::Generation> Server::start_generation(Call&, Prepared& p) {
   api::GenerationBackend backend;
   api::ModelRuntime* model = p.model;
   backend.tokenizer = &model->tokenizer();
-  backend.submit = [model](engine::Request r) { return model->engine().submit(std::move(r)); };
+  // The backend (and so the lease) lives as long as the generation.
+  backend.submit = [model, lease = p.lease](engine::Request r) {
+    return model->engine().submit(std::move(r));
+  };
   const std::string tools_json = api::tools_json_for_parsers(p.request);
   const std::string tail = p.prompts.empty() ? "" : p.prompts[0].prompt_tail;
   const api::ParserChoice parsers = p.parsers;

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -105,10 +106,32 @@ Server::Server(ServerOptions options, registry::Registry& registry)
   http_->set_read_timeout(std::chrono::seconds(60));
   http_->set_write_timeout(std::chrono::seconds(60));
   install_routes();
+  if (options_.idle_unload_s > 0) idle_thread_ = std::thread([this] { unload_idle_models(); });
 }
 
 Server::~Server() {
   stop();
+  {
+    std::lock_guard lock(idle_mu_);
+    stopping_ = true;
+  }
+  idle_cv_.notify_all();
+  if (idle_thread_.joinable()) idle_thread_.join();
+}
+
+void Server::unload_idle_models() {
+  const auto idle = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(options_.idle_unload_s));
+  // Checked a few times per idle period, at most every second.
+  const auto period =
+      std::clamp(idle / 8, std::chrono::steady_clock::duration(std::chrono::milliseconds(50)),
+                 std::chrono::steady_clock::duration(std::chrono::seconds(1)));
+  std::unique_lock lock(idle_mu_);
+  while (!idle_cv_.wait_for(lock, period, [this] { return stopping_; })) {
+    lock.unlock();
+    for (auto& m : models_) m->unload_if_idle(idle);
+    lock.lock();
+  }
 }
 
 std::chrono::steady_clock::time_point Server::deadline_from_now() const {

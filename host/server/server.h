@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <functional>
 #include <map>
@@ -10,11 +11,12 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "api/access_control.h"
-#include "api/embedding_models.h"
 #include "api/api_error.h"
+#include "api/embedding_models.h"
 #include "api/generation.h"
 #include "api/metrics.h"
 #include "api/model_runtime.h"
@@ -49,6 +51,7 @@ struct ServerOptions {
   double request_timeout_s = 600;         // whole request, streaming included; 0: none
   std::vector<std::string> cors_origins;  // "*" allows any
   int http_threads = 64;                  // concurrent connections served
+  double idle_unload_s = 0;               // free a model's engine after this long unused; 0: never
   engine::EngineOptions engine;           // per-model engine settings
   api::ParserChoice parser_overrides;     // --tool-call-parser / --reasoning-parser
   std::optional<int> reasoning_budget;    // think-block tokens at most, unless a request says
@@ -97,6 +100,7 @@ class Server {
 
   api::ModelRuntime& find_model(const std::string& id);
   std::chrono::steady_clock::time_point deadline_from_now() const;
+  void unload_idle_models();  // the idle-unload thread
 
   // Shared by the generating routes (generate_routes.cpp).
   struct Prepared;
@@ -129,6 +133,10 @@ class Server {
   std::mutex records_mu_;
   std::map<std::string, std::shared_ptr<RequestRecord>> records_;  // by request id, until logged
   long long started_at_ = 0;
+  std::mutex idle_mu_;
+  std::condition_variable idle_cv_;
+  bool stopping_ = false;
+  std::thread idle_thread_;
 };
 
 }  // namespace rmlx::host

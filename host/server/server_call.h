@@ -25,6 +25,7 @@ struct Server::Call {
 
 struct Server::Prepared {
   api::ModelRuntime* model = nullptr;
+  api::ModelRuntime::Lease lease;  // keeps the engine loaded while the request runs
   api::GenerationRequest request;
   std::vector<api::PreparedPrompt> prompts;
   api::ParserChoice parsers;
