@@ -116,8 +116,11 @@ TEST(BadGguf, UnsupportedModelsAreClearErrors) {
       {"tensor_type", model_file("llama", "output_norm.weight", 9),
        "tensor 'output_norm.weight': ggml type Q8_1 is not supported (F32, F16, BF16, Q4_0, Q4_1, "
        "Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K)"},
-      {"spm", model_file("llama", "output_norm.weight", 0, "llama"),
-       "tokenizer.ggml.model: 'llama' tokenizers are not supported (byte-level BPE 'gpt2' only)"},
+      {"spm_scores", model_file("llama", "output_norm.weight", 0, "llama"),
+       "tokenizer.ggml.scores: expected 3 numbers (one per token)"},
+      {"tok_model", model_file("llama", "output_norm.weight", 0, "bert"),
+       "tokenizer.ggml.model: 'bert' tokenizers are not supported (byte-level BPE 'gpt2' and "
+       "SentencePiece BPE 'llama')"},
       {"pre", model_file("llama", "output_norm.weight", 0, "gpt2", "deepseek-coder"),
        "tokenizer.ggml.pre: pre-tokenizer 'deepseek-coder' is not supported (smollm, gpt2, "
        "llama-bpe, qwen2)"},
@@ -160,6 +163,56 @@ TEST(GgufNames, HuggingFaceNamesAndRowPermutation) {
   EXPECT_EQ(permuted_heads(hp, "model.layers.0.self_attn.v_proj.weight"), 0);
   hp.gguf_arch = "qwen3";
   EXPECT_EQ(permuted_heads(hp, "model.layers.0.self_attn.q_proj.weight"), 0);
+}
+
+}  // namespace
+}  // namespace rmlx::gguf
+
+namespace rmlx::gguf {
+namespace {
+
+// A SentencePiece vocabulary: merges come from every split of a piece into two pieces, by the
+// piece's score (ties in vocabulary order); "▁" normalization, byte fallback, <s> added.
+TEST(GgufSpm, MergesFromScoresAndTokenizerShape) {
+  snapshot::test::ScratchDir dir("spm");
+  const std::string m = "\u2581";  // the metaspace
+  const std::vector<std::string> tokens = {"<unk>", "<s>", "</s>",  "<0x41>", m,   "a",
+                                           "b",     "ab",  m + "a", m + "ab", "ba"};
+  GgufBuilder b;
+  b.kv_str("general.architecture", "llama")
+      .kv_str("tokenizer.ggml.model", "llama")
+      .kv_strings("tokenizer.ggml.tokens", tokens)
+      .kv_f32s("tokenizer.ggml.scores", {0, 0, 0, 0, -1, -2, -3, -4, -5, -4, -6})
+      .kv_i32s("tokenizer.ggml.token_type", {2, 3, 3, 6, 1, 1, 1, 1, 1, 1, 4})
+      .kv_u32("tokenizer.ggml.bos_token_id", 1)
+      .kv_u32("tokenizer.ggml.eos_token_id", 2)
+      .kv_bool("tokenizer.ggml.add_space_prefix", true);
+  b.data("");
+  const auto path = dir.file("spm.gguf");
+  snapshot::test::write_bytes(path, b.bytes());
+  const auto files = build_tokenizer_files(GgufFile::open(path), 4096);
+  const auto& t = files.tokenizer;
+  // "ab" (-4) and "▁ab" (-4) tie and keep vocabulary order; "▁ab" splits two ways, the
+  // split with the lower left id first; "ba" is user-defined but still merged.
+  EXPECT_EQ(t["model"]["merges"],
+            nlohmann::ordered_json::parse(
+                R"([["a","b"],["\u2581","ab"],["\u2581a","b"],["\u2581","a"],["b","a"]])"));
+  EXPECT_EQ(t["model"]["byte_fallback"], true);
+  EXPECT_EQ(t["model"]["fuse_unk"], true);
+  EXPECT_EQ(t["model"]["unk_token"], "<unk>");
+  EXPECT_EQ(t["normalizer"], nlohmann::ordered_json::parse(
+                                 R"({"type":"Sequence","normalizers":[{"type":"Prepend","prepend":)"
+                                 R"("\u2581"},{"type":"Replace","pattern":{"String":" "},)"
+                                 R"("content":"\u2581"}]})"));
+  EXPECT_TRUE(t["pre_tokenizer"].is_null());
+  EXPECT_EQ(t["post_processor"]["type"], "TemplateProcessing");
+  EXPECT_EQ(t["post_processor"]["single"][0]["SpecialToken"]["id"], "<s>");
+  EXPECT_EQ(t["decoder"]["decoders"].size(), 4u);
+  ASSERT_EQ(t["added_tokens"].size(), 4u);  // <unk>, <s>, </s> special; "ba" not
+  EXPECT_EQ(t["added_tokens"][3]["content"], "ba");
+  EXPECT_EQ(t["added_tokens"][3]["special"], false);
+  EXPECT_EQ(files.tokenizer_config["add_bos_token"], true);
+  EXPECT_EQ(files.tokenizer_config["bos_token"], "<s>");
 }
 
 }  // namespace

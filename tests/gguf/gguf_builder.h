@@ -48,6 +48,16 @@ class GgufBuilder {
     for (const auto& s : v) str(s);
     return bump_kv();
   }
+  GgufBuilder& kv_f32s(const std::string& k, const std::vector<float>& v) {
+    str(k).u32(9).u32(6).u64(v.size());
+    for (auto x : v) raw(&x, 4);
+    return bump_kv();
+  }
+  GgufBuilder& kv_bool(const std::string& k, bool v) {
+    str(k).u32(7);
+    bytes_.push_back(v ? 1 : 0);
+    return bump_kv();
+  }
   GgufBuilder& kv_i32s(const std::string& k, const std::vector<std::int32_t>& v) {
     str(k).u32(9).u32(5).u64(v.size());
     for (auto x : v) raw(&x, 4);

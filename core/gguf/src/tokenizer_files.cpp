@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "spm_vocab.h"
+
 namespace rmlx::gguf {
 
 using nlohmann::ordered_json;
@@ -9,6 +11,7 @@ using nlohmann::ordered_json;
 namespace {
 
 // Token types of tokenizer.ggml.token_type.
+constexpr int kUnknown = 2;
 constexpr int kControl = 3;
 constexpr int kUserDefined = 4;
 
@@ -79,9 +82,12 @@ std::optional<std::int64_t> optional_id(const GgufFile& f, const std::string& ke
 
 TokenizerFiles build_tokenizer_files(const GgufFile& f, std::int64_t context_length) {
   const std::string model = f.str("tokenizer.ggml.model");
-  if (model != "gpt2") {
+  // "llama": a SentencePiece BPE model (pieces with scores, <0xXX> byte pieces).
+  const bool spm = model == "llama";
+  if (model != "gpt2" && !spm) {
     throw GgufError(f.path() + ": tokenizer.ggml.model: '" + model +
-                    "' tokenizers are not supported (byte-level BPE 'gpt2' only)");
+                    "' tokenizers are not supported (byte-level BPE 'gpt2' and SentencePiece "
+                    "BPE 'llama')");
   }
   const auto* tokens = f.value("tokenizer.ggml.tokens");
   if (tokens == nullptr || !tokens->is_array() || tokens->empty()) {
@@ -94,11 +100,17 @@ TokenizerFiles build_tokenizer_files(const GgufFile& f, std::int64_t context_len
                     " integers");
   }
   const auto* merges = f.value("tokenizer.ggml.merges");
-  if (merges == nullptr || !merges->is_array()) {
+  if (!spm && (merges == nullptr || !merges->is_array())) {
     throw GgufError(f.path() + ": tokenizer.ggml.merges: expected a list of strings");
   }
-  const std::string pre = f.has("tokenizer.ggml.pre") ? f.str("tokenizer.ggml.pre") : "default";
-  PreTokenizer p = pre_tokenizer_for(pre, f);
+  PreTokenizer p;
+  const bool add_space_prefix = f.bool_or("tokenizer.ggml.add_space_prefix", true);
+  if (spm) {
+    p.normalizer = spm_normalizer(add_space_prefix);
+  } else {
+    const std::string pre = f.has("tokenizer.ggml.pre") ? f.str("tokenizer.ggml.pre") : "default";
+    p = pre_tokenizer_for(pre, f);
+  }
 
   ordered_json vocab = ordered_json::object();
   ordered_json added = ordered_json::array();
@@ -112,18 +124,19 @@ TokenizerFiles build_tokenizer_files(const GgufFile& f, std::int64_t context_len
     vocab[text] = i;
     const int type =
         types != nullptr && (*types)[i].is_number_integer() ? (*types)[i].get<int>() : 1;
-    if (type == kControl || type == kUserDefined) {
+    const bool special = type == kControl || (spm && type == kUnknown);
+    if (special || type == kUserDefined) {
       added.push_back({{"id", i},
                        {"content", text},
                        {"single_word", false},
                        {"lstrip", false},
                        {"rstrip", false},
                        {"normalized", false},
-                       {"special", type == kControl}});
+                       {"special", special}});
     }
   }
-  ordered_json merge_pairs = ordered_json::array();
-  for (std::size_t i = 0; i < merges->size(); ++i) {
+  ordered_json merge_pairs = spm ? spm_merges(f, *tokens) : ordered_json::array();
+  for (std::size_t i = 0; !spm && i < merges->size(); ++i) {
     const auto& m = (*merges)[i];
     const std::string s = m.is_string() ? m.get<std::string>() : std::string();
     // Split at the first space after position 0 (a merge's left side is never empty).
@@ -139,6 +152,7 @@ TokenizerFiles build_tokenizer_files(const GgufFile& f, std::int64_t context_len
   out.bos_id = optional_id(f, "tokenizer.ggml.bos_token_id", n);
   out.pad_id = optional_id(f, "tokenizer.ggml.padding_token_id", n);
   auto unk = optional_id(f, "tokenizer.ggml.unknown_token_id", n);
+  if (spm && !unk) unk = 0;  // llama.cpp's default for SentencePiece vocabularies
   for (const char* key : {"tokenizer.ggml.eos_token_id", "tokenizer.ggml.eot_token_id",
                           "tokenizer.ggml.eom_token_id"}) {
     if (auto id = optional_id(f, key, n)) {
@@ -147,14 +161,14 @@ TokenizerFiles build_tokenizer_files(const GgufFile& f, std::int64_t context_len
       if (!dup) out.eos_ids.push_back(*id);
     }
   }
-  const bool add_bos = f.bool_or("tokenizer.ggml.add_bos_token", false);
+  const bool add_bos = f.bool_or("tokenizer.ggml.add_bos_token", spm);
   const bool add_eos = f.bool_or("tokenizer.ggml.add_eos_token", false);
   auto token = [&](std::optional<std::int64_t> id) -> ordered_json {
     if (!id) return nullptr;
     return (*tokens)[static_cast<std::size_t>(*id)];
   };
 
-  ordered_json post = byte_level(true, false, true);
+  ordered_json post = spm ? ordered_json(nullptr) : byte_level(true, false, true);
   if ((add_bos && out.bos_id) || (add_eos && !out.eos_ids.empty())) {
     ordered_json single = ordered_json::array(), pair = ordered_json::array();
     ordered_json specials = ordered_json::object();
@@ -174,13 +188,11 @@ TokenizerFiles build_tokenizer_files(const GgufFile& f, std::int64_t context_len
     if (add_bos && out.bos_id) single.push_back(special(*out.bos_id, 0));
     single.push_back(seq("A", 0));
     if (add_eos && !out.eos_ids.empty()) single.push_back(special(out.eos_ids[0], 0));
-    post = {{"type", "Sequence"},
-            {"processors",
-             {post,
-              {{"type", "TemplateProcessing"},
-               {"single", single},
-               {"pair", pair},
-               {"special_tokens", specials}}}}};
+    ordered_json templ = {{"type", "TemplateProcessing"},
+                          {"single", single},
+                          {"pair", pair},
+                          {"special_tokens", specials}};
+    post = spm ? templ : ordered_json{{"type", "Sequence"}, {"processors", {post, templ}}};
   }
 
   out.tokenizer = {{"version", "1.0"},
@@ -190,15 +202,15 @@ TokenizerFiles build_tokenizer_files(const GgufFile& f, std::int64_t context_len
                    {"normalizer", p.normalizer},
                    {"pre_tokenizer", p.pre_tokenizer},
                    {"post_processor", post},
-                   {"decoder", byte_level(true, true, true)},
+                   {"decoder", spm ? spm_decoder(add_space_prefix) : byte_level(true, true, true)},
                    {"model",
                     {{"type", "BPE"},
                      {"dropout", nullptr},
                      {"unk_token", token(unk)},
                      {"continuing_subword_prefix", nullptr},
                      {"end_of_word_suffix", nullptr},
-                     {"fuse_unk", false},
-                     {"byte_fallback", false},
+                     {"fuse_unk", spm},
+                     {"byte_fallback", spm},
                      {"ignore_merges", p.ignore_merges},
                      {"vocab", vocab},
                      {"merges", merge_pairs}}}};
