@@ -12,8 +12,9 @@ namespace rmlx::drafter_ngram {
 // earlier is looked up; the tokens that followed its most recent earlier
 // occurrence are returned, at most k of them. A continuation that runs into
 // the end of the sequence goes on copying itself, so a repeating pattern is
-// extended. Empty when no suffix of at least min_n tokens recurs.
+// extended. Empty when no suffix of at least min_n tokens recurs. `matched`,
+// when given, receives the length of the suffix found (0 when none).
 std::vector<std::int32_t> ngram_lookup(std::span<const std::int32_t> tokens, int k, int min_n,
-                                       int max_n);
+                                       int max_n, int* matched = nullptr);
 
 }  // namespace rmlx::drafter_ngram

@@ -1,8 +1,15 @@
 // The `ngram` drafter: prompt lookup decoding. Options: "ngram" (suffixes of
-// 1 to 8 tokens) or "ngram:MIN-MAX" / "ngram:MAX" to choose the lengths tried.
+// 2 to 8 tokens) or "ngram:MIN-MAX" / "ngram:MAX" to choose the lengths tried.
+//
+// Every drafted row costs a share of a decode step whether it is accepted or
+// not, so the drafter only proposes what it is fairly sure of: a continuation
+// no longer than the suffix that matched (a 2-token echo predicts less than an
+// 8-token one), and no more than its last proposal earned (all accepted:
+// twice as many next time; otherwise one more than were accepted).
 #include <rmlx/sdk/plugin.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <stdexcept>
 #include <string>
@@ -50,12 +57,23 @@ class NgramDrafter final : public sdk::Drafter {
   std::string name() const override { return "ngram"; }
 
   std::vector<std::int32_t> propose(const sdk::DraftContext& ctx) override {
-    return ngram_lookup(ctx.tokens, ctx.max_tokens, min_n_, max_n_);
+    const int k = limit_ > 0 ? std::min(limit_, ctx.max_tokens) : ctx.max_tokens;
+    int matched = 0;
+    auto out = ngram_lookup(ctx.tokens, k, min_n_, max_n_, &matched);
+    if (static_cast<int>(out.size()) > matched) out.resize(static_cast<std::size_t>(matched));
+    last_ = static_cast<int>(out.size());
+    return out;
+  }
+
+  void accepted(int n_accepted) override {
+    if (last_ > 0) limit_ = n_accepted < last_ ? n_accepted + 1 : 2 * last_;
   }
 
  private:
-  int min_n_ = 1;
+  int min_n_ = 2;
   int max_n_ = 8;
+  int limit_ = 0;  // proposal length earned so far; 0: not limited yet
+  int last_ = 0;   // length of the last proposal
 };
 
 }  // namespace

@@ -76,7 +76,13 @@ TEST_F(DrafterPlugins, NgramProposesThroughTheRegistry) {
   rmlx::sdk::DraftContext ctx;
   ctx.tokens = t;
   ctx.max_tokens = 3;
-  EXPECT_EQ(d->propose(ctx), (Ids{7, 8, 5}));
+  // A two-token match proposes at most two tokens.
+  EXPECT_EQ(d->propose(ctx), (Ids{7, 8}));
+  // None accepted: the next proposal is one token; all of that accepted: two again.
+  d->accepted(0);
+  EXPECT_EQ(d->propose(ctx), Ids{7});
+  d->accepted(1);
+  EXPECT_EQ(d->propose(ctx), (Ids{7, 8}));
   // "ngram:3-8" needs three tokens to match; "5 6" alone is not enough.
   auto strict = registry.create<rmlx::sdk::Drafter>("ngram", R"({"arg":"3-8"})");
   EXPECT_EQ(strict->propose(ctx), Ids{});

@@ -235,7 +235,7 @@ def mode_sampled(host):
     try:
         def sample(spec, seed):
             code, r = srv.post("/v1/completions", {
-                "model": srv.model, "prompt": prompt, "max_tokens": 4, "temperature": 1.0,
+                "model": srv.model, "prompt": prompt, "max_tokens": 4, "temperature": 0.8, "top_k": 10,
                 "n": 16, "seed": seed, "logprobs": 0,
                 **({"speculative": spec} if spec else {})})
             if code != 200:
@@ -266,8 +266,15 @@ def mode_sampled(host):
             print(f"sampled: tokens 0..{pos} over {runs}+{runs} runs: chi2={stat:.2f} dof={dof} "
                   f"p={p:.3f} ({len(ca | cb)} distinct prefixes)")
             ok = ok and p > 0.001
+        # The engine draws exactly once per emitted token, in order, so under the
+        # same seed a drafting request replays plain sampling token for token.
+        replay = sum(a == b for a, b in zip(sample(None, 77), sample(
+            {"drafter": "ngram", "num_draft_tokens": 4}, 77)))
+        print(f"sampled: same seed, with and without the drafter: {replay}/16 completions "
+              f"identical")
+        ok = ok and replay == 16
         print(f"sampled: acceptance rate {acc}/{prop} = {acc / max(1, prop):.2f} (ngram, K=4, "
-              f"temperature 1)")
+              f"temperature 0.8, top_k 10)")
         return 0 if ok and prop > 0 else 1
     finally:
         srv.close()
