@@ -26,6 +26,10 @@
 #include <string>
 #include <vector>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include "codebook.h"
 #include "rotation.h"
 
@@ -44,15 +48,49 @@ using rmlx::kv_turboquant::Rotation;
   }
 }
 
+#if defined(__x86_64__)
+// 16 codes per 8 bytes; each looked up in the 16-level table held in two
+// registers (a permute per half, bit 3 of the code picks the half).
+[[gnu::target("avx2,fma")]] void unpack_scaled_avx2(const std::uint8_t* codes, int head_dim,
+                                                    const float* levels, float gain, float* out) {
+  const __m128i low4 = _mm_set1_epi8(0x0f);
+  const __m256 lo_tab = _mm256_loadu_ps(levels), hi_tab = _mm256_loadu_ps(levels + 8);
+  const __m256 g = _mm256_set1_ps(gain);
+  int i = 0;
+  for (; i + 16 <= head_dim; i += 16) {
+    const __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(codes + i / 2));
+    const __m128i c = _mm_unpacklo_epi8(_mm_and_si128(bytes, low4),
+                                        _mm_and_si128(_mm_srli_epi16(bytes, 4), low4));
+    for (int half = 0; half < 2; ++half) {
+      const __m256i idx = _mm256_cvtepu8_epi32(half == 0 ? c : _mm_srli_si128(c, 8));
+      const __m256 v = _mm256_blendv_ps(_mm256_permutevar8x32_ps(lo_tab, idx),
+                                        _mm256_permutevar8x32_ps(hi_tab, idx),
+                                        _mm256_castsi256_ps(_mm256_slli_epi32(idx, 28)));
+      _mm256_storeu_ps(out + i + 8 * half, _mm256_mul_ps(v, g));
+    }
+  }
+  for (; i < head_dim; i += 2) {
+    out[i] = levels[codes[i / 2] & 0x0f] * gain;
+    out[i + 1] = levels[codes[i / 2] >> 4] * gain;
+  }
+}
+#endif
+
 class TurboQuantCodec final : public rmlx::sdk::KvCodec {
  public:
   TurboQuantCodec() : gaussian_(rmlx::kv_turboquant::lloyd_max(0)) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    avx2_ = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
     for (std::size_t i = 0; i < kFitted.size(); ++i) {
       fitted_[i] = rmlx::kv_turboquant::lloyd_max(kFitted[i], &gaussian_);
     }
   }
 
-  std::string name() const override { return "turboquant"; }
+  std::string name() const override {
+    return "turboquant";
+  }
 
   std::size_t bytes_per_head_token(int head_dim) const override {
     Rotation::block_order(head_dim);
@@ -98,7 +136,9 @@ class TurboQuantCodec final : public rmlx::sdk::KvCodec {
   // Attention works in the rotated basis: the rows then cost one table lookup
   // and one multiply per value to read, and the queries and outputs are rotated
   // instead (once per head per step rather than once per cached row).
-  bool has_rotation() const override { return true; }
+  bool has_rotation() const override {
+    return true;
+  }
 
   void rotate(float* x, int n, int head_dim) const override {
     for (int t = 0; t < n; ++t) {
@@ -122,8 +162,14 @@ class TurboQuantCodec final : public rmlx::sdk::KvCodec {
       const std::uint8_t* row = in + static_cast<std::size_t>(t) * row_bytes;
       float gain = 0.0f;
       std::memcpy(&gain, row + head_dim / 2, 4);
-      unpack_scaled(row, head_dim, cb.levels.data(), gain,
-                    dst + static_cast<std::size_t>(t) * static_cast<std::size_t>(head_dim));
+      float* out = dst + static_cast<std::size_t>(t) * static_cast<std::size_t>(head_dim);
+#if defined(__x86_64__)
+      if (avx2_) {
+        unpack_scaled_avx2(row, head_dim, cb.levels.data(), gain, out);
+        continue;
+      }
+#endif
+      unpack_scaled(row, head_dim, cb.levels.data(), gain, out);
     }
   }
 
@@ -140,6 +186,7 @@ class TurboQuantCodec final : public rmlx::sdk::KvCodec {
   }
 
   Rotation rotation_;
+  bool avx2_ = false;
   Codebook gaussian_;
   std::array<Codebook, kFitted.size()> fitted_;
 };
