@@ -84,6 +84,18 @@ std::shared_ptr<const grammar::Vocabulary> build_grammar_vocabulary(
   return grammar::Vocabulary::build(std::move(bytes), std::move(eos));
 }
 
+std::shared_ptr<sampling::TokenConstraint> make_reasoning_gate(
+    const tokenizer::Tokenizer& tokenizer, const std::string& prompt_text, int budget,
+    std::shared_ptr<sampling::TokenConstraint> answer) {
+  sampling::ReasoningGateOptions o;
+  o.open = tokenizer.encode("<think>", false);
+  o.close = tokenizer.encode("</think>", false);
+  o.forced_close = tokenizer.encode("\n</think>\n\n", false);
+  o.starts_inside = ends_inside_think(prompt_text);
+  o.budget = budget;
+  return std::make_shared<sampling::ReasoningGate>(std::move(o), std::move(answer));
+}
+
 ConstraintFactory::ConstraintFactory(const GenerationRequest& request,
                                      const std::vector<PreparedPrompt>& prompts,
                                      const ParserChoice& parsers,

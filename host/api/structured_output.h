@@ -32,6 +32,12 @@ namespace rmlx::api {
 std::shared_ptr<const grammar::Vocabulary> build_grammar_vocabulary(
     const tokenizer::Tokenizer& tokenizer, const std::vector<std::int32_t>& eos_ids);
 
+// The think-block gate of the CLI's --reasoning-budget for one prompt (the block may be open at
+// its end); `answer` applies after the block (may be null).
+std::shared_ptr<sampling::TokenConstraint> make_reasoning_gate(
+    const tokenizer::Tokenizer& tokenizer, const std::string& prompt_text, int budget,
+    std::shared_ptr<sampling::TokenConstraint> answer = nullptr);
+
 class ConstraintFactory {
  public:
   using VocabularySource = std::function<std::shared_ptr<const grammar::Vocabulary>()>;

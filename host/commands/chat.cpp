@@ -9,6 +9,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "api/structured_output.h"
 #include "cli_common.h"
 #include "engine_cli.h"
 #include "rmlx/sampling/stop_matcher.h"
@@ -49,7 +50,10 @@ int cmd_chat(CommandContext& ctx) {
   SamplingFlags sflags;
   po::options_description desc("chat options");
   add_common_options(desc, ctx.plugin_dirs, help);
-  desc.add_options()("system", po::value(&system), "system prompt");
+  int reasoning_budget = -1;
+  desc.add_options()("system", po::value(&system), "system prompt")(
+      "reasoning-budget", po::value(&reasoning_budget),
+      "for <think> models: thinking tokens at most per reply, then \"</think>\" is forced");
   add_engine_options(desc, eopts, model);
   add_sampling_options(desc, sflags);
   po::variables_map vm;
@@ -62,6 +66,8 @@ int cmd_chat(CommandContext& ctx) {
   finish_sampling_flags(sflags);
   try {
     eopts.model_dir = resolve_model_dir(model);
+    if (vm.count("reasoning-budget") && reasoning_budget < 0)
+      throw std::runtime_error("--reasoning-budget must be 0 or more");
     auto tokenizer = tokenizer::Tokenizer::from_dir(eopts.model_dir);
     auto templates = tmpl::ChatTemplateConfig::load(eopts.model_dir);
     if (templates.templates.empty()) {
@@ -85,6 +91,8 @@ int cmd_chat(CommandContext& ctx) {
       req.prompt = tokenizer.encode(prompt, false);
       req.sampling = sflags.params;
       req.max_tokens = sflags.max_tokens;
+      if (reasoning_budget >= 0)
+        req.constraint = api::make_reasoning_gate(tokenizer, prompt, reasoning_budget);
       const auto t0 = std::chrono::steady_clock::now();
       auto stream = engine->submit(req);
       tokenizer::StreamDecoder decoder(tokenizer, true);

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "api/structured_output.h"
 #include "cli_common.h"
 #include "engine_cli.h"
 #include "rmlx/sampling/stop_matcher.h"
@@ -46,6 +47,7 @@ std::vector<std::int32_t> parse_ids(const std::string& text) {
 
 int cmd_generate(CommandContext& ctx) {
   bool help = false, raw = false, json = false, ignore_eos = false;
+  int reasoning_budget = -1;
   std::string model, prompt, prompt_ids;
   engine::EngineOptions eopts;
   SamplingFlags sflags;
@@ -55,6 +57,8 @@ int cmd_generate(CommandContext& ctx) {
       "prompt-ids", po::value(&prompt_ids), "the prompt as comma-separated token ids")(
       "raw", po::bool_switch(&raw), "do not apply the chat template")(
       "ignore-eos", po::bool_switch(&ignore_eos), "keep generating past end-of-sequence tokens")(
+      "reasoning-budget", po::value(&reasoning_budget),
+      "for <think> models: thinking tokens at most, then \"</think>\" is forced")(
       "json", po::bool_switch(&json),
       "print one JSON object (prompt_ids, ids, text, finish_reason) instead of streaming");
   add_engine_options(desc, eopts, model);
@@ -92,6 +96,11 @@ int cmd_generate(CommandContext& ctx) {
     req.sampling = sflags.params;
     req.max_tokens = sflags.max_tokens;
     req.ignore_eos = ignore_eos;
+    if (vm.count("reasoning-budget")) {
+      if (reasoning_budget < 0) throw std::runtime_error("--reasoning-budget must be 0 or more");
+      req.constraint = api::make_reasoning_gate(tokenizer, tokenizer.decode(req.prompt, false),
+                                                reasoning_budget);
+    }
 
     auto reg = open_registry(ctx.plugin_dirs);
     auto engine = engine::Engine::load(eopts, *reg);
