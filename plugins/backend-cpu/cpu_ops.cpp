@@ -127,22 +127,27 @@ void CpuOps::gather_rows(const sdk::Tensor& table, std::span<const std::int32_t>
                           static_cast<std::int64_t>(rows.size()), out.as<float>());
 }
 
+const float* CpuOps::f32_weight(const sdk::Tensor& w, std::int64_t n) {
+  if (w.dtype == sdk::DType::f32) return w.as<float>();
+  const auto type = float_type(w, "norm weight");
+  auto& v = f32_weights_[{w.data, static_cast<int>(w.dtype), n}];
+  if (v.empty()) {
+    v.resize(static_cast<std::size_t>(n));
+    for (std::int64_t i = 0; i < n; ++i) v[static_cast<std::size_t>(i)] = load(w.data, type, i);
+  }
+  return v.data();
+}
+
 void CpuOps::rms_norm(const sdk::Tensor& x, const sdk::Tensor& weight, float eps,
                       sdk::Tensor& out) {
   require_f32(x, "rms_norm input");
   const std::int64_t dim = x.dim(-1);
-  std::vector<float> w;
-  const float* wp = nullptr;
-  if (weight.dtype == sdk::DType::f32) {
-    wp = weight.as<float>();
-  } else {
-    const auto type = float_type(weight, "rms_norm weight");
-    w.resize(static_cast<std::size_t>(dim));
-    for (std::int64_t i = 0; i < dim; ++i)
-      w[static_cast<std::size_t>(i)] = load(weight.data, type, i);
-    wp = w.data();
+  if (weight.numel() != dim) {
+    throw std::invalid_argument("cpu: rms_norm weight has " + std::to_string(weight.numel()) +
+                                " values for rows of " + std::to_string(dim));
   }
-  kernels::ops::rms_norm(exec_, x.as<float>(), wp, x.numel() / dim, dim, eps, out.as<float>());
+  kernels::ops::rms_norm(exec_, x.as<float>(), f32_weight(weight, dim), x.numel() / dim, dim, eps,
+                         out.as<float>());
 }
 
 void CpuOps::layer_norm(const sdk::Tensor& x, const sdk::Tensor& weight, const sdk::Tensor* bias,
@@ -277,8 +282,8 @@ void CpuOps::gelu(const sdk::Tensor& x, sdk::Tensor& out) {
 }
 
 void CpuOps::self_attention(const sdk::Tensor& q, const sdk::Tensor& k, const sdk::Tensor& v,
-                            std::span<const sdk::AttentionSeq> seqs,
-                            const sdk::AttentionParams& p, sdk::Tensor& out) {
+                            std::span<const sdk::AttentionSeq> seqs, const sdk::AttentionParams& p,
+                            sdk::Tensor& out) {
   require_f32(q, "self_attention q");
   require_f32(k, "self_attention k");
   require_f32(v, "self_attention v");
@@ -296,10 +301,9 @@ void CpuOps::self_attention(const sdk::Tensor& q, const sdk::Tensor& k, const sd
     shape.head_dim = p.head_dim;
     shape.scale = p.scale;
     shape.causal = p.causal;
-    kernels::encoder::self_attention(exec_, shape, q.as<float>() + s.first_row * q_row,
-                                     k.as<float>() + s.first_row * kv_row,
-                                     v.as<float>() + s.first_row * kv_row,
-                                     out.as<float>() + s.first_row * q_row);
+    kernels::encoder::self_attention(
+        exec_, shape, q.as<float>() + s.first_row * q_row, k.as<float>() + s.first_row * kv_row,
+        v.as<float>() + s.first_row * kv_row, out.as<float>() + s.first_row * q_row);
   }
 }
 

@@ -66,6 +66,10 @@ class CpuOps final : public sdk::Ops {
   std::vector<Chunk> chunks_;
   std::size_t next_chunk_ = 0;
   std::vector<std::pair<std::vector<float>, std::unique_ptr<kernels::rope::Rope>>> ropes_;
+  // 16-bit norm weights converted to float32 once, on first use (they live as long as
+  // the mapped snapshot): keyed by (data, dtype, length).
+  const float* f32_weight(const sdk::Tensor& w, std::int64_t n);
+  std::map<std::tuple<const void*, int, std::int64_t>, std::vector<float>> f32_weights_;
 };
 
 }  // namespace rmlx::backend_cpu
