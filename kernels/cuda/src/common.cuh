@@ -72,6 +72,13 @@ __device__ __forceinline__ unsigned code_at(const unsigned* w, int e) {
   return v & ((1u << BITS) - 1u);
 }
 
+// The same code as a float: the code's bits placed in the mantissa of 2^23, minus
+// 2^23 (exact; a logic op and an add instead of a slower int-to-float convert).
+template <int BITS>
+__device__ __forceinline__ float code_f(const unsigned* w, int e) {
+  return __uint_as_float(0x4B000000u | code_at<BITS>(w, e)) - 8388608.0f;
+}
+
 inline void check_launch(const char* what) {
   const cudaError_t e = cudaGetLastError();
   if (e != cudaSuccess) {

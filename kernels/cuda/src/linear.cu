@@ -33,47 +33,65 @@ __device__ __forceinline__ void decode16(const uint4& raw, float* out) {
   }
 }
 
-// y[b, row] for NB activation rows; cols is a multiple of the 16-byte vector.
-template <WType T, int NB>
+// y[b, row] for NB activation rows and R weight rows per warp (R > 1 reuses each
+// activation load); cols is a multiple of the 16-byte vector.
+template <WType T, int NB, int R>
 __global__ void __launch_bounds__(kGemvWarps * 32)
     gemv_dense(const void* __restrict__ w, const float* __restrict__ x, float* __restrict__ y,
                int rows, int cols, int n) {
   constexpr int VEC = T == WType::f32 ? 4 : 8;
   const int lane = threadIdx.x & 31;
-  const int row = blockIdx.x * kGemvWarps + (threadIdx.x >> 5);
+  const int row0 = (blockIdx.x * kGemvWarps + (threadIdx.x >> 5)) * R;
   const int b0 = blockIdx.y * NB;
-  if (row >= rows) return;
-  const uint4* wr = reinterpret_cast<const uint4*>(static_cast<const char*>(w) +
-                                                   static_cast<std::size_t>(row) * cols *
-                                                       (T == WType::f32 ? 4 : 2));
-  float acc[NB];
+  if (row0 >= rows) return;
+  const std::size_t row_bytes = static_cast<std::size_t>(cols) * (T == WType::f32 ? 4 : 2);
+  const uint4* wr[R];
 #pragma unroll
-  for (int b = 0; b < NB; ++b) acc[b] = 0.0f;
+  for (int j = 0; j < R; ++j) {
+    const int row = min(row0 + j, rows - 1);
+    wr[j] = reinterpret_cast<const uint4*>(static_cast<const char*>(w) + row * row_bytes);
+  }
+  float acc[R][NB];
+#pragma unroll
+  for (int j = 0; j < R; ++j)
+#pragma unroll
+    for (int b = 0; b < NB; ++b) acc[j][b] = 0.0f;
   const int nvec = cols / VEC;
-#pragma unroll 4
+#pragma unroll 2
   for (int i = lane; i < nvec; i += 32) {
-    const uint4 raw = __ldcs(wr + i);
-    float wv[VEC];
-    decode16<T>(raw, wv);
+    uint4 raw[R];
+#pragma unroll
+    for (int j = 0; j < R; ++j) raw[j] = __ldcs(wr[j] + i);
 #pragma unroll
     for (int b = 0; b < NB; ++b) {
       if (b0 + b < n) {
         const float4* xp =
             reinterpret_cast<const float4*>(x + static_cast<std::size_t>(b0 + b) * cols + i * VEC);
+        float xv[VEC];
 #pragma unroll
-        for (int j = 0; j < VEC / 4; ++j) {
-          const float4 xv = __ldg(xp + j);
-          acc[b] +=
-              wv[4 * j] * xv.x + wv[4 * j + 1] * xv.y + wv[4 * j + 2] * xv.z + wv[4 * j + 3] * xv.w;
+        for (int q = 0; q < VEC / 4; ++q) {
+          const float4 v = __ldg(xp + q);
+          xv[4 * q] = v.x, xv[4 * q + 1] = v.y, xv[4 * q + 2] = v.z, xv[4 * q + 3] = v.w;
+        }
+#pragma unroll
+        for (int j = 0; j < R; ++j) {
+          float wv[VEC];
+          decode16<T>(raw[j], wv);
+#pragma unroll
+          for (int e = 0; e < VEC; ++e) acc[j][b] += wv[e] * xv[e];
         }
       }
     }
   }
 #pragma unroll
-  for (int b = 0; b < NB; ++b) {
-    const float s = warp_sum(acc[b]);
-    if (lane == 0 && b0 + b < n) y[static_cast<std::size_t>(b0 + b) * rows + row] = s;
-  }
+  for (int j = 0; j < R; ++j)
+#pragma unroll
+    for (int b = 0; b < NB; ++b) {
+      const float s = warp_sum(acc[j][b]);
+      if (lane == 0 && b0 + b < n && row0 + j < rows) {
+        y[static_cast<std::size_t>(b0 + b) * rows + row0 + j] = s;
+      }
+    }
 }
 
 template <int BITS>
@@ -95,51 +113,86 @@ __device__ __forceinline__ void load_chunk(const unsigned* p, unsigned* w) {
   }
 }
 
-// One lane decodes a chunk of 32 codes (BITS words, one scale and bias) at a time.
-template <int BITS, WType S, int NB>
+// One lane decodes a chunk of 32 codes (BITS words, one scale and bias) at a
+// time, for R weight rows that share the chunk's activations.
+template <int BITS, WType S, int NB, int R>
 __global__ void __launch_bounds__(kGemvWarps * 32)
     gemv_affine(const unsigned* __restrict__ packed, const void* __restrict__ scales,
                 const void* __restrict__ biases, const float* __restrict__ x, float* __restrict__ y,
                 int rows, int cols, int group_size, int n) {
   const int lane = threadIdx.x & 31;
-  const int row = blockIdx.x * kGemvWarps + (threadIdx.x >> 5);
+  const int row0 = (blockIdx.x * kGemvWarps + (threadIdx.x >> 5)) * R;
   const int b0 = blockIdx.y * NB;
-  if (row >= rows) return;
+  if (row0 >= rows) return;
   const int chunks = cols / 32, groups = cols / group_size;
-  const unsigned* wr = packed + static_cast<std::size_t>(row) * chunks * BITS;
-  float acc[NB];
+  float acc[R][NB];
 #pragma unroll
-  for (int b = 0; b < NB; ++b) acc[b] = 0.0f;
+  for (int j = 0; j < R; ++j)
+#pragma unroll
+    for (int b = 0; b < NB; ++b) acc[j][b] = 0.0f;
 #pragma unroll 2
   for (int c = lane; c < chunks; c += 32) {
-    unsigned w[BITS];
-    load_chunk<BITS>(wr + c * BITS, w);
-    const std::int64_t g = static_cast<std::int64_t>(row) * groups + (c * 32) / group_size;
-    const float s = Elem<S>::load(scales, g), bias = Elem<S>::load(biases, g);
-    float q[32];
+    unsigned w[R][BITS];
+    float s[R], bias[R];
 #pragma unroll
-    for (int e = 0; e < 32; ++e) q[e] = static_cast<float>(code_at<BITS>(w, e));
+    for (int j = 0; j < R; ++j) {
+      const int row = min(row0 + j, rows - 1);
+      load_chunk<BITS>(packed + (static_cast<std::size_t>(row) * chunks + c) * BITS, w[j]);
+      const std::int64_t g = static_cast<std::int64_t>(row) * groups + (c * 32) / group_size;
+      s[j] = Elem<S>::load(scales, g);
+      bias[j] = Elem<S>::load(biases, g);
+    }
+    if constexpr (R == 1) {
+      // One row: decode once, reuse for every activation row.
+      float q[32];
 #pragma unroll
-    for (int b = 0; b < NB; ++b) {
-      if (b0 + b < n) {
-        const float4* xp =
-            reinterpret_cast<const float4*>(x + static_cast<std::size_t>(b0 + b) * cols + c * 32);
-        float dot = 0.0f, sum = 0.0f;
+      for (int e = 0; e < 32; ++e) q[e] = code_f<BITS>(w[0], e);
 #pragma unroll
-        for (int j = 0; j < 8; ++j) {
-          const float4 xv = __ldg(xp + j);
-          dot += q[4 * j] * xv.x + q[4 * j + 1] * xv.y + q[4 * j + 2] * xv.z + q[4 * j + 3] * xv.w;
-          sum += xv.x + xv.y + xv.z + xv.w;
+      for (int b = 0; b < NB; ++b) {
+        if (b0 + b < n) {
+          const float4* xp =
+              reinterpret_cast<const float4*>(x + static_cast<std::size_t>(b0 + b) * cols + c * 32);
+          float dot = 0.0f, sum = 0.0f;
+#pragma unroll
+          for (int k = 0; k < 8; ++k) {
+            const float4 xv = __ldg(xp + k);
+            dot +=
+                q[4 * k] * xv.x + q[4 * k + 1] * xv.y + q[4 * k + 2] * xv.z + q[4 * k + 3] * xv.w;
+            sum += xv.x + xv.y + xv.z + xv.w;
+          }
+          acc[0][b] += s[0] * dot + bias[0] * sum;
         }
-        acc[b] += s * dot + bias * sum;
       }
+    } else {
+      // Several rows, one activation row: each activation load feeds R rows.
+      const float4* xp =
+          reinterpret_cast<const float4*>(x + static_cast<std::size_t>(b0) * cols + c * 32);
+      float dot[R], sum = 0.0f;
+#pragma unroll
+      for (int j = 0; j < R; ++j) dot[j] = 0.0f;
+#pragma unroll
+      for (int k = 0; k < 8; ++k) {
+        const float4 xv = __ldg(xp + k);
+        sum += xv.x + xv.y + xv.z + xv.w;
+#pragma unroll
+        for (int j = 0; j < R; ++j) {
+          dot[j] += code_f<BITS>(w[j], 4 * k) * xv.x + code_f<BITS>(w[j], 4 * k + 1) * xv.y +
+                    code_f<BITS>(w[j], 4 * k + 2) * xv.z + code_f<BITS>(w[j], 4 * k + 3) * xv.w;
+        }
+      }
+#pragma unroll
+      for (int j = 0; j < R; ++j) acc[j][0] += s[j] * dot[j] + bias[j] * sum;
     }
   }
 #pragma unroll
-  for (int b = 0; b < NB; ++b) {
-    const float s = warp_sum(acc[b]);
-    if (lane == 0 && b0 + b < n) y[static_cast<std::size_t>(b0 + b) * rows + row] = s;
-  }
+  for (int j = 0; j < R; ++j)
+#pragma unroll
+    for (int b = 0; b < NB; ++b) {
+      const float v = warp_sum(acc[j][b]);
+      if (lane == 0 && b0 + b < n && row0 + j < rows) {
+        y[static_cast<std::size_t>(b0 + b) * rows + row0 + j] = v;
+      }
+    }
 }
 
 // Element loaders for the GEMM and row gathers.
@@ -248,59 +301,65 @@ void run_gather(const Load& load, const std::int32_t* ids, std::int64_t n, int c
 int gemv_nb(std::int64_t n) {
   return n <= 1 ? 1 : n <= 2 ? 2 : n <= 4 ? 4 : 8;
 }
-constexpr std::int64_t kGemvMaxRows = 8;
+// Up to 32 rows the GEMV (in passes of 8) beats the SIMT GEMM.
+constexpr std::int64_t kGemvMaxRows = 32;
+
+// Launches a GEMV kernel template K<NB, R> over the batch; R > 1 only for one
+// activation row, where activation reuse matters most.
+template <typename Launch>
+void launch_gemv(std::int64_t rows, std::int64_t n, int rows_per_warp, cudaStream_t s,
+                 Launch&& launch) {
+  const int nb = gemv_nb(n);
+  const int r = nb == 1 ? rows_per_warp : 1;
+  const dim3 grid(blocks_for(rows, kGemvWarps * r), blocks_for(n, nb));
+  const dim3 block(kGemvWarps * 32);
+  switch (nb * 8 + r) {
+    case 1 * 8 + 1:
+      launch.template operator()<1, 1>(grid, block, s);
+      break;
+    case 1 * 8 + 2:
+      launch.template operator()<1, 2>(grid, block, s);
+      break;
+    case 1 * 8 + 4:
+      launch.template operator()<1, 4>(grid, block, s);
+      break;
+    case 2 * 8 + 1:
+      launch.template operator()<2, 1>(grid, block, s);
+      break;
+    case 4 * 8 + 1:
+      launch.template operator()<4, 1>(grid, block, s);
+      break;
+    default:
+      launch.template operator()<8, 1>(grid, block, s);
+  }
+}
 
 template <WType T>
-void dense_linear(const WeightView& w, const float* x, std::int64_t n, float* y, cudaStream_t s) {
+void dense_linear(const WeightView& w, const float* x, std::int64_t n, float* y, int rpw,
+                  cudaStream_t s) {
   const int rows = static_cast<int>(w.rows), cols = static_cast<int>(w.cols);
   constexpr int VEC = T == WType::f32 ? 4 : 8;
   if (n <= kGemvMaxRows && cols % VEC == 0) {
-    const int nb = gemv_nb(n);
-    const dim3 grid(blocks_for(rows, kGemvWarps), blocks_for(n, nb));
     const int nn = static_cast<int>(n);
-    switch (nb) {
-      case 1:
-        gemv_dense<T, 1><<<grid, kGemvWarps * 32, 0, s>>>(w.data, x, y, rows, cols, nn);
-        break;
-      case 2:
-        gemv_dense<T, 2><<<grid, kGemvWarps * 32, 0, s>>>(w.data, x, y, rows, cols, nn);
-        break;
-      case 4:
-        gemv_dense<T, 4><<<grid, kGemvWarps * 32, 0, s>>>(w.data, x, y, rows, cols, nn);
-        break;
-      default:
-        gemv_dense<T, 8><<<grid, kGemvWarps * 32, 0, s>>>(w.data, x, y, rows, cols, nn);
-    }
+    launch_gemv(rows, n, rpw, s, [&]<int NB, int R>(dim3 grid, dim3 block, cudaStream_t st) {
+      gemv_dense<T, NB, R><<<grid, block, 0, st>>>(w.data, x, y, rows, cols, nn);
+    });
   } else {
     run_gemm(DenseLoad<T>{w.data, cols}, x, n, y, rows, cols, s);
   }
 }
 
 template <int BITS, WType S>
-void affine_linear(const WeightView& w, const float* x, std::int64_t n, float* y, cudaStream_t s) {
+void affine_linear(const WeightView& w, const float* x, std::int64_t n, float* y, int rpw,
+                   cudaStream_t s) {
   const int rows = static_cast<int>(w.rows), cols = static_cast<int>(w.cols);
   const auto* packed = static_cast<const unsigned*>(w.data);
   if (n <= kGemvMaxRows) {
-    const int nb = gemv_nb(n);
-    const dim3 grid(blocks_for(rows, kGemvWarps), blocks_for(n, nb));
     const int nn = static_cast<int>(n), gs = w.group_size;
-    switch (nb) {
-      case 1:
-        gemv_affine<BITS, S, 1>
-            <<<grid, kGemvWarps * 32, 0, s>>>(packed, w.scales, w.biases, x, y, rows, cols, gs, nn);
-        break;
-      case 2:
-        gemv_affine<BITS, S, 2>
-            <<<grid, kGemvWarps * 32, 0, s>>>(packed, w.scales, w.biases, x, y, rows, cols, gs, nn);
-        break;
-      case 4:
-        gemv_affine<BITS, S, 4>
-            <<<grid, kGemvWarps * 32, 0, s>>>(packed, w.scales, w.biases, x, y, rows, cols, gs, nn);
-        break;
-      default:
-        gemv_affine<BITS, S, 8>
-            <<<grid, kGemvWarps * 32, 0, s>>>(packed, w.scales, w.biases, x, y, rows, cols, gs, nn);
-    }
+    launch_gemv(rows, n, rpw, s, [&]<int NB, int R>(dim3 grid, dim3 block, cudaStream_t st) {
+      gemv_affine<BITS, S, NB, R>
+          <<<grid, block, 0, st>>>(packed, w.scales, w.biases, x, y, rows, cols, gs, nn);
+    });
   } else {
     run_gemm(AffineLoad<BITS, S>{packed, w.scales, w.biases, cols, w.group_size}, x, n, y, rows,
              cols, s);
@@ -363,15 +422,22 @@ void dispatch_dense(WType t, F&& f) {
 
 }  // namespace
 
-void linear(const WeightView& w, const float* x, std::int64_t n, float* y, cudaStream_t s) {
+void linear(const WeightView& w, const float* x, std::int64_t n, float* y, cudaStream_t s,
+            int rows_per_warp) {
   if (n <= 0) return;
+  // Measured on an H100 (bench/gpu/NOTES.md): bf16 streams best one row per warp,
+  // affine decoding best with four rows sharing each activation load.
+  if (rows_per_warp != 1 && rows_per_warp != 2 && rows_per_warp != 4) {
+    rows_per_warp = w.bits == 0 ? 1 : 4;
+  }
   if (w.bits == 0) {
-    dispatch_dense(w.type, [&]<WType T>() { dense_linear<T>(w, x, n, y, s); });
+    dispatch_dense(w.type, [&]<WType T>() { dense_linear<T>(w, x, n, y, rows_per_warp, s); });
   } else {
     if (w.cols % 32 != 0 || w.cols % w.group_size != 0) {
       throw std::invalid_argument("cuda: affine weight columns must be a multiple of the group");
     }
-    dispatch_affine(w, [&]<int BITS, WType S>() { affine_linear<BITS, S>(w, x, n, y, s); });
+    dispatch_affine(
+        w, [&]<int BITS, WType S>() { affine_linear<BITS, S>(w, x, n, y, rows_per_warp, s); });
   }
   check_launch("linear");
 }
