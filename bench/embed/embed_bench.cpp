@@ -1,0 +1,85 @@
+// rmlx_embed_bench MODEL_DIR TEXTS_FILE [--batch N]... [--threads T] [--seconds S]
+// Embeds the texts (one per line) in requests of N inputs, round after round
+// for at least S seconds per batch size, and prints one JSON line per batch
+// size: inputs/s, tokens/s (special tokens included), mean tokens per input.
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "rmlx/embed/embedder.h"
+#include "rmlx/registry/registry.h"
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::cerr << "usage: rmlx_embed_bench MODEL_DIR TEXTS_FILE [--batch N]... [--threads T] "
+                 "[--seconds S]\n";
+    return 2;
+  }
+  spdlog::set_level(spdlog::level::off);
+  std::vector<int> batches;
+  int threads = 0;
+  double seconds = 3.0;
+  for (int i = 3; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i];
+    const int v = std::atoi(argv[i + 1]);
+    if (flag == "--batch") batches.push_back(v);
+    if (flag == "--threads") threads = v;
+    if (flag == "--seconds") seconds = std::atof(argv[i + 1]);
+  }
+  if (batches.empty()) batches = {1, 64};
+  std::vector<std::string> texts;
+  std::ifstream in(argv[2]);
+  for (std::string line; std::getline(in, line);) texts.push_back(line);
+  if (texts.empty()) {
+    std::cerr << argv[2] << ": no texts\n";
+    return 1;
+  }
+  try {
+    rmlx::registry::Registry registry;
+    registry.scan({RMLX_PLUGIN_BUILD_DIR});
+    rmlx::embed::EmbedderOptions o;
+    o.model_dir = argv[1];
+    o.threads = threads;
+    auto e = rmlx::embed::Embedder::load(o, registry);
+    std::vector<std::vector<std::int32_t>> ids;
+    for (const auto& t : texts) ids.push_back(e->tokenize(t));
+    e->embed({ids[0]});  // warm-up
+    for (int b : batches) {
+      using clock = std::chrono::steady_clock;
+      const auto start = clock::now();
+      std::int64_t inputs = 0, tokens = 0;
+      std::size_t next = 0;
+      double elapsed = 0;
+      do {
+        std::vector<std::vector<std::int32_t>> req;
+        for (int k = 0; k < b; ++k) {
+          req.push_back(ids[next]);
+          tokens += static_cast<std::int64_t>(ids[next].size());
+          next = (next + 1) % ids.size();
+        }
+        inputs += b;
+        e->embed(std::move(req));
+        elapsed = std::chrono::duration<double>(clock::now() - start).count();
+      } while (elapsed < seconds || inputs < static_cast<std::int64_t>(ids.size()));
+      std::cout << nlohmann::json{{"engine", "rmlx"},
+                                  {"batch", b},
+                                  {"inputs_per_s", static_cast<double>(inputs) / elapsed},
+                                  {"tokens_per_s", static_cast<double>(tokens) / elapsed},
+                                  {"mean_tokens",
+                                   static_cast<double>(tokens) / static_cast<double>(inputs)},
+                                  {"seconds", elapsed}}
+                       .dump()
+                << std::endl;
+    }
+  } catch (const std::exception& ex) {
+    std::cerr << ex.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
