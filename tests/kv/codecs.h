@@ -14,12 +14,13 @@
 namespace rmlx::kv_test {
 
 inline registry::Registry& plugins() {
-  static registry::Registry* reg = [] {
-    auto* r = new registry::Registry();
-    r->scan({RMLX_PLUGIN_BUILD_DIR});
-    return r;
+  static registry::Registry reg;
+  static const bool scanned = [] {
+    reg.scan({RMLX_PLUGIN_BUILD_DIR});
+    return true;
   }();
-  return *reg;
+  (void)scanned;
+  return reg;
 }
 
 inline registry::Component<sdk::KvCodec> codec(const std::string& name) {
