@@ -1,0 +1,117 @@
+// The encoder kernels against plain double-precision formulas.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "rmlx/kernels/encoder.h"
+#include "rmlx/kernels/thread_pool.h"
+
+namespace {
+
+namespace enc = rmlx::kernels::encoder;
+
+std::vector<float> random_vec(std::size_t n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> d(0.0f, 1.0f);
+  std::vector<float> v(n);
+  for (float& x : v) x = d(rng);
+  return v;
+}
+
+// softmax(q k^T * scale) v for one head of one query row, in double.
+std::vector<double> naive(const enc::SelfAttentionShape& s, const std::vector<float>& q,
+                          const std::vector<float>& k, const std::vector<float>& v, std::int64_t i,
+                          int h) {
+  const int hd = s.head_dim, kvh = h / (s.n_heads / s.n_kv_heads);
+  const std::int64_t last = s.causal ? i + 1 : s.n_rows;
+  std::vector<double> w(static_cast<std::size_t>(last));
+  double mx = -1e300;
+  for (std::int64_t j = 0; j < last; ++j) {
+    double dot = 0;
+    for (int d = 0; d < hd; ++d) {
+      dot += static_cast<double>(q[static_cast<std::size_t>((i * s.n_heads + h) * hd + d)]) *
+             k[static_cast<std::size_t>((j * s.n_kv_heads + kvh) * hd + d)];
+    }
+    w[static_cast<std::size_t>(j)] = dot * s.scale;
+    mx = std::max(mx, w[static_cast<std::size_t>(j)]);
+  }
+  double sum = 0;
+  for (double& x : w) sum += (x = std::exp(x - mx));
+  std::vector<double> out(static_cast<std::size_t>(hd), 0.0);
+  for (std::int64_t j = 0; j < last; ++j) {
+    for (int d = 0; d < hd; ++d) {
+      out[static_cast<std::size_t>(d)] +=
+          w[static_cast<std::size_t>(j)] / sum *
+          v[static_cast<std::size_t>((j * s.n_kv_heads + kvh) * hd + d)];
+    }
+  }
+  return out;
+}
+
+void check(bool causal, int n_kv_heads, rmlx::kernels::ThreadPool* pool) {
+  enc::SelfAttentionShape s;
+  s.n_rows = 37;
+  s.n_heads = 4;
+  s.n_kv_heads = n_kv_heads;
+  s.head_dim = 24;
+  s.scale = 1.0f / std::sqrt(24.0f);
+  s.causal = causal;
+  const auto rows = static_cast<std::size_t>(s.n_rows);
+  auto q = random_vec(rows * 4 * 24, 1);
+  auto k = random_vec(rows * static_cast<std::size_t>(n_kv_heads) * 24, 2);
+  auto v = random_vec(rows * static_cast<std::size_t>(n_kv_heads) * 24, 3);
+  std::vector<float> out(q.size());
+  rmlx::kernels::Exec exec;
+  exec.pool = pool;
+  enc::self_attention(exec, s, q.data(), k.data(), v.data(), out.data());
+  for (std::int64_t i = 0; i < s.n_rows; ++i) {
+    for (int h = 0; h < s.n_heads; ++h) {
+      auto ref = naive(s, q, k, v, i, h);
+      for (int d = 0; d < s.head_dim; ++d) {
+        ASSERT_NEAR(out[static_cast<std::size_t>((i * s.n_heads + h) * s.head_dim + d)],
+                    ref[static_cast<std::size_t>(d)], 1e-5)
+            << "row " << i << " head " << h;
+      }
+    }
+  }
+}
+
+TEST(EncoderKernels, BidirectionalAttentionMatchesTheFormula) {
+  check(false, 4, nullptr);
+  rmlx::kernels::ThreadPool pool(2);
+  check(false, 4, &pool);
+}
+
+TEST(EncoderKernels, CausalAndGroupedQueryAttention) {
+  check(true, 4, nullptr);
+  check(false, 2, nullptr);
+  check(true, 1, nullptr);
+}
+
+TEST(EncoderKernels, BadShapeIsAnError) {
+  enc::SelfAttentionShape s;
+  s.n_rows = 1;
+  s.n_heads = 3;
+  s.n_kv_heads = 2;
+  s.head_dim = 4;
+  rmlx::kernels::Exec exec;
+  std::vector<float> x(12);
+  EXPECT_THROW(enc::self_attention(exec, s, x.data(), x.data(), x.data(), x.data()),
+               std::invalid_argument);
+}
+
+TEST(EncoderKernels, GeluIsTheErfForm) {
+  const std::vector<float> x = {-3.0f, -1.0f, -0.5f, 0.0f, 0.5f, 1.0f, 3.0f};
+  std::vector<float> out(x.size());
+  rmlx::kernels::Exec exec;
+  enc::gelu_erf(exec, x.data(), static_cast<std::int64_t>(x.size()), out.data());
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const double ref = 0.5 * x[i] * (1.0 + std::erf(x[i] / std::sqrt(2.0)));
+    EXPECT_NEAR(out[i], ref, 1e-7) << x[i];
+  }
+  EXPECT_NEAR(out[5], 0.8413447f, 1e-6);  // gelu(1) = Phi(1)
+}
+
+}  // namespace
