@@ -6,6 +6,7 @@
 
 #include "api/api_error.h"
 #include "rmlx/grammar/grammar_constraint.h"
+#include "rmlx/grammar/triggered_constraint.h"
 #include "rmlx/sampling/reasoning_gate.h"
 
 namespace rmlx::api {
@@ -28,12 +29,26 @@ bool forced_call_object(const GenerationRequest& r, const std::vector<PreparedPr
          r.tool_choice == ToolChoice::required && r.tools.is_array() && r.tools.size() > 1;
 }
 
+// Tools declared with "strict": true, whose calls under tool_choice auto are constrained once the
+// model opens one (hermes format).
+bool any_strict_tool(const GenerationRequest& r, const ParserChoice& parsers) {
+  if (!r.chat || parsers.tool != "hermes" || r.tool_choice != ToolChoice::auto_ ||
+      !r.tools.is_array() || r.constraint.kind != OutputConstraint::Kind::none)
+    return false;
+  for (const auto& t : r.tools) {
+    if (t.contains("function") && t["function"].value("strict", false)) return true;
+  }
+  return false;
+}
+
 // {"name": <one of the tools>, "arguments": <its parameters>}, name first as Hermes writes it.
-Json call_object_schema(const Json& tools) {
+// only_strict: the parameters of tools that are not strict are any object.
+Json call_object_schema(const Json& tools, bool only_strict = false) {
   Json any = Json::array();
   for (const auto& t : tools) {
     const Json& fn = t["function"];
-    const Json params = fn.contains("parameters") && fn["parameters"].is_object()
+    const bool use = !only_strict || fn.value("strict", false);
+    const Json params = use && fn.contains("parameters") && fn["parameters"].is_object()
                             ? fn["parameters"]
                             : Json{{"type", "object"}};
     Json props = Json::object();
@@ -59,6 +74,10 @@ int forced_tool(const GenerationRequest& r, const std::vector<PreparedPrompt>& p
     if (chosen) return static_cast<int>(k);
   }
   return -1;
+}
+
+std::string tail_text(const std::string& text) {
+  return text.size() > 256 ? text.substr(text.size() - 256) : text;
 }
 
 // The prompt ends inside an open <think> block (templates that open it for the model).
@@ -106,6 +125,10 @@ ConstraintFactory::ConstraintFactory(const GenerationRequest& request,
   const bool call_object = forced_call_object(request, prompts);
   if (call_object) {
     grammar_ = compile(call_object_schema(request.tools), false, "tools");
+  } else if (tool < 0 && any_strict_tool(request, parsers)) {
+    grammar_ = compile(call_object_schema(request.tools, true), false, "tools");
+    triggered_ = true;
+    for (const auto& p : prompts) prompt_texts_.push_back(tail_text(p.text));
   } else if (tool >= 0) {
     const Json& fn = request.tools[static_cast<std::size_t>(tool)]["function"];
     const Json params = fn.contains("parameters") && fn["parameters"].is_object()
@@ -133,7 +156,13 @@ ConstraintFactory::ConstraintFactory(const GenerationRequest& request,
 
 std::shared_ptr<sampling::TokenConstraint> ConstraintFactory::make(std::size_t prompt_index) const {
   std::shared_ptr<sampling::TokenConstraint> answer;
-  if (grammar_) answer = std::make_shared<grammar::GrammarConstraint>(grammar_, vocab_);
+  if (triggered_) {
+    auto t = std::make_shared<grammar::TriggeredConstraint>("<tool_call>", grammar_, vocab_);
+    if (prompt_index < prompt_texts_.size()) t->prime(prompt_texts_[prompt_index]);
+    answer = std::move(t);
+  } else if (grammar_) {
+    answer = std::make_shared<grammar::GrammarConstraint>(grammar_, vocab_);
+  }
   if (!gate_) return answer;
   sampling::ReasoningGateOptions o;
   o.open = open_;

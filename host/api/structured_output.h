@@ -6,6 +6,9 @@
 //   tool) with the hermes parser                   format up to the arguments; the grammar of the
 //                                                  tool's parameters constrains the arguments, and
 //                                                  the call is closed when they are whole
+//   strict tools under tool_choice auto      -> free text; once the model writes <tool_call> the
+//   (hermes)                                   call object is constrained (a declared name, and
+//                                              for strict tools their parameters)
 //   a think-block reasoning parser              -> a ReasoningGate: thinking is free up to the
 //                                                  budget, then "\n</think>\n\n" is forced and the
 //                                                  grammar (if any) applies to the answer
@@ -57,9 +60,11 @@ class ConstraintFactory {
   std::shared_ptr<const grammar::Grammar> grammar_;
   std::shared_ptr<const grammar::Vocabulary> vocab_;
   bool gate_ = false;
+  bool triggered_ = false;  // the grammar applies inside calls the model opens (strict tools)
   std::optional<int> budget_;
   std::vector<std::int32_t> open_, close_, forced_close_;
-  std::vector<bool> starts_inside_;  // per prompt
+  std::vector<bool> starts_inside_;        // per prompt
+  std::vector<std::string> prompt_texts_;  // per prompt, its end (strict tools)
 };
 
 }  // namespace rmlx::api

@@ -25,6 +25,17 @@ void GrammarConstraint::accept(std::int32_t token) {
     throw std::runtime_error("grammar: token " + std::to_string(token) +
                              " does not continue the document");
   }
+  update_finished();
+}
+
+bool GrammarConstraint::accept_bytes(std::string_view bytes) {
+  next_ready_ = false;
+  if (!matcher_.accept_bytes(bytes)) return false;
+  update_finished();
+  return true;
+}
+
+void GrammarConstraint::update_finished() {
   if (matcher_.is_terminated()) {
     finished_ = true;
     return;

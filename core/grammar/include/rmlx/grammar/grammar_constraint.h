@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string_view>
 
 #include "rmlx/grammar/grammar.h"
 #include "rmlx/grammar/matcher.h"
@@ -22,10 +23,14 @@ class GrammarConstraint final : public sampling::TokenConstraint {
   // Throws std::runtime_error naming the token when the grammar refuses it.
   void accept(std::int32_t token) override;
   bool is_finished() const override { return finished_; }
+  // Advances over raw bytes (all or nothing); false when they do not continue the document.
+  bool accept_bytes(std::string_view bytes);
 
   const Matcher& matcher() const { return matcher_; }
 
  private:
+  void update_finished();
+
   std::shared_ptr<const Vocabulary> vocab_;
   Matcher matcher_;
   TokenMask next_;  // the next step's mask, when already computed
