@@ -307,6 +307,23 @@ class OpenAITools(unittest.TestCase):
                                 tools[call.function.name]["function"]["parameters"])
 
 
+    def test_strict_tool_under_auto_is_constrained_once_the_call_opens(self):
+        # SmolLM2 does not call tools by itself under "auto": the assistant turn is begun with
+        # the call tag, and the strict tool's grammar takes over from there.
+        strict = json.loads(json.dumps(WEATHER_TOOL))
+        strict["function"]["strict"] = True
+        r = SERVER.oai().chat.completions.create(
+            model=MODEL, temperature=0, max_tokens=60, tools=[strict, TIME_TOOL],
+            messages=[{"role": "user", "content": "What's the weather in Paris?"},
+                      {"role": "assistant", "content": "<tool_call>\n"}],
+            extra_body={"continue_final_message": True})
+        calls = r.choices[0].message.tool_calls
+        self.assertTrue(calls, r.choices[0].message)
+        self.assertEqual(calls[0].function.name, "get_weather")
+        jsonschema.validate(json.loads(calls[0].function.arguments),
+                            WEATHER_TOOL["function"]["parameters"])
+
+
 class AnthropicTools(unittest.TestCase):
     def test_tool_use_conversation_streaming_and_not(self):
         tool = {"name": "get_weather", "description": WEATHER_TOOL["function"]["description"],
