@@ -31,12 +31,7 @@ void Server::completions(Call& call) {
   auto writer = std::make_shared<api::CompletionStreamWriter>(
       meta, prepared.request.include_usage, echo, &gen->prompts(), prepared.request.n);
   writer->begin(static_cast<int>(gen->results().size()));
-  StreamPlan plan;
-  plan.gen = gen;
-  plan.sink = writer.get();
-  plan.keep = writer;
-  plan.model = meta.model;
-  plan.take = [writer] { return writer->take(); };
+  auto plan = plan_for(gen, writer, meta.model);
   plan.on_end = [writer, gen] { writer->end(gen->usage()); };
   plan.on_error = [writer](const ApiError& e) { writer->error(e); };
   stream_response(call, std::move(plan));
@@ -101,12 +96,7 @@ void Server::responses(Call& call) {
   }
   auto writer = std::make_shared<api::ResponsesStreamWriter>(state);
   writer->begin();
-  StreamPlan plan;
-  plan.gen = gen;
-  plan.sink = writer.get();
-  plan.keep = writer;
-  plan.model = state.model;
-  plan.take = [writer] { return writer->take(); };
+  auto plan = plan_for(gen, writer, state.model);
   plan.on_end = [writer, gen, remember] {
     const auto& c = gen->results().at(0);
     writer->end(c, gen->usage());
@@ -131,12 +121,7 @@ void Server::messages(Call& call) {
   }
   auto writer = std::make_shared<api::MessageStreamWriter>(meta);
   writer->begin();
-  StreamPlan plan;
-  plan.gen = gen;
-  plan.sink = writer.get();
-  plan.keep = writer;
-  plan.model = meta.model;
-  plan.take = [writer] { return writer->take(); };
+  auto plan = plan_for(gen, writer, meta.model);
   plan.on_end = [writer, gen] { writer->end(gen->usage(), gen->results().at(0)); };
   plan.on_error = [writer](const ApiError& e) { writer->error(e); };
   plan.on_idle = [writer] { writer->ping(); };

@@ -220,12 +220,7 @@ void Server::chat_completions(Call& call) {
   }
   auto writer = std::make_shared<api::ChatStreamWriter>(meta, prepared.request.include_usage);
   writer->begin(static_cast<int>(gen->results().size()));
-  StreamPlan plan;
-  plan.gen = gen;
-  plan.sink = writer.get();
-  plan.keep = writer;
-  plan.model = meta.model;
-  plan.take = [writer] { return writer->take(); };
+  auto plan = plan_for(gen, writer, meta.model);
   plan.on_end = [writer, gen] { writer->end(gen->usage()); };
   plan.on_error = [writer](const ApiError& e) { writer->error(e); };
   stream_response(call, std::move(plan));

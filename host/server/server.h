@@ -108,6 +108,11 @@ class Server {
   std::shared_ptr<api::Generation> start_generation(Call& call, Prepared& prepared);
   void run_to_end(Call& call, api::Generation& gen, const std::string& model);
   struct StreamPlan;
+  // A plan streaming `writer`'s output for `gen` (the dialect adds its
+  // closing, error and idle events).
+  template <class Writer>
+  static StreamPlan plan_for(std::shared_ptr<api::Generation> gen, std::shared_ptr<Writer> writer,
+                             std::string model);
   void stream_response(Call& call, StreamPlan plan);
   void observe(api::Generation& gen, RequestRecord& record, const std::string& model);
   void finish_record(api::Generation& gen, RequestRecord& record, const std::string& model);

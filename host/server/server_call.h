@@ -42,6 +42,18 @@ struct Server::StreamPlan {
   std::string model;
 };
 
+template <class Writer>
+Server::StreamPlan Server::plan_for(std::shared_ptr<api::Generation> gen,
+                                    std::shared_ptr<Writer> writer, std::string model) {
+  StreamPlan plan;
+  plan.gen = std::move(gen);
+  plan.sink = writer.get();
+  plan.keep = writer;
+  plan.model = std::move(model);
+  plan.take = [writer] { return writer->take(); };
+  return plan;
+}
+
 void send_json(httplib::Response& res, int status, const nlohmann::ordered_json& body);
 void send_error(Server::Call& call, const api::ApiError& e);
 

@@ -262,16 +262,25 @@ class Operations(unittest.TestCase):
             resp.readline()
         running = self.metrics()[f'rmlx:num_requests_running{{model_name="{MODEL}"}}']
         self.assertGreaterEqual(running, 1)
+        self.assertGreater(self.metrics()[f'rmlx:kv_blocks_used{{model_name="{MODEL}"}}'], 0)
         conn.sock.close()
         conn.close()
-        deadline = time.time() + 20
+        closed = time.time()
+        deadline = closed + 20
         while time.time() < deadline:
             m = self.metrics()
-            if m[f'rmlx:num_requests_running{{model_name="{MODEL}"}}'] == 0:
+            if (m[f'rmlx:num_requests_running{{model_name="{MODEL}"}}'] == 0
+                    and m[f'rmlx:kv_blocks_used{{model_name="{MODEL}"}}'] == 0):
                 break
-            time.sleep(0.1)
+            time.sleep(0.02)
+        freed_after = time.time() - closed
         m = self.metrics()
         self.assertEqual(m[f'rmlx:num_requests_running{{model_name="{MODEL}"}}'], 0)
+        # Its blocks went back to the pool (the next step after the failed
+        # write cancels it), long before 1,500 tokens could have been made.
+        self.assertEqual(m[f'rmlx:kv_blocks_used{{model_name="{MODEL}"}}'], 0)
+        print(f"\n  disconnected stream: KV blocks free {freed_after * 1000:.0f} ms after close",
+              file=sys.stderr)
         self.assertEqual(m[f'rmlx:num_requests_waiting{{model_name="{MODEL}"}}'], 0)
         self.assertGreater(m[f'rmlx:generation_tokens_total{{model_name="{MODEL}"}}'], 0)
         self.assertGreater(m[f'rmlx:time_to_first_token_seconds_count{{model_name="{MODEL}"}}'], 0)
