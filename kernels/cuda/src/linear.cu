@@ -195,6 +195,116 @@ __global__ void __launch_bounds__(kGemvWarps * 32)
     }
 }
 
+// A chunk of 32 consecutive weights of one row, dequantized to floats.
+template <WType T>
+struct DenseChunk {
+  const void* w;
+  int cols;
+  __device__ __forceinline__ void operator()(int row, int chunk, float* q) const {
+    const uint4* p = reinterpret_cast<const uint4*>(
+        static_cast<const char*>(w) +
+        (static_cast<std::size_t>(row) * cols + chunk * 32) * (T == WType::f32 ? 4 : 2));
+    constexpr int VEC = T == WType::f32 ? 4 : 8;
+#pragma unroll
+    for (int i = 0; i < 32 / VEC; ++i) decode16<T>(__ldcs(p + i), q + i * VEC);
+  }
+};
+
+template <int BITS, WType S>
+struct AffineChunk {
+  const unsigned* packed;
+  const void* scales;
+  const void* biases;
+  int cols;
+  int group_size;
+  __device__ __forceinline__ void operator()(int row, int chunk, float* q) const {
+    unsigned w[BITS];
+    load_chunk<BITS>(packed + (static_cast<std::size_t>(row) * (cols / 32) + chunk) * BITS, w);
+    const std::int64_t g =
+        static_cast<std::int64_t>(row) * (cols / group_size) + (chunk * 32) / group_size;
+    const float s = Elem<S>::load(scales, g), b = Elem<S>::load(biases, g);
+#pragma unroll
+    for (int e = 0; e < 32; ++e) q[e] = s * code_f<BITS>(w, e) + b;
+  }
+};
+
+constexpr int kBatchRows = 8;      // activation rows per block
+constexpr int kBatchTileK = 1024;  // columns of activations staged at a time
+
+// 2-32 activation rows: a block stages up to 8 activation rows, 1024 columns at a
+// time, in shared memory (permuted so each lane's float4 reads are conflict-free);
+// each lane dequantizes one 32-weight chunk of R rows into registers and multiplies
+// it with every staged row. Activations are read from L2 once per block instead of
+// once per weight row.
+template <typename Chunk, int R>
+__global__ void __launch_bounds__(kGemvWarps * 32)
+    gemv_batched(Chunk chunk, const float* __restrict__ x, float* __restrict__ y, int rows,
+                 int cols, int n) {
+  __shared__ float4 xs[kBatchRows][kBatchTileK / 4];
+  const int lane = threadIdx.x & 31;
+  const int row0 = (blockIdx.x * kGemvWarps + (threadIdx.x >> 5)) * R;
+  const int b0 = blockIdx.y * kBatchRows;
+  const int nb = min(kBatchRows, n - b0);
+  float acc[R][kBatchRows];
+#pragma unroll
+  for (int j = 0; j < R; ++j)
+#pragma unroll
+    for (int b = 0; b < kBatchRows; ++b) acc[j][b] = 0.0f;
+  for (int k0 = 0; k0 < cols; k0 += kBatchTileK) {
+    const int kt = min(kBatchTileK, cols - k0);  // a multiple of 32
+    const int f4 = kt / 4;
+    __syncthreads();
+    for (int i = threadIdx.x; i < kBatchRows * f4; i += blockDim.x) {
+      const int b = i / f4, f = i % f4;
+      float4 v = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+      if (b < nb) {
+        v = __ldg(
+            reinterpret_cast<const float4*>(x + static_cast<std::size_t>(b0 + b) * cols + k0) + f);
+      }
+      xs[b][(f % 8) * 32 + f / 8] = v;
+    }
+    __syncthreads();
+    if (row0 < rows && lane * 32 < kt) {
+      float q[R][32];
+#pragma unroll
+      for (int j = 0; j < R; ++j) chunk(min(row0 + j, rows - 1), k0 / 32 + lane, q[j]);
+#pragma unroll
+      for (int b = 0; b < kBatchRows; ++b) {
+        if (b < nb) {
+#pragma unroll
+          for (int k = 0; k < 8; ++k) {
+            const float4 xv = xs[b][k * 32 + lane];
+#pragma unroll
+            for (int j = 0; j < R; ++j) {
+              acc[j][b] += q[j][4 * k] * xv.x + q[j][4 * k + 1] * xv.y + q[j][4 * k + 2] * xv.z +
+                           q[j][4 * k + 3] * xv.w;
+            }
+          }
+        }
+      }
+    }
+  }
+#pragma unroll
+  for (int j = 0; j < R; ++j)
+#pragma unroll
+    for (int b = 0; b < kBatchRows; ++b) {
+      const float v = warp_sum(acc[j][b]);
+      if (lane == 0 && b < nb && row0 + j < rows) {
+        y[static_cast<std::size_t>(b0 + b) * rows + row0 + j] = v;
+      }
+    }
+}
+
+constexpr int kBatchR = 4;
+
+template <typename Chunk>
+void run_batched(const Chunk& chunk, const float* x, std::int64_t n, float* y, int rows, int cols,
+                 cudaStream_t s) {
+  const dim3 grid(blocks_for(rows, kGemvWarps * kBatchR), blocks_for(n, kBatchRows));
+  gemv_batched<Chunk, kBatchR>
+      <<<grid, kGemvWarps * 32, 0, s>>>(chunk, x, y, rows, cols, static_cast<int>(n));
+}
+
 // Element loaders for the GEMM and row gathers.
 template <WType T>
 struct DenseLoad {
@@ -310,7 +420,7 @@ template <typename Launch>
 void launch_gemv(std::int64_t rows, std::int64_t n, int rows_per_warp, cudaStream_t s,
                  Launch&& launch) {
   const int nb = gemv_nb(n);
-  const int r = nb == 1 ? rows_per_warp : 1;
+  const int r = nb == 1 && rows_per_warp > 1 ? rows_per_warp : 1;
   const dim3 grid(blocks_for(rows, kGemvWarps * r), blocks_for(n, nb));
   const dim3 block(kGemvWarps * 32);
   switch (nb * 8 + r) {
@@ -339,7 +449,9 @@ void dense_linear(const WeightView& w, const float* x, std::int64_t n, float* y,
                   cudaStream_t s) {
   const int rows = static_cast<int>(w.rows), cols = static_cast<int>(w.cols);
   constexpr int VEC = T == WType::f32 ? 4 : 8;
-  if (n <= kGemvMaxRows && cols % VEC == 0) {
+  if (n > 1 && n <= kGemvMaxRows && cols % 32 == 0 && rpw != -1) {
+    run_batched(DenseChunk<T>{w.data, cols}, x, n, y, rows, cols, s);
+  } else if (n <= kGemvMaxRows && cols % VEC == 0) {
     const int nn = static_cast<int>(n);
     launch_gemv(rows, n, rpw, s, [&]<int NB, int R>(dim3 grid, dim3 block, cudaStream_t st) {
       gemv_dense<T, NB, R><<<grid, block, 0, st>>>(w.data, x, y, rows, cols, nn);
@@ -354,7 +466,10 @@ void affine_linear(const WeightView& w, const float* x, std::int64_t n, float* y
                    cudaStream_t s) {
   const int rows = static_cast<int>(w.rows), cols = static_cast<int>(w.cols);
   const auto* packed = static_cast<const unsigned*>(w.data);
-  if (n <= kGemvMaxRows) {
+  if (n > 1 && n <= kGemvMaxRows && rpw != -1) {
+    run_batched(AffineChunk<BITS, S>{packed, w.scales, w.biases, cols, w.group_size}, x, n, y, rows,
+                cols, s);
+  } else if (n <= kGemvMaxRows) {
     const int nn = static_cast<int>(n), gs = w.group_size;
     launch_gemv(rows, n, rpw, s, [&]<int NB, int R>(dim3 grid, dim3 block, cudaStream_t st) {
       gemv_affine<BITS, S, NB, R>
@@ -427,9 +542,12 @@ void linear(const WeightView& w, const float* x, std::int64_t n, float* y, cudaS
   if (n <= 0) return;
   // Measured on an H100 (bench/gpu/NOTES.md): bf16 streams best one row per warp,
   // affine decoding best with four rows sharing each activation load.
+  // -1: the per-row GEMV for batches too (the version before the staged one).
+  const bool per_row_batches = rows_per_warp == -1;
   if (rows_per_warp != 1 && rows_per_warp != 2 && rows_per_warp != 4) {
     rows_per_warp = w.bits == 0 ? 1 : 4;
   }
+  if (per_row_batches) rows_per_warp = -1;
   if (w.bits == 0) {
     dispatch_dense(w.type, [&]<WType T>() { dense_linear<T>(w, x, n, y, rows_per_warp, s); });
   } else {
