@@ -231,9 +231,9 @@ struct AffineChunk {
 constexpr int kBatchRows = 8;      // activation rows per block
 constexpr int kBatchTileK = 1024;  // columns of activations staged at a time
 
-// 2-32 activation rows: a block stages up to 8 activation rows, 1024 columns at a
-// time, in shared memory (permuted so each lane's float4 reads are conflict-free);
-// each lane dequantizes one 32-weight chunk of R rows into registers and multiplies
+// 2-32 activation rows (beyond that the tiled GEMM wins): a block stages up to 8 activation rows,
+// 1024 columns at a time, in shared memory (permuted so each lane's float4 reads are
+// conflict-free); each lane dequantizes one 32-weight chunk of R rows into registers and multiplies
 // it with every staged row. Activations are read from L2 once per block instead of
 // once per weight row.
 template <typename Chunk, int R>
