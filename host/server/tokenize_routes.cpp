@@ -4,9 +4,11 @@
 // that holds nothing else.
 #include <httplib.h>
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <string_view>
 
 #include "api/json_fields.h"
 #include "server/server_call.h"
@@ -51,6 +53,7 @@ struct ChatOptions {
   Json tools = nullptr;
   Json kwargs = Json::object();
   bool add_generation_prompt = true;
+  bool continue_final_message = false;  // end the prompt inside the last message
 };
 
 ChatOptions chat_options(const Fields& f) {
@@ -65,8 +68,55 @@ ChatOptions chat_options(const Fields& f) {
     if (!tools->empty()) o.tools = *tools;
   }
   if (const Json* kwargs = f.object("chat_template_kwargs")) o.kwargs = *kwargs;
-  o.add_generation_prompt = f.boolean("add_generation_prompt").value_or(true);
+  o.continue_final_message = f.boolean("continue_final_message").value_or(false);
+  const auto generation_prompt = f.boolean("add_generation_prompt");
+  if (o.continue_final_message && generation_prompt.value_or(false)) {
+    throw ApiError(ErrorKind::invalid_request,
+                   "'continue_final_message' and 'add_generation_prompt' cannot both be true",
+                   "continue_final_message");
+  }
+  o.add_generation_prompt = generation_prompt.value_or(!o.continue_final_message);
   return o;
+}
+
+// transformers' continue_final_message: a marker is appended to the last
+// message's text (its last text part), the conversation is rendered, and the
+// prompt is cut where the marker landed, so the model continues that text.
+constexpr std::string_view kContinueTag = "CONTINUE_FINAL_MESSAGE_TAG ";
+
+Json tag_final_message(Json messages) {
+  Json& content = messages.back()["content"];
+  if (content.is_string()) {
+    content = content.get<std::string>() + std::string(kContinueTag);
+    return messages;
+  }
+  if (content.is_array()) {
+    for (auto it = content.rbegin(); it != content.rend(); ++it) {
+      if (it->is_object() && it->contains("text") && (*it)["text"].is_string()) {
+        (*it)["text"] = (*it)["text"].get<std::string>() + std::string(kContinueTag);
+        return messages;
+      }
+    }
+  }
+  throw api::invalid_field("messages[" + std::to_string(messages.size() - 1) + "].content",
+                           "has no text to continue (continue_final_message)");
+}
+
+void cut_at_tag(std::string& text) {
+  const std::string_view bare = kContinueTag.substr(0, kContinueTag.size() - 1);
+  const auto pos = text.rfind(bare);
+  if (pos == std::string::npos) {
+    throw ApiError(ErrorKind::invalid_request,
+                   "continue_final_message: the chat template does not render the final "
+                   "message's text",
+                   "continue_final_message");
+  }
+  const bool spacing_kept = text.compare(pos, kContinueTag.size(), kContinueTag) == 0;
+  text.resize(pos);
+  if (!spacing_kept) {
+    // The template trimmed the message; drop the spacing before the marker too.
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+  }
 }
 
 std::string render(api::ModelRuntime& model, const Json& messages, const ChatOptions& o) {
@@ -76,8 +126,14 @@ std::string render(api::ModelRuntime& model, const Json& messages, const ChatOpt
                    "messages");
   }
   try {
-    return tmpl::render_chat(model.templates(), messages, o.tools, o.add_generation_prompt,
-                             o.kwargs);
+    if (!o.continue_final_message) {
+      return tmpl::render_chat(model.templates(), messages, o.tools, o.add_generation_prompt,
+                               o.kwargs);
+    }
+    std::string text = tmpl::render_chat(model.templates(), tag_final_message(messages), o.tools,
+                                         o.add_generation_prompt, o.kwargs);
+    cut_at_tag(text);
+    return text;
   } catch (const tmpl::TemplateError& e) {
     throw ApiError(
         ErrorKind::invalid_request,

@@ -176,6 +176,28 @@ TEST_F(TokenizeRoutes, TemplateEqualsTheTemplateCommand) {
   EXPECT_EQ(dflt.second["prompt"], "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n");
 }
 
+// As transformers' apply_chat_template(..., continue_final_message=True) renders them.
+TEST_F(TokenizeRoutes, ContinueFinalMessage) {
+  auto qwen3 = post("/apply-template", Json::parse(R"({"model": "qwen3", "messages": [
+      {"role": "user", "content": "Hi"}, {"role": "assistant", "content": "The answer is "}],
+      "continue_final_message": true})"));
+  ASSERT_EQ(qwen3.first, 200) << qwen3.second.dump();
+  EXPECT_EQ(qwen3.second["prompt"],
+            "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\nThe "
+            "answer is ");
+  // Gemma 3 trims message text, so the spacing before the cut goes too.
+  auto gemma3 = post("/tokenize", Json::parse(R"({"model": "gemma3", "messages": [
+      {"role": "user", "content": "Hi"},
+      {"role": "assistant", "content": [{"type": "text", "text": "Sure, "}]}],
+      "continue_final_message": true, "return_token_strs": true})"));
+  ASSERT_EQ(gemma3.first, 200) << gemma3.second.dump();
+  const auto tok = rmlx::tokenizer::Tokenizer::from_dir(kData + "/gemma3");
+  EXPECT_EQ(
+      gemma3.second["tokens"].get<std::vector<int32_t>>(),
+      tok.encode("<bos><start_of_turn>user\nHi<end_of_turn>\n<start_of_turn>model\nSure,", false));
+  EXPECT_EQ(gemma3.second["token_strs"].back(), ",");
+}
+
 TEST_F(TokenizeRoutes, MalformedBodiesNameTheField) {
   struct Case {
     const char* path;
@@ -215,6 +237,16 @@ TEST_F(TokenizeRoutes, MalformedBodiesNameTheField) {
        "'messages[0].role' is required", "messages[0].role"},
       {"/apply-template", R"({"model": "qwen3", "messages": ["x"]})", 400,
        "'messages[0]' must be an object, got string", "messages[0]"},
+      {"/apply-template",
+       R"({"model": "qwen3", "messages": [{"role": "user", "content": "x"}],
+           "continue_final_message": true, "add_generation_prompt": true})",
+       400, "'continue_final_message' and 'add_generation_prompt' cannot both be true",
+       "continue_final_message"},
+      {"/apply-template",
+       R"({"model": "qwen3", "messages": [{"role": "user", "content": 5}],
+           "continue_final_message": true})",
+       400, "'messages[0].content' has no text to continue (continue_final_message)",
+       "messages[0].content"},
       {"/apply-template", R"({"model": "qwen3", "messages": []})", 400,
        "'messages' must hold at least one message", "messages"},
       {"/tokenize", R"({"model": "qwen3", "messages": []})", 400,
