@@ -1,56 +1,128 @@
 #!/usr/bin/env bash
 # CPU decode/prefill, side by side in one run: rmlx against llama.cpp on
-# identical weights (SmolLM2-135M-Instruct: the Q4_1 GGUF and its lossless
-# affine 4-bit g32 import; a Q8_0 GGUF and its affine 8-bit import), at 1 and
-# 2 threads, with each engine's fraction of the memory-read roofline measured
-# in the same run.
-# Usage: bench/cpu/run.sh [BUILD_DIR]   (BUILD_DIR defaults to build/)
+# identical weights, at 1 and 2 threads, with each engine's fraction of the
+# memory-read roofline (bandwidth measured in the same run).
+#   smollm2 q41: SmolLM2-135M-Instruct Q4_1 GGUF   vs its lossless affine 4-bit g32 import
+#   smollm2 q80: the same requantized to Q8_0       vs its affine 8-bit import
+#   llama1b q41/q80: a llama-3.2-1b shaped synthetic (rmlx-host synth, bf16, Llama 3
+#            tokenizer) written as a BF16 GGUF (bench/common/snapshot_to_gguf.py),
+#            `llama-quantize --pure` to Q4_1 / Q8_0, imported the same way.
+# The two engines alternate per weight set and thread count (the machine may be
+# shared: each pair of numbers is measured back to back).
+# Usage: bench/cpu/run.sh [BUILD_DIR]   (default build/; needs rmlx-host, the
+#        cpu/affine/llama/kv-f16 plugins and bench/kernels/rmlx_kernels_bench)
+# Env: RMLX_BENCH_THREADS (1,2), RMLX_BENCH_REPS (2), RMLX_BENCH_MODELS (smollm2,llama1b),
+#      RMLX_BENCH_MODES (exact,int8), LLAMA_CPP_BIN (default: ~/.cache/rmlx/llama.cpp-READY or a build)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-build=${1:-$root/build}
+build=$(cd "${1:-$root/build}" && pwd)
 host="$build/bin/rmlx-host"
 cache=${RMLX_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/rmlx}
 work="$cache/bench-cpu"
 mkdir -p "$work"
 threads=${RMLX_BENCH_THREADS:-1,2}
+reps=${RMLX_BENCH_REPS:-2}
+models=${RMLX_BENCH_MODELS:-smollm2,llama1b}
+modes=${RMLX_BENCH_MODES:-exact,int8}
+shared=${RMLX_SHARED_DIR:-$root/../shared}
+[ -d "$shared/tokenizers" ] || shared=/work/shared
+log() { echo "== $*" >&2; }
 
-echo "== preparing llama.cpp and the weights" >&2
-llama_bin=$("$root/bench/cpu/build_llama_cpp.sh" "$cache")
-q41=$("$root/scripts/prepare-default-model.sh" --gguf-only)
-q80="$work/SmolLM2-135M-Instruct.Q8_0.gguf"
-[ -f "$q80" ] || "$llama_bin/llama-quantize" --allow-requantize "$q41" "$q80" Q8_0 >/dev/null 2>&1
-for g in q41:"$q41" q80:"$q80"; do
-  name=${g%%:*} file=${g#*:}
-  [ -f "$work/smollm2-$name/config.json" ] || "$host" convert --from-gguf "$file" --out "$work/smollm2-$name" >/dev/null
+if [ -n "${LLAMA_CPP_BIN:-}" ]; then
+  llama_bin=$LLAMA_CPP_BIN
+elif [ -f "$cache/llama.cpp-READY" ]; then
+  llama_bin=$(cat "$cache/llama.cpp-READY")
+else
+  log "building llama.cpp"
+  llama_bin=$("$root/bench/cpu/build_llama_cpp.sh" "$cache")
+fi
+
+# name:gguf pairs, prepared once and cached under $work
+weights=()
+if [[ ",$models," == *,smollm2,* ]]; then
+  log "preparing SmolLM2-135M"
+  q41=$("$root/scripts/prepare-default-model.sh" --gguf-only)
+  q80="$work/smollm2.Q8_0.gguf"
+  [ -f "$q80" ] || "$llama_bin/llama-quantize" --allow-requantize "$q41" "$q80" Q8_0 >/dev/null 2>&1
+  weights+=("smollm2-q41:$q41" "smollm2-q80:$q80")
+fi
+if [[ ",$models," == *,llama1b,* ]]; then
+  log "preparing the llama-3.2-1b shaped synthetic"
+  src="$work/llama1b-bf16"
+  if [ ! -f "$src/done" ]; then
+    rm -rf "$src" "$work/llama3-tokenizer"
+    mkdir -p "$work/llama3-tokenizer"
+    tok="$shared/tokenizers/llama3_1"
+    xz -dc "$tok/tokenizer.json.xz" > "$work/llama3-tokenizer/tokenizer.json"
+    cp "$tok/tokenizer_config.json" "$work/llama3-tokenizer/"
+    "$host" --log-level warn synth --like llama-3.2-1b --quant bf16 --seed 1 \
+      --tokenizer "$work/llama3-tokenizer" --out "$src" >/dev/null
+    touch "$src/done"
+  fi
+  bf16="$work/llama1b.BF16.gguf"
+  [ -f "$bf16" ] || python3 "$root/bench/common/snapshot_to_gguf.py" "$src" "$bf16" --outtype bf16 >/dev/null
+  for t in Q4_1 Q8_0; do
+    f="$work/llama1b.$t.gguf"
+    [ -f "$f" ] || "$llama_bin/llama-quantize" --pure "$bf16" "$f" "$t" >/dev/null 2>&1
+  done
+  weights+=("llama1b-q41:$work/llama1b.Q4_1.gguf" "llama1b-q80:$work/llama1b.Q8_0.gguf")
+fi
+for w in "${weights[@]}"; do
+  name=${w%%:*} file=${w#*:}
+  if [ ! -f "$work/$name/config.json" ]; then
+    rm -rf "${work:?}/$name"
+    "$host" --log-level warn convert --from-gguf "$file" --out "$work/$name" >&2
+  fi
 done
 
-echo "== memory read bandwidth" >&2
+log "memory read bandwidth"
 "$build/bench/kernels/rmlx_kernels_bench" --quick --threads "$threads" > "$work/kernels.txt"
+grep "read bandwidth" "$work/kernels.txt" >&2
 
 results="$work/results.jsonl"
 : > "$results"
-for name in q41 q80; do
-  gguf=$q41; [ "$name" = q80 ] && gguf=$q80
-  echo "== llama.cpp $name" >&2
-  "$llama_bin/llama-bench" -m "$gguf" -p 128,512 -n 64 -t "$threads" -r 3 -o jsonl 2>/dev/null |
+run_llama() {  # weights-name gguf threads
+  "$LLAMA_BENCH" -m "$2" -p 128,512 -n 64 -t "$3" -r "$reps" -o jsonl 2>/dev/null |
     python3 -c '
 import json, sys
 for line in sys.stdin:
     r = json.loads(line)
-    test = f"pp{r[\"n_prompt\"]}" if r["n_prompt"] else f"tg{r[\"n_gen\"]}"
+    test = ("pp%d" % r["n_prompt"]) if r["n_prompt"] else ("tg%d" % r["n_gen"])
+    best = max(r.get("samples_ts") or [r["avg_ts"]])  # rmlx bench reports its best run too
     print(json.dumps({"engine": "llama.cpp", "weights": sys.argv[1], "test": test,
-                      "threads": r["n_threads"], "tok_s": r["avg_ts"]}))' "$name" >> "$results"
-  for mode in exact int8; do
-    flag=(); [ "$mode" = int8 ] && flag=(--int8-activations)
-    echo "== rmlx $name ($mode activations)" >&2
-    "$host" --log-level warn bench --model "$work/smollm2-$name" --prompt-tokens 128,512 \
-      --gen-tokens 64 --thread-counts "$threads" -r 3 --json "${flag[@]}" |
-      python3 -c '
+                      "threads": r["n_threads"], "tok_s": best}))' "$1" >> "$results"
+}
+run_rmlx() {  # weights-name threads mode
+  local flag=()
+  [ "$3" = int8 ] && flag=(--int8-activations)
+  "$host" --log-level warn bench --model "$work/$1" --prompt-tokens 128,512 --gen-tokens 64 \
+    --thread-counts "$2" -r "$reps" --json "${flag[@]}" |
+    python3 -c '
 import json, sys
 for line in sys.stdin:
     r = json.loads(line)
     print(json.dumps({"engine": "rmlx-" + sys.argv[2], "weights": sys.argv[1], "test": r["test"],
-                      "threads": r["threads"], "tok_s": r["tok_s"]}))' "$name" "$mode" >> "$results"
+                      "threads": r["threads"], "tok_s": r["tok_s"]}))' "$1" "$3" >> "$results"
+}
+export LLAMA_BENCH="$llama_bin/llama-bench"
+flip=0
+for w in "${weights[@]}"; do
+  name=${w%%:*} file=${w#*:}
+  for t in ${threads//,/ }; do
+    # alternate which engine goes first, so neither always gets the cooler machine
+    if [ $flip = 0 ]; then
+      log "llama.cpp $name, $t thread(s)"
+      run_llama "$name" "$file" "$t"
+    fi
+    for mode in ${modes//,/ }; do
+      log "rmlx $name ($mode activations), $t thread(s)"
+      run_rmlx "$name" "$t" "$mode"
+    done
+    if [ $flip = 1 ]; then
+      log "llama.cpp $name, $t thread(s)"
+      run_llama "$name" "$file" "$t"
+    fi
+    flip=$((1 - flip))
   done
 done
 python3 "$root/bench/cpu/summarize.py" "$results" "$work/kernels.txt" "$work"
