@@ -82,6 +82,17 @@ std::vector<std::uint16_t> to_16(const std::vector<float>& v, sdk::DType t) {
   return o;
 }
 
+// Without a GPU (or driver) the backend says why it cannot start.
+TEST(CudaOps, ReportsWhyItCannotStartWithoutAGpu) {
+  if (have_gpu()) GTEST_SKIP() << "a CUDA device is present";
+  try {
+    CudaOps ops(0);
+    FAIL() << "no error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("cuda: no usable GPU: ", 0), 0u) << e.what();
+  }
+}
+
 TEST(CudaOps, DenseLinearMatchesCpuForEveryTypeAndBatch) {
   REQUIRE_GPU();
   CudaOps gpu(0);
