@@ -168,9 +168,28 @@ def mode_server(host):
         n_spec = len(DRAFTERS) * len(KS) * len(PROMPTS)
         print(f"server: {len(jobs) - bad}/{len(jobs)} concurrent requests ({n_spec} drafting) give "
               f"the tokens of plain greedy decoding; /metrics: {acc}/{prop} drafts accepted")
-        return 0 if bad == 0 and prop > 0 else 1
     finally:
         srv.close()
+    # A KV cache of a few blocks: sequences are preempted and recomputed while
+    # they draft; their output must not change.
+    small = Server(host, ["--kv-memory", "5M", "--max-batch", "8"])
+    try:
+        jobs = [(p, d) for p in PROMPTS[:8] for d in DRAFTERS]
+        tight = 0
+        with concurrent.futures.ThreadPoolExecutor(16) as pool:
+            futs = {pool.submit(small.chat, p, {"drafter": d, "num_draft_tokens": 8}): (p, d)
+                    for p, d in jobs}
+            for f in concurrent.futures.as_completed(futs):
+                code, r = f.result()
+                if code == 200 and tokens_of(r) == base[futs[f][0]]:
+                    tight += 1
+                else:
+                    print(f"small cache {futs[f]}: {code} {str(r)[:300]}")
+        print(f"server: {tight}/{len(jobs)} drafting requests give the same tokens with a 5 MB KV "
+              f"cache (preemption)")
+    finally:
+        small.close()
+    return 0 if bad == 0 and prop > 0 and tight == len(jobs) else 1
 
 
 def chi2_sf(x, dof):
