@@ -8,6 +8,11 @@ jobs=${RMLX_JOBS:-2}
 
 echo "== Release build"
 RMLX_JOBS=$jobs "$root/scripts/build.sh" "$root/build"
+# The model tests (label `model`) run on the default chat model and on the
+# embedding model; both are cached under ~/.cache/rmlx (exit 3: no network,
+# those tests then skip).
+RMLX_HOST="$root/build/bin/rmlx-host" "$root/scripts/prepare-default-model.sh" >/dev/null || [ $? -eq 3 ]
+"$root/scripts/prepare-embedding-model.sh" >/dev/null || [ $? -eq 3 ]
 (cd "$root/build" && ctest -j "$jobs" --output-on-failure --timeout 900)
 
 echo "== AddressSanitizer + UndefinedBehaviorSanitizer build"

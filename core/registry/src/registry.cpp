@@ -27,6 +27,7 @@ Registry::Registry() = default;
 Registry::~Registry() = default;
 
 void Registry::report(std::string line) {
+  std::lock_guard lock(mu_);
   spdlog::error("{}", line);
   diagnostics_.push_back(std::move(line));
 }
@@ -90,6 +91,7 @@ std::vector<std::string> Registry::names(sdk::ComponentKind kind) const {
 }
 
 bool Registry::load(std::size_t index) {
+  std::lock_guard lock(mu_);
   Plugin& p = plugins_.at(index);
   if (p.state == PluginState::loaded) return true;
   if (p.state == PluginState::failed) return false;
@@ -141,6 +143,7 @@ bool Registry::load(std::size_t index) {
 }
 
 int Registry::check_all() {
+  std::lock_guard lock(mu_);
   int failed = 0;
   for (std::size_t i = 0; i < plugins_.size(); ++i) {
     if (!load(i)) ++failed;
@@ -150,6 +153,7 @@ int Registry::check_all() {
 
 ComponentDeleter Registry::create_raw(sdk::ComponentKind kind, const std::string& name,
                                       const std::string& options_json, void*& out) {
+  std::lock_guard lock(mu_);
   out = nullptr;
   auto it = index_.find({kind, name});
   if (it == index_.end()) {

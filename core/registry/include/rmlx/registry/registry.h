@@ -5,6 +5,7 @@
 #pragma once
 
 #include <map>
+#include <mutex>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -98,6 +99,10 @@ class Registry {
   // (kind, name) -> plugin index
   std::map<std::pair<sdk::ComponentKind, std::string>, std::size_t> index_;
   std::vector<std::string> diagnostics_;
+  // Request threads create components (parsers, drafters) concurrently;
+  // loading a library and recording its state must not race. Recursive
+  // because create_raw() loads and load() reports.
+  mutable std::recursive_mutex mu_;
 };
 
 }  // namespace rmlx::registry
