@@ -212,6 +212,7 @@ GenerationRequest parse_messages_request(const Json& body, bool count_only) {
   if (const Json* md = f.object("metadata")) Fields(*md, "metadata").str("user_id");
   r.tools = read_tools(f);
   read_tool_choice(f, r);
+  read_speculative(f, r);
   if (const Json* thinking = f.object("thinking")) {
     Fields t(*thinking, "thinking");
     std::string type = t.required_str("type");

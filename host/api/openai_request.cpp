@@ -108,6 +108,10 @@ void read_sampling_fields(const Fields& f, GenerationRequest& r) {
   if (auto v = f.integer("reasoning_budget", 0, kMaxTokensLimit)) {
     r.reasoning_budget = static_cast<int>(*v);
   }
+  read_speculative(f, r);
+}
+
+void read_speculative(const Fields& f, GenerationRequest& r) {
   if (const Json* spec = f.object("speculative")) {
     Fields sf(*spec, f.name("speculative"));
     r.drafter = sf.str("drafter");

@@ -13,6 +13,9 @@ GenerationRequest parse_completion_request(const Json& body);
 // temperature, top_p, top_k, min_p, penalties, seed, logit_bias and the
 // vLLM extras (repetition_penalty, stop_token_ids, ignore_eos, ...).
 void read_sampling_fields(const Fields& f, GenerationRequest& r);
+// "speculative": {"drafter": NAME, "num_draft_tokens": 1..64}, read the same
+// way by every dialect.
+void read_speculative(const Fields& f, GenerationRequest& r);
 // An OpenAI-style function tool list ({"type":"function","function":{...}}),
 // or with `flat` the Responses API's {"type":"function","name",...}.
 Json read_function_tools(const Fields& f, const char* key, bool flat);

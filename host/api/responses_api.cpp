@@ -125,6 +125,7 @@ ResponsesRequest parse_responses_request(const Json& body) {
   if (r.tools.is_array() && r.tools.empty()) r.tools = nullptr;
   read_tool_choice(f, r, true);
   r.parallel_tool_calls = f.boolean("parallel_tool_calls").value_or(true);
+  read_speculative(f, r);
   if (const Json* text = f.object("text")) {
     Fields t(*text, "text");
     if (const Json* format = t.object("format")) {

@@ -281,6 +281,35 @@ TEST(MessagesRequest, Errors) {
   EXPECT_EQ(c.messages.size(), 1u);
 }
 
+TEST(SpeculativeField, EveryDialectReadsIt) {
+  auto chat = parse_chat_request(J(R"({"model": "m", "speculative": {"drafter": "ngram"},
+    "messages": [{"role": "user", "content": "x"}]})"));
+  EXPECT_EQ(chat.drafter, std::optional<std::string>("ngram"));
+  EXPECT_FALSE(chat.draft_tokens.has_value());
+  auto msg = parse_messages_request(J(R"({"model": "m", "max_tokens": 5,
+    "speculative": {"drafter": "ngram", "num_draft_tokens": 4},
+    "messages": [{"role": "user", "content": "x"}]})"));
+  EXPECT_EQ(msg.drafter, std::optional<std::string>("ngram"));
+  EXPECT_EQ(msg.draft_tokens, std::optional<int>(4));
+  auto resp = parse_responses_request(J(R"({"model": "m", "input": "x",
+    "speculative": {"drafter": "layerskip:8", "num_draft_tokens": 2}})"));
+  EXPECT_EQ(resp.gen.drafter, std::optional<std::string>("layerskip:8"));
+  EXPECT_EQ(resp.gen.draft_tokens, std::optional<int>(2));
+  EXPECT_EQ(error_of([] {
+              parse_messages_request(J(R"({"model": "m", "max_tokens": 5,
+                "speculative": {"num_draft_tokens": 1000},
+                "messages": [{"role": "user", "content": "x"}]})"));
+            }),
+            "400|'speculative.num_draft_tokens' must be at most 64, got 1000|"
+            "speculative.num_draft_tokens");
+  EXPECT_EQ(error_of([] {
+              parse_responses_request(
+                  J(R"({"model": "m", "input": "x", "speculative": {"num_draft_tokens": 0}})"));
+            }),
+            "400|'speculative.num_draft_tokens' must be at least 1, got 0|"
+            "speculative.num_draft_tokens");
+}
+
 TEST(ResponsesRequest, ItemsBecomeTemplateMessages) {
   auto r = parse_responses_request(J(R"({
     "model": "m", "instructions": "be terse", "max_output_tokens": 64, "store": false,
