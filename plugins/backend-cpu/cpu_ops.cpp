@@ -11,6 +11,7 @@
 #include "rmlx/kernels/half.h"
 #include "rmlx/kernels/linear.h"
 #include "rmlx/kernels/ops.h"
+#include "rope_params.h"
 
 namespace rmlx::backend_cpu {
 
@@ -162,50 +163,12 @@ void CpuOps::layer_norm(const sdk::Tensor& x, const sdk::Tensor& weight, const s
 }
 
 const kernels::rope::Rope& CpuOps::rope_for(int head_dim, const sdk::RopeParams& p) {
-  std::vector<float> key = {static_cast<float>(head_dim),
-                            static_cast<float>(p.kind),
-                            p.theta,
-                            static_cast<float>(p.rotary_dim),
-                            p.interleaved ? 1.0f : 0.0f,
-                            p.factor,
-                            p.low_freq_factor,
-                            p.high_freq_factor,
-                            static_cast<float>(p.original_max_position),
-                            p.beta_fast,
-                            p.beta_slow,
-                            p.attention_factor};
+  std::vector<float> key = rope_key(head_dim, p);
   for (const auto& [k, r] : ropes_) {
     if (k == key) return *r;
   }
-  kernels::rope::Config c;
-  c.head_dim = head_dim;
-  c.rotary_dim = p.rotary_dim;
-  c.traditional = p.interleaved;
-  c.base = p.theta;
-  c.factor = p.factor;
-  c.low_freq_factor = p.low_freq_factor;
-  c.high_freq_factor = p.high_freq_factor;
-  c.original_max_position = p.original_max_position;
-  c.beta_fast = p.beta_fast;
-  c.beta_slow = p.beta_slow;
-  c.mscale = p.attention_factor;
-  switch (p.kind) {
-    case sdk::RopeKind::default_:
-      c.scaling = kernels::rope::Scaling::none;
-      break;
-    case sdk::RopeKind::linear:
-      c.scaling = kernels::rope::Scaling::linear;
-      break;
-    case sdk::RopeKind::llama3:
-      c.scaling = kernels::rope::Scaling::llama3;
-      break;
-    case sdk::RopeKind::yarn:
-      c.scaling = kernels::rope::Scaling::yarn;
-      break;
-    case sdk::RopeKind::invalid:
-      throw std::invalid_argument("cpu: rope kind not set");
-  }
-  ropes_.emplace_back(std::move(key), std::make_unique<kernels::rope::Rope>(c));
+  ropes_.emplace_back(std::move(key),
+                      std::make_unique<kernels::rope::Rope>(rope_config(head_dim, p, "cpu")));
   return *ropes_.back().second;
 }
 

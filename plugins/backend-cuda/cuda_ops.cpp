@@ -7,6 +7,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "../backend-cpu/rope_params.h"
 #include "rmlx/kernels/rope.h"
 
 namespace rmlx::backend_cuda {
@@ -283,18 +284,7 @@ void CudaOps::layer_norm(const sdk::Tensor& x, const sdk::Tensor& weight, const 
 
 const float* CudaOps::inv_freq_for(int head_dim, const sdk::RopeParams& p, float* position_scale,
                                    float* x_scale, int* rotary_dim, bool* traditional) {
-  std::vector<float> key = {static_cast<float>(head_dim),
-                            static_cast<float>(p.kind),
-                            p.theta,
-                            static_cast<float>(p.rotary_dim),
-                            p.interleaved ? 1.0f : 0.0f,
-                            p.factor,
-                            p.low_freq_factor,
-                            p.high_freq_factor,
-                            static_cast<float>(p.original_max_position),
-                            p.beta_fast,
-                            p.beta_slow,
-                            p.attention_factor};
+  std::vector<float> key = backend_cpu::rope_key(head_dim, p);
   for (const auto& r : ropes_) {
     if (r.key == key) {
       *position_scale = r.position_scale;
@@ -305,35 +295,7 @@ const float* CudaOps::inv_freq_for(int head_dim, const sdk::RopeParams& p, float
     }
   }
   // The frequency schedule is the CPU backend's, computed once on the host.
-  kernels::rope::Config c;
-  c.head_dim = head_dim;
-  c.rotary_dim = p.rotary_dim;
-  c.traditional = p.interleaved;
-  c.base = p.theta;
-  c.factor = p.factor;
-  c.low_freq_factor = p.low_freq_factor;
-  c.high_freq_factor = p.high_freq_factor;
-  c.original_max_position = p.original_max_position;
-  c.beta_fast = p.beta_fast;
-  c.beta_slow = p.beta_slow;
-  c.mscale = p.attention_factor;
-  switch (p.kind) {
-    case sdk::RopeKind::default_:
-      c.scaling = kernels::rope::Scaling::none;
-      break;
-    case sdk::RopeKind::linear:
-      c.scaling = kernels::rope::Scaling::linear;
-      break;
-    case sdk::RopeKind::llama3:
-      c.scaling = kernels::rope::Scaling::llama3;
-      break;
-    case sdk::RopeKind::yarn:
-      c.scaling = kernels::rope::Scaling::yarn;
-      break;
-    case sdk::RopeKind::invalid:
-      throw std::invalid_argument("cuda: rope kind not set");
-  }
-  const kernels::rope::Rope rope(c);
+  const kernels::rope::Rope rope(backend_cpu::rope_config(head_dim, p, "cuda"));
   RopeEntry e;
   e.key = std::move(key);
   e.inv_freq = device_alloc(rope.inv_freq().size() * sizeof(float));
