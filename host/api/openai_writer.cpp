@@ -37,6 +37,23 @@ Json completion_logprobs(const std::vector<TokenLogprob>& lps, std::size_t offse
           {"text_offset", offsets}};
 }
 
+// The end of an OpenAI stream: the usage chunk when asked for, then [DONE].
+std::string stream_end(const ResponseMeta& meta, const char* object, bool include_usage,
+                       const Usage& usage) {
+  std::string out;
+  if (include_usage) {
+    Json c = {{"id", meta.id},
+              {"object", object},
+              {"created", meta.created},
+              {"model", meta.model},
+              {"system_fingerprint", kFingerprint},
+              {"choices", Json::array()},
+              {"usage", openai_usage(usage)}};
+    out += sse_data(c);
+  }
+  return out + "data: [DONE]\n\n";
+}
+
 }  // namespace
 
 Json openai_usage(const Usage& u) {
@@ -189,17 +206,7 @@ void ChatStreamWriter::on_finish(const ChoiceResult& choice) {
 }
 
 void ChatStreamWriter::end(const Usage& usage) {
-  if (include_usage_) {
-    Json c = {{"id", meta_.id},
-              {"object", "chat.completion.chunk"},
-              {"created", meta_.created},
-              {"model", meta_.model},
-              {"system_fingerprint", kFingerprint},
-              {"choices", Json::array()},
-              {"usage", openai_usage(usage)}};
-    out_ += sse_data(c);
-  }
-  out_ += "data: [DONE]\n\n";
+  out_ += stream_end(meta_, "chat.completion.chunk", include_usage_, usage);
 }
 
 CompletionStreamWriter::CompletionStreamWriter(ResponseMeta meta, bool include_usage, bool echo,
@@ -258,17 +265,7 @@ void CompletionStreamWriter::on_finish(const ChoiceResult& choice) {
 }
 
 void CompletionStreamWriter::end(const Usage& usage) {
-  if (include_usage_) {
-    Json c = {{"id", meta_.id},
-              {"object", "text_completion"},
-              {"created", meta_.created},
-              {"model", meta_.model},
-              {"system_fingerprint", kFingerprint},
-              {"choices", Json::array()},
-              {"usage", openai_usage(usage)}};
-    out_ += sse_data(c);
-  }
-  out_ += "data: [DONE]\n\n";
+  out_ += stream_end(meta_, "text_completion", include_usage_, usage);
 }
 
 }  // namespace rmlx::api
