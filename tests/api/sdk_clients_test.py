@@ -8,13 +8,14 @@ a Python package is missing.
 """
 import json
 import os
-import re
-import subprocess
 import sys
 import time
 import unittest
 
-SKIP = 77
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+import live_server  # noqa: E402
+
+SKIP = live_server.SKIP
 
 try:
     import anthropic
@@ -26,18 +27,7 @@ except ImportError as e:  # pragma: no cover
     sys.exit(SKIP)
 
 
-def default_model_dir():
-    cache = os.environ.get("RMLX_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "rmlx")
-    return os.path.join(cache, "models", "SmolLM2-135M-Instruct")
-
-
-HOST_BIN = sys.argv[1] if len(sys.argv) > 1 else ""
-MODEL_DIR = (sys.argv[2] if len(sys.argv) > 2 else "") or os.environ.get(
-    "RMLX_TEST_MODEL_DIR") or default_model_dir()
-if not os.path.isfile(os.path.join(MODEL_DIR, "config.json")):
-    print(f"skipping: no model at {MODEL_DIR} (run scripts/prepare-default-model.sh)")
-    sys.exit(SKIP)
+HOST_BIN, MODEL_DIR = live_server.host_and_model_from_argv()
 MODEL = os.path.basename(os.path.normpath(MODEL_DIR))
 KEY = "sk-sdk-test"
 
@@ -55,33 +45,9 @@ WEATHER_TOOL = {
 }
 
 
-class Server:
+class Server(live_server.Server):
     def __init__(self):
-        self.proc = subprocess.Popen(
-            [HOST_BIN, "serve", "--port", "0", "--model", MODEL_DIR, "--api-key", KEY,
-             "--max-model-len", "2048"],
-            stderr=subprocess.PIPE, text=True)
-        deadline = time.time() + 60
-        self.port = None
-        while time.time() < deadline:
-            line = self.proc.stderr.readline()
-            if not line:
-                break
-            m = re.search(r"listening on http://127\.0\.0\.1:(\d+)", line)
-            if m:
-                self.port = int(m.group(1))
-                break
-        if self.port is None:
-            raise RuntimeError("rmlx-host did not start")
-        # Keep draining the log so the server never blocks on a full pipe.
-        import threading
-        self.log = []
-        threading.Thread(target=lambda: [self.log.append(l) for l in self.proc.stderr],
-                         daemon=True).start()
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=30)
+        super().__init__(HOST_BIN, MODEL_DIR, "--api-key", KEY)
 
 
 SERVER = None
