@@ -73,7 +73,7 @@ void MessageStreamWriter::begin() {
 }
 
 void MessageStreamWriter::error(const ApiError& e) {
-  close();
+  close_part();
   out_ += sse_event("error", stream_error_body(Dialect::anthropic, e));
 }
 
@@ -81,14 +81,12 @@ void MessageStreamWriter::ping() {
   out_ += sse_event("ping", {{"type", "ping"}});
 }
 
-void MessageStreamWriter::open(Block kind, const sdk::ParseEvent* call) {
-  close();
-  block_ = kind;
+void MessageStreamWriter::part_opened(Part kind, const sdk::ParseEvent* call) {
   ++index_;
   Json block;
-  if (kind == Block::text) {
+  if (kind == Part::text) {
     block = {{"type", "text"}, {"text", ""}};
-  } else if (kind == Block::thinking) {
+  } else if (kind == Part::reasoning) {
     block = {{"type", "thinking"}, {"thinking", ""}, {"signature", ""}};
   } else {
     block = {
@@ -98,62 +96,40 @@ void MessageStreamWriter::open(Block kind, const sdk::ParseEvent* call) {
                     {{"type", "content_block_start"}, {"index", index_}, {"content_block", block}});
 }
 
-void MessageStreamWriter::close() {
-  if (block_ == Block::none) return;
-  if (block_ == Block::thinking) {
+void MessageStreamWriter::part_delta(Part kind, const std::string& text) {
+  Json delta;
+  if (kind == Part::text) {
+    delta = {{"type", "text_delta"}, {"text", text}};
+  } else if (kind == Part::reasoning) {
+    delta = {{"type", "thinking_delta"}, {"thinking", text}};
+  } else {
+    delta = {{"type", "input_json_delta"}, {"partial_json", text}};
+  }
+  out_ += sse_event("content_block_delta",
+                    {{"type", "content_block_delta"}, {"index", index_}, {"delta", delta}});
+}
+
+void MessageStreamWriter::part_closed(Part kind) {
+  if (kind == Part::reasoning) {
     out_ += sse_event("content_block_delta",
                       {{"type", "content_block_delta"},
                        {"index", index_},
                        {"delta", {{"type", "signature_delta"}, {"signature", ""}}}});
   }
   out_ += sse_event("content_block_stop", {{"type", "content_block_stop"}, {"index", index_}});
-  block_ = Block::none;
 }
 
 void MessageStreamWriter::on_events(const ChoiceResult&, const std::vector<sdk::ParseEvent>& events,
                                     const std::vector<TokenLogprob>&) {
-  for (const auto& e : events) {
-    switch (e.kind) {
-      case sdk::EventKind::content:
-        if (block_ != Block::text) open(Block::text, nullptr);
-        out_ += sse_event("content_block_delta",
-                          {{"type", "content_block_delta"},
-                           {"index", index_},
-                           {"delta", {{"type", "text_delta"}, {"text", e.text}}}});
-        break;
-      case sdk::EventKind::reasoning:
-        if (block_ != Block::thinking) open(Block::thinking, nullptr);
-        out_ += sse_event("content_block_delta",
-                          {{"type", "content_block_delta"},
-                           {"index", index_},
-                           {"delta", {{"type", "thinking_delta"}, {"thinking", e.text}}}});
-        break;
-      case sdk::EventKind::tool_call_begin:
-        open(Block::tool_use, &e);
-        break;
-      case sdk::EventKind::tool_call_args:
-        if (block_ == Block::tool_use) {
-          out_ += sse_event("content_block_delta",
-                            {{"type", "content_block_delta"},
-                             {"index", index_},
-                             {"delta", {{"type", "input_json_delta"}, {"partial_json", e.text}}}});
-        }
-        break;
-      case sdk::EventKind::tool_call_end:
-        close();
-        break;
-      default:
-        break;
-    }
-  }
+  route(events);
 }
 
 void MessageStreamWriter::on_finish(const ChoiceResult&) {
-  close();
+  close_part();
 }
 
 void MessageStreamWriter::end(const Usage& usage, const ChoiceResult& choice) {
-  close();
+  close_part();
   if (choice.finish_reason == "error") {
     out_ += sse_event("error", {{"type", "error"},
                                 {"error", {{"type", "api_error"}, {"message", choice.error}}}});

@@ -5,6 +5,7 @@
 
 #include "api/api_error.h"
 #include "api/generation.h"
+#include "api/part_stream.h"
 
 namespace rmlx::api {
 
@@ -20,7 +21,7 @@ Json message_body(const MessageMeta& meta, const ChoiceResult& choice, const Usa
 
 // message_start, content blocks opened and closed as the kind of output
 // changes, message_delta and message_stop.
-class MessageStreamWriter : public ChoiceSink {
+class MessageStreamWriter : public ChoiceSink, private PartStream {
  public:
   explicit MessageStreamWriter(MessageMeta meta);
   void begin();
@@ -34,13 +35,12 @@ class MessageStreamWriter : public ChoiceSink {
   std::string take() { return std::exchange(out_, {}); }
 
  private:
-  enum class Block { none, text, thinking, tool_use };
-  void open(Block kind, const sdk::ParseEvent* call);
-  void close();
+  void part_opened(Part kind, const sdk::ParseEvent* call) override;
+  void part_delta(Part kind, const std::string& text) override;
+  void part_closed(Part kind) override;
 
   MessageMeta meta_;
   std::string out_;
-  Block block_ = Block::none;
   int index_ = -1;
 };
 

@@ -232,13 +232,11 @@ void ResponsesStreamWriter::begin() {
   emit("response.in_progress", {{"response", r}});
 }
 
-void ResponsesStreamWriter::open(Item kind, const sdk::ParseEvent* call) {
-  close();
-  item_ = kind;
+void ResponsesStreamWriter::part_opened(Part kind, const sdk::ParseEvent* call) {
   ++output_index_;
   text_.clear();
   const std::string suffix = state_.id.substr(5) + std::to_string(output_index_);
-  if (kind == Item::message) {
+  if (kind == Part::text) {
     item_id_ = "msg_" + suffix;
     emit("response.output_item.added", {{"output_index", output_index_},
                                         {"item",
@@ -252,7 +250,7 @@ void ResponsesStreamWriter::open(Item kind, const sdk::ParseEvent* call) {
           {"output_index", output_index_},
           {"content_index", 0},
           {"part", {{"type", "output_text"}, {"text", ""}, {"annotations", Json::array()}}}});
-  } else if (kind == Item::reasoning) {
+  } else if (kind == Part::reasoning) {
     item_id_ = "rs_" + suffix;
     emit("response.output_item.added",
          {{"output_index", output_index_},
@@ -272,10 +270,9 @@ void ResponsesStreamWriter::open(Item kind, const sdk::ParseEvent* call) {
   }
 }
 
-void ResponsesStreamWriter::close() {
+void ResponsesStreamWriter::part_closed(Part kind) {
   Json item;
-  if (item_ == Item::none) return;
-  if (item_ == Item::message) {
+  if (kind == Part::text) {
     Json part = {{"type", "output_text"},
                  {"text", text_},
                  {"annotations", Json::array()},
@@ -294,7 +291,7 @@ void ResponsesStreamWriter::close() {
             {"status", "completed"},
             {"role", "assistant"},
             {"content", Json::array({part})}};
-  } else if (item_ == Item::reasoning) {
+  } else if (kind == Part::reasoning) {
     emit("response.reasoning_text.done", {{"item_id", item_id_},
                                           {"output_index", output_index_},
                                           {"content_index", 0},
@@ -311,60 +308,43 @@ void ResponsesStreamWriter::close() {
   }
   emit("response.output_item.done", {{"output_index", output_index_}, {"item", item}});
   output_.push_back(item);
-  item_ = Item::none;
+}
+
+void ResponsesStreamWriter::part_delta(Part kind, const std::string& text) {
+  text_ += text;
+  if (kind == Part::text) {
+    emit("response.output_text.delta", {{"item_id", item_id_},
+                                        {"output_index", output_index_},
+                                        {"content_index", 0},
+                                        {"delta", text},
+                                        {"logprobs", Json::array()}});
+  } else if (kind == Part::reasoning) {
+    emit("response.reasoning_text.delta", {{"item_id", item_id_},
+                                           {"output_index", output_index_},
+                                           {"content_index", 0},
+                                           {"delta", text}});
+  } else {
+    emit("response.function_call_arguments.delta",
+         {{"item_id", item_id_}, {"output_index", output_index_}, {"delta", text}});
+  }
 }
 
 void ResponsesStreamWriter::on_events(const ChoiceResult&,
                                       const std::vector<sdk::ParseEvent>& events,
                                       const std::vector<TokenLogprob>&) {
-  for (const auto& e : events) {
-    switch (e.kind) {
-      case sdk::EventKind::content:
-        if (item_ != Item::message) open(Item::message, nullptr);
-        text_ += e.text;
-        emit("response.output_text.delta", {{"item_id", item_id_},
-                                            {"output_index", output_index_},
-                                            {"content_index", 0},
-                                            {"delta", e.text},
-                                            {"logprobs", Json::array()}});
-        break;
-      case sdk::EventKind::reasoning:
-        if (item_ != Item::reasoning) open(Item::reasoning, nullptr);
-        text_ += e.text;
-        emit("response.reasoning_text.delta", {{"item_id", item_id_},
-                                               {"output_index", output_index_},
-                                               {"content_index", 0},
-                                               {"delta", e.text}});
-        break;
-      case sdk::EventKind::tool_call_begin:
-        open(Item::call, &e);
-        break;
-      case sdk::EventKind::tool_call_args:
-        if (item_ == Item::call) {
-          text_ += e.text;
-          emit("response.function_call_arguments.delta",
-               {{"item_id", item_id_}, {"output_index", output_index_}, {"delta", e.text}});
-        }
-        break;
-      case sdk::EventKind::tool_call_end:
-        close();
-        break;
-      default:
-        break;
-    }
-  }
+  route(events);
 }
 
 void ResponsesStreamWriter::on_finish(const ChoiceResult&) {
-  close();
+  close_part();
 }
 
 void ResponsesStreamWriter::end(const ChoiceResult& choice, const Usage& usage) {
-  close();
+  close_part();
   if (output_.empty()) {
     // Nothing was said: still one (empty) message, as a completed reply has.
-    open(Item::message, nullptr);
-    close();
+    open_part(Part::text, nullptr);
+    close_part();
   }
   Json r = response_object(state_, &choice, &usage, output_);
   const std::string status = r["status"];
@@ -375,7 +355,7 @@ void ResponsesStreamWriter::end(const ChoiceResult& choice, const Usage& usage) 
 }
 
 void ResponsesStreamWriter::fail(const std::string& code, const std::string& message) {
-  close();
+  close_part();
   Json r = response_object(state_, nullptr, nullptr, output_);
   r["status"] = "failed";
   r["error"] = {{"code", code}, {"message", message}};

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "api/generation.h"
+#include "api/part_stream.h"
 
 namespace rmlx::api {
 
@@ -32,7 +33,7 @@ Json response_object(const ResponseState& state, const ChoiceResult* choice, con
 // The output items of a finished choice.
 Json response_output(const ChoiceResult& choice, const std::string& id_suffix);
 
-class ResponsesStreamWriter : public ChoiceSink {
+class ResponsesStreamWriter : public ChoiceSink, private PartStream {
  public:
   explicit ResponsesStreamWriter(ResponseState state);
   void begin();
@@ -46,15 +47,14 @@ class ResponsesStreamWriter : public ChoiceSink {
   const Json& output() const { return output_; }
 
  private:
-  enum class Item { none, message, reasoning, call };
   void emit(const std::string& type, Json payload);
-  void open(Item kind, const sdk::ParseEvent* call);
-  void close();
+  void part_opened(Part kind, const sdk::ParseEvent* call) override;
+  void part_delta(Part kind, const std::string& text) override;
+  void part_closed(Part kind) override;
 
   ResponseState state_;
   std::string out_;
   int seq_ = 0;
-  Item item_ = Item::none;
   int output_index_ = -1;
   std::string item_id_;
   std::string text_;
