@@ -37,18 +37,23 @@ Json completion_logprobs(const std::vector<TokenLogprob>& lps, std::size_t offse
           {"text_offset", offsets}};
 }
 
+// The fields every OpenAI completion object and chunk starts with.
+Json envelope(const ResponseMeta& meta, const char* object, Json choices) {
+  return {{"id", meta.id},
+          {"object", object},
+          {"created", meta.created},
+          {"model", meta.model},
+          {"system_fingerprint", kFingerprint},
+          {"choices", std::move(choices)}};
+}
+
 // The end of an OpenAI stream: the usage chunk when asked for, then [DONE].
 std::string stream_end(const ResponseMeta& meta, const char* object, bool include_usage,
                        const Usage& usage) {
   std::string out;
   if (include_usage) {
-    Json c = {{"id", meta.id},
-              {"object", object},
-              {"created", meta.created},
-              {"model", meta.model},
-              {"system_fingerprint", kFingerprint},
-              {"choices", Json::array()},
-              {"usage", openai_usage(usage)}};
+    Json c = envelope(meta, object, Json::array());
+    c["usage"] = openai_usage(usage);
     out += sse_data(c);
   }
   return out + "data: [DONE]\n\n";
@@ -105,13 +110,9 @@ Json chat_completion_body(const ResponseMeta& meta, const std::vector<ChoiceResu
     choice["finish_reason"] = finish_json(c);
     out.push_back(choice);
   }
-  return {{"id", meta.id},
-          {"object", "chat.completion"},
-          {"created", meta.created},
-          {"model", meta.model},
-          {"system_fingerprint", kFingerprint},
-          {"choices", out},
-          {"usage", openai_usage(usage)}};
+  Json body = envelope(meta, "chat.completion", std::move(out));
+  body["usage"] = openai_usage(usage);
+  return body;
 }
 
 Json completion_body(const ResponseMeta& meta, const std::vector<ChoiceResult>& choices,
@@ -125,28 +126,20 @@ Json completion_body(const ResponseMeta& meta, const std::vector<ChoiceResult>& 
     choice["finish_reason"] = finish_json(c);
     out.push_back(choice);
   }
-  return {{"id", meta.id},
-          {"object", "text_completion"},
-          {"created", meta.created},
-          {"model", meta.model},
-          {"system_fingerprint", kFingerprint},
-          {"choices", out},
-          {"usage", openai_usage(usage)}};
+  Json body = envelope(meta, "text_completion", std::move(out));
+  body["usage"] = openai_usage(usage);
+  return body;
 }
 
 ChatStreamWriter::ChatStreamWriter(ResponseMeta meta, bool include_usage)
     : meta_(std::move(meta)), include_usage_(include_usage) {}
 
 Json ChatStreamWriter::chunk(int index, Json delta, Json finish_reason, Json logprobs) const {
-  Json c = {{"id", meta_.id},
-            {"object", "chat.completion.chunk"},
-            {"created", meta_.created},
-            {"model", meta_.model},
-            {"system_fingerprint", kFingerprint},
-            {"choices", Json::array({{{"index", index},
-                                      {"delta", std::move(delta)},
-                                      {"logprobs", std::move(logprobs)},
-                                      {"finish_reason", std::move(finish_reason)}}})}};
+  Json c = envelope(meta_, "chat.completion.chunk",
+                    Json::array({{{"index", index},
+                                  {"delta", std::move(delta)},
+                                  {"logprobs", std::move(logprobs)},
+                                  {"finish_reason", std::move(finish_reason)}}}));
   if (include_usage_) c["usage"] = nullptr;
   return c;
 }
@@ -219,15 +212,11 @@ CompletionStreamWriter::CompletionStreamWriter(ResponseMeta meta, bool include_u
 
 Json CompletionStreamWriter::chunk(int index, const std::string& text, Json finish_reason,
                                    Json logprobs) const {
-  Json c = {{"id", meta_.id},
-            {"object", "text_completion"},
-            {"created", meta_.created},
-            {"model", meta_.model},
-            {"system_fingerprint", kFingerprint},
-            {"choices", Json::array({{{"index", index},
-                                      {"text", text},
-                                      {"logprobs", std::move(logprobs)},
-                                      {"finish_reason", std::move(finish_reason)}}})}};
+  Json c = envelope(meta_, "text_completion",
+                    Json::array({{{"index", index},
+                                  {"text", text},
+                                  {"logprobs", std::move(logprobs)},
+                                  {"finish_reason", std::move(finish_reason)}}}));
   if (include_usage_) c["usage"] = nullptr;
   return c;
 }
