@@ -1,5 +1,5 @@
 // The `ngram` drafter: prompt lookup decoding. Options: "ngram" (suffixes of
-// 2 to 8 tokens) or "ngram:MIN-MAX" / "ngram:MAX" to choose the lengths tried.
+// 2 to 32 tokens) or "ngram:MIN-MAX" / "ngram:MAX" to choose the lengths tried.
 //
 // Every drafted row costs a share of a decode step whether it is accepted or
 // not, so the drafter only proposes what it is fairly sure of: a continuation
@@ -71,9 +71,9 @@ class NgramDrafter final : public sdk::Drafter {
 
  private:
   int min_n_ = 2;
-  int max_n_ = 8;
-  int limit_ = 0;  // proposal length earned so far; 0: not limited yet
-  int last_ = 0;   // length of the last proposal
+  int max_n_ = 32;  // a long match is what earns a long proposal
+  int limit_ = 0;   // proposal length earned so far; 0: not limited yet
+  int last_ = 0;    // length of the last proposal
 };
 
 }  // namespace

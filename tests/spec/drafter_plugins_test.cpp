@@ -3,7 +3,9 @@
 // against a small fake target model.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -39,6 +41,44 @@ TEST(NgramLookup, NothingToFind) {
   EXPECT_EQ(ngram_lookup(Ids{}, 4, 1, 8), Ids{});
   EXPECT_EQ(ngram_lookup(Ids{1, 1}, 0, 1, 8), Ids{});
   EXPECT_EQ(ngram_lookup(Ids{1, 1}, 3, 1, 8), (Ids{1, 1, 1}));
+}
+
+// The definition, tried length by length from the longest: what the one-pass
+// search must return on any sequence.
+Ids lookup_by_definition(const Ids& t, int k, int min_n, int max_n, int* matched) {
+  const auto len = static_cast<std::ptrdiff_t>(t.size());
+  *matched = 0;
+  for (std::ptrdiff_t n = std::min<std::ptrdiff_t>(max_n, len - 1); n >= min_n; --n) {
+    for (std::ptrdiff_t i = len - n - 1; i >= 0; --i) {
+      if (!std::equal(t.end() - n, t.end(), t.begin() + i)) continue;
+      *matched = static_cast<int>(n);
+      Ids ext = t;
+      for (int j = 0; j < k; ++j) ext.push_back(ext[static_cast<std::size_t>(i + n + j)]);
+      return Ids(ext.begin() + len, ext.end());
+    }
+  }
+  return {};
+}
+
+TEST(NgramLookup, OnePassEqualsTheDefinition) {
+  std::mt19937 rng(7);
+  int found = 0;
+  for (int trial = 0; trial < 3000; ++trial) {
+    // Small alphabets make long repeats common; large ones make misses common.
+    const int alphabet = 2 + trial % 7;
+    Ids t(static_cast<std::size_t>(rng() % 60), 0);
+    for (auto& v : t) v = static_cast<std::int32_t>(rng() % static_cast<unsigned>(alphabet));
+    const int min_n = 1 + static_cast<int>(rng() % 3);
+    const int max_n = min_n + static_cast<int>(rng() % 20);
+    const int k = 1 + static_cast<int>(rng() % 12);
+    int m_fast = -1, m_def = -1;
+    const Ids fast = ngram_lookup(t, k, min_n, max_n, &m_fast);
+    const Ids def = lookup_by_definition(t, k, min_n, max_n, &m_def);
+    ASSERT_EQ(fast, def) << "trial " << trial;
+    ASSERT_EQ(m_fast, m_def) << "trial " << trial;
+    found += !def.empty();
+  }
+  EXPECT_GT(found, 1000);  // the comparison covered real matches, not only misses
 }
 
 // A fake target: the next token after t is (t * 3 + layers) % vocab, and it
