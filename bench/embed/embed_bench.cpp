@@ -1,7 +1,10 @@
-// rmlx_embed_bench MODEL_DIR TEXTS_FILE [--batch N]... [--threads T] [--seconds S]
+// rmlx_embed_bench MODEL_DIR TEXTS_FILE [--batch N]... [--threads T] [--seconds S] [--dump F]
 // Embeds the texts (one per line) in requests of N inputs, round after round
 // for at least S seconds per batch size, and prints one JSON line per batch
 // size: inputs/s, tokens/s (special tokens included), mean tokens per input.
+// Tokenizing is timed with the forward passes (text in, vector out), as the
+// other engines of bench/embed/run.py are timed. --dump writes every text's
+// vector (a JSON list of lists) for the accuracy column.
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -25,12 +28,14 @@ int main(int argc, char** argv) {
   std::vector<int> batches;
   int threads = 0;
   double seconds = 3.0;
+  std::string dump;
   for (int i = 3; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     const int v = std::atoi(argv[i + 1]);
     if (flag == "--batch") batches.push_back(v);
     if (flag == "--threads") threads = v;
     if (flag == "--seconds") seconds = std::atof(argv[i + 1]);
+    if (flag == "--dump") dump = argv[i + 1];
   }
   if (batches.empty()) batches = {1, 64};
   std::vector<std::string> texts;
@@ -47,9 +52,14 @@ int main(int argc, char** argv) {
     o.model_dir = argv[1];
     o.threads = threads;
     auto e = rmlx::embed::Embedder::load(o, registry);
-    std::vector<std::vector<std::int32_t>> ids;
-    for (const auto& t : texts) ids.push_back(e->tokenize(t));
-    e->embed({ids[0]});  // warm-up
+    std::vector<std::int64_t> lengths;
+    for (const auto& t : texts) lengths.push_back(static_cast<std::int64_t>(e->tokenize(t).size()));
+    e->embed({e->tokenize(texts[0])});  // warm-up
+    if (!dump.empty()) {
+      std::vector<std::vector<std::int32_t>> all;
+      for (const auto& t : texts) all.push_back(e->tokenize(t));
+      std::ofstream(dump) << nlohmann::json(e->embed(std::move(all))).dump();
+    }
     for (int b : batches) {
       using clock = std::chrono::steady_clock;
       const auto start = clock::now();
@@ -59,14 +69,14 @@ int main(int argc, char** argv) {
       do {
         std::vector<std::vector<std::int32_t>> req;
         for (int k = 0; k < b; ++k) {
-          req.push_back(ids[next]);
-          tokens += static_cast<std::int64_t>(ids[next].size());
-          next = (next + 1) % ids.size();
+          req.push_back(e->tokenize(texts[next]));
+          tokens += lengths[next];
+          next = (next + 1) % texts.size();
         }
         inputs += b;
         e->embed(std::move(req));
         elapsed = std::chrono::duration<double>(clock::now() - start).count();
-      } while (elapsed < seconds || inputs < static_cast<std::int64_t>(ids.size()));
+      } while (elapsed < seconds || inputs < static_cast<std::int64_t>(texts.size()));
       std::cout << nlohmann::json{{"engine", "rmlx"},
                                   {"batch", b},
                                   {"inputs_per_s", static_cast<double>(inputs) / elapsed},
