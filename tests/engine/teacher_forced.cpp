@@ -3,7 +3,9 @@
 // logits of every position as raw little-endian f32 [n_tokens, vocab].
 //
 // Usage: rmlx_teacher_forced MODEL_DIR IDS OUT.f32 [--threads N] [--int8] [--chunk N]
-//   IDS: comma-separated token ids.
+//                            [--backend NAME]
+//   IDS: comma-separated token ids. Plugins come from the build tree, then the usual search
+//   path ($RMLX_PLUGIN_PATH, the install's folder), so a copied build finds them too.
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -18,6 +20,7 @@
 #include "kv_pool.h"
 #include "model.h"
 #include "rmlx/registry/registry.h"
+#include "rmlx/registry/search_path.h"
 
 namespace {
 
@@ -39,7 +42,7 @@ std::vector<std::int32_t> parse_ids(const std::string& text) {
 int run(int argc, char** argv) {
   if (argc < 4) {
     std::cerr << "usage: rmlx_teacher_forced MODEL_DIR IDS OUT.f32 [--threads N] [--int8] "
-                 "[--chunk N]\n";
+                 "[--chunk N] [--backend NAME]\n";
     return 2;
   }
   rmlx::engine::EngineOptions o;
@@ -53,6 +56,8 @@ int run(int argc, char** argv) {
       o.threads = std::atoi(argv[++i]);
     } else if (a == "--chunk" && i + 1 < argc) {
       chunk = std::max(1, std::atoi(argv[++i]));
+    } else if (a == "--backend" && i + 1 < argc) {
+      o.backend = argv[++i];
     } else if (a == "--int8") {
       o.exact_activations = false;
     } else {
@@ -61,14 +66,15 @@ int run(int argc, char** argv) {
   }
   spdlog::set_level(spdlog::level::off);  // missing optional plugins are not our concern
   rmlx::registry::Registry registry;
-  registry.scan({RMLX_PLUGIN_BUILD_DIR});
+  auto dirs = rmlx::registry::plugin_search_dirs({RMLX_PLUGIN_BUILD_DIR});
+  registry.scan(dirs);
   rmlx::engine::Model model(o, registry);
   const std::int64_t vocab = model.info().vocab_size;
   const int n = static_cast<int>(ids.size());
   const int block = o.block_size;
   const std::int64_t n_blocks = (n + block - 1) / block;
   rmlx::engine::KvPool pool(model.arch().cache_layout(), model.k_codec(), model.v_codec(), block,
-                            n_blocks);
+                            n_blocks, &model.ops());
   std::vector<std::int32_t> table;
   for (std::int64_t b = 0; b < n_blocks; ++b) table.push_back(pool.allocate());
 
