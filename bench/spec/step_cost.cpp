@@ -4,7 +4,7 @@
 // many drafts pay for themselves: a draft that is accepted with probability p
 // is worth proposing when p exceeds the marginal cost of its row.
 //
-// Usage: rmlx_spec_step_cost MODEL_DIR [--context N] [--rows M1,M2,...] [--reps R]
+// Usage: rmlx_spec_step_cost [MODEL_DIR] [--context N] [--rows M1,M2,...] [--reps R]
 //                            [--threads T]
 #include <spdlog/spdlog.h>
 
@@ -21,6 +21,7 @@
 #include "kv_pool.h"
 #include "model.h"
 #include "rmlx/registry/registry.h"
+#include "rmlx/snapshot/default_model.h"
 
 namespace {
 
@@ -94,18 +95,24 @@ class Runner {
 };
 
 int run(int argc, char** argv) {
-  if (argc < 2) {
-    std::cerr << "usage: rmlx_spec_step_cost MODEL_DIR [--context N] [--rows 1,2,3] [--reps R] "
-                 "[--threads T]\n";
-    return 2;
-  }
   rmlx::engine::EngineOptions o;
-  o.model_dir = argv[1];
   o.threads = 1;
+  int first = 1;
+  if (argc > 1 && std::string(argv[1]).rfind("--", 0) != 0) {
+    o.model_dir = argv[1];
+    first = 2;
+  } else {
+    o.model_dir = rmlx::snapshot::default_model_dir();
+  }
   int context = 512, reps = 15;
   std::vector<int> rows_list = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 13, 16, 17};
-  for (int i = 2; i < argc; ++i) {
+  for (int i = first; i < argc; ++i) {
     const std::string a = argv[i];
+    if (a == "--help") {
+      std::cout << "usage: rmlx_spec_step_cost [MODEL_DIR] [--context N] [--rows 1,2,3] "
+                   "[--reps R] [--threads T]\n";
+      return 0;
+    }
     if (i + 1 >= argc) throw std::invalid_argument("'" + a + "' needs a value");
     const std::string v = argv[++i];
     if (a == "--context") {
@@ -146,8 +153,8 @@ int run(int argc, char** argv) {
     return v[v.size() / 2];
   };
   const double base = median(times[0]);
-  std::printf("context %d, %d thread(s), median of %d CPU-time samples per row count\n", context,
-              o.threads, reps);
+  std::printf("%s: context %d, %d thread(s), median of %d CPU-time samples per row count\n",
+              model.info().id.c_str(), context, o.threads, reps);
   std::printf("| rows M | ms per pass | cost(M)/cost(1) | extra per row |\n|---|---|---|---|\n");
   for (std::size_t j = 0; j < rows_list.size(); ++j) {
     const double c = median(times[j]);
