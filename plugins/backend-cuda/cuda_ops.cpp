@@ -9,6 +9,7 @@
 
 #include "../backend-cpu/rope_params.h"
 #include "rmlx/kernels/rope.h"
+#include "rmlx/kernels_cuda/flash_prefill.h"
 
 namespace rmlx::backend_cuda {
 
@@ -215,7 +216,9 @@ void CudaOps::linear(const kc::WeightView& w, const sdk::Tensor* bias, const sdk
     throw std::invalid_argument("cuda: linear shapes disagree");
   }
   into(y, [&](float* out) {
-    kc::linear(w, x.as<const float>(), n, out, stream_);
+    if (!gemm_.linear(w, x.as<const float>(), n, out, stream_)) {
+      kc::linear(w, x.as<const float>(), n, out, stream_);
+    }
     if (bias != nullptr) {
       kc::add_bias(out, bias->data, wtype(*bias, "linear bias"), n, w.rows, stream_);
     }
@@ -419,7 +422,11 @@ void CudaOps::attention(const sdk::Tensor& q, const sdk::Tensor& k, const sdk::T
   for (const auto& s : seqs) covered += s.n_rows;
   if (covered != n_rows) throw std::invalid_argument("cuda: attention rows not covered by seqs");
   kc::write_kv(a, stream_);
-  kc::attention(a, stream_);
+  if (kc::flash_prefill_takes(a)) {
+    kc::flash_prefill(a, stream_);
+  } else {
+    kc::attention(a, stream_);
+  }
 }
 
 }  // namespace rmlx::backend_cuda

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "rmlx/kernels_cuda/gemm.h"
 #include "rmlx/kernels_cuda/kernels.h"
 
 namespace rmlx::backend_cuda {
@@ -84,6 +85,7 @@ class CudaOps final : public sdk::Ops {
 
   int device_index_;
   cudaStream_t stream_ = nullptr;
+  kernels_cuda::TensorGemm gemm_;  // linears with many rows, on tensor cores
   std::map<std::uintptr_t, std::size_t> uploads_;  // start -> bytes
   std::vector<DeviceBuffer> owned_;
   struct Chunk {
