@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -112,6 +113,97 @@ TEST(EncoderKernels, GeluIsTheErfForm) {
     EXPECT_NEAR(out[i], ref, 1e-7) << x[i];
   }
   EXPECT_NEAR(out[5], 0.8413447f, 1e-6);  // gelu(1) = Phi(1)
+}
+
+TEST(EncoderKernels, GeluOnEveryInstructionSet) {
+  std::vector<float> x;
+  for (int i = -800; i <= 800; ++i) x.push_back(static_cast<float>(i) / 80.0f);
+  for (auto isa : rmlx::kernels::supported_isas()) {
+    std::vector<float> out(x.size());
+    rmlx::kernels::Exec exec;
+    exec.isa = isa;
+    enc::gelu_erf(exec, x.data(), static_cast<std::int64_t>(x.size()), out.data());
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      const double ref = 0.5 * x[i] * (1.0 + std::erf(x[i] / std::sqrt(2.0)));
+      ASSERT_NEAR(out[i], ref, 2e-6 * std::max(1.0, std::abs(ref)))
+          << rmlx::kernels::isa_name(isa) << " x=" << x[i];
+    }
+  }
+}
+
+// y = x w^T + b in double.
+double linear_ref(const std::vector<float>& w, const std::vector<float>& b,
+                  const std::vector<float>& x, std::int64_t cols, std::int64_t i, std::int64_t r) {
+  double acc = b.empty() ? 0.0 : b[static_cast<std::size_t>(r)];
+  for (std::int64_t k = 0; k < cols; ++k) {
+    acc += static_cast<double>(x[static_cast<std::size_t>(i * cols + k)]) *
+           w[static_cast<std::size_t>(r * cols + k)];
+  }
+  return acc;
+}
+
+TEST(EncoderKernels, PackedLinearMatchesTheProductAndIgnoresTheBatch) {
+  // 70 outputs: two full panels of 32 and a partial one; 13 rows: a full
+  // strip of 8 and a partial one.
+  const std::int64_t rows = 70, cols = 45, n = 13;
+  const auto w = random_vec(static_cast<std::size_t>(rows * cols), 4);
+  const auto b = random_vec(static_cast<std::size_t>(rows), 5);
+  const auto x = random_vec(static_cast<std::size_t>(n * cols), 6);
+  rmlx::kernels::ThreadPool pool(2);
+  for (auto isa : rmlx::kernels::supported_isas()) {
+    for (bool with_bias : {false, true}) {
+      enc::PackedLinear lin(w.data(), enc::PackedLinear::Type::f32, rows, cols,
+                            with_bias ? b.data() : nullptr);
+      EXPECT_EQ(lin.rows(), rows);
+      EXPECT_EQ(lin.cols(), cols);
+      rmlx::kernels::Exec exec;
+      exec.isa = isa;
+      exec.pool = &pool;
+      std::vector<float> y(static_cast<std::size_t>(n * rows), -1.0f);
+      lin.apply(exec, x.data(), n, y.data());
+      const std::vector<float> no_bias;
+      for (std::int64_t i = 0; i < n; ++i) {
+        for (std::int64_t r = 0; r < rows; ++r) {
+          ASSERT_NEAR(y[static_cast<std::size_t>(i * rows + r)],
+                      linear_ref(w, with_bias ? b : no_bias, x, cols, i, r), 1e-4)
+              << rmlx::kernels::isa_name(isa) << " row " << i << " out " << r;
+        }
+      }
+      // Each row alone, on one thread, gives the same bits.
+      rmlx::kernels::Exec single;
+      single.isa = isa;
+      for (std::int64_t i = 0; i < n; ++i) {
+        std::vector<float> one(static_cast<std::size_t>(rows));
+        lin.apply(single, x.data() + i * cols, 1, one.data());
+        for (std::int64_t r = 0; r < rows; ++r) {
+          ASSERT_EQ(one[static_cast<std::size_t>(r)], y[static_cast<std::size_t>(i * rows + r)])
+              << rmlx::kernels::isa_name(isa) << " row " << i << " out " << r;
+        }
+      }
+    }
+  }
+}
+
+TEST(EncoderKernels, PackedLinearReadsHalfWeights) {
+  const std::int64_t rows = 33, cols = 16;
+  std::vector<std::uint16_t> bf(static_cast<std::size_t>(rows * cols));
+  std::vector<float> w(bf.size());
+  for (std::size_t i = 0; i < bf.size(); ++i) {
+    // Small integers are exact in bfloat16: the high half of the float.
+    w[i] = static_cast<float>(static_cast<int>(i % 7) - 3);
+    std::uint32_t u;
+    std::memcpy(&u, &w[i], 4);
+    bf[i] = static_cast<std::uint16_t>(u >> 16);
+  }
+  const auto x = random_vec(static_cast<std::size_t>(cols), 7);
+  enc::PackedLinear lin(bf.data(), enc::PackedLinear::Type::bf16, rows, cols, nullptr);
+  std::vector<float> y(static_cast<std::size_t>(rows));
+  lin.apply(rmlx::kernels::Exec{}, x.data(), 1, y.data());
+  for (std::int64_t r = 0; r < rows; ++r) {
+    EXPECT_NEAR(y[static_cast<std::size_t>(r)], linear_ref(w, {}, x, cols, 0, r), 1e-4) << r;
+  }
+  EXPECT_THROW(enc::PackedLinear(nullptr, enc::PackedLinear::Type::f32, 2, 2, nullptr),
+               std::invalid_argument);
 }
 
 }  // namespace

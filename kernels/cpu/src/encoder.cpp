@@ -3,9 +3,23 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
+#include "rmlx/kernels/half.h"
 #include "rmlx/kernels/thread_pool.h"
+
+#if defined(__x86_64__)
+#pragma GCC push_options
+#pragma GCC target("avx2,fma,f16c,bmi2,avx512f,avx512bw,avx512dq,avx512vl")
+#pragma GCC diagnostic push
+// GCC 12 warns inside its own AVX-512 headers (_mm512_undefined_*).
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include "encoder_avx512.inc"
+#pragma GCC diagnostic pop
+#pragma GCC pop_options
+#endif
 
 namespace rmlx::kernels::encoder {
 
@@ -86,10 +100,90 @@ void self_attention(const Exec& exec, const SelfAttentionShape& s, const float* 
 
 void gelu_erf(const Exec& exec, const float* x, std::int64_t count, float* out) {
   constexpr float kInvSqrt2 = 0.70710678118654752440f;
+#if defined(__x86_64__)
+  if (exec.isa == Isa::avx512) {
+    for_ranges(exec, count, 16384, [&](std::int64_t b, std::int64_t e) {
+      detail::gelu_erf_avx512(x + b, e - b, out + b);
+    });
+    return;
+  }
+#endif
   for_ranges(exec, count, 16384, [&](std::int64_t b, std::int64_t e) {
     for (std::int64_t i = b; i < e; ++i) {
       const float xi = x[i];
       out[i] = 0.5f * xi * (1.0f + std::erf(xi * kInvSqrt2));
+    }
+  });
+}
+
+namespace {
+
+float weight_at(const void* w, PackedLinear::Type type, std::int64_t i) {
+  switch (type) {
+    case PackedLinear::Type::f32:
+      return static_cast<const float*>(w)[i];
+    case PackedLinear::Type::f16:
+      return f16_to_f32(static_cast<const std::uint16_t*>(w)[i]);
+    case PackedLinear::Type::bf16:
+      return bf16_to_f32(static_cast<const std::uint16_t*>(w)[i]);
+  }
+  return 0.0f;
+}
+
+void packed_linear_portable(const float* packed, const float* bias, std::int64_t rows,
+                            std::int64_t cols, const float* x, std::int64_t i0, std::int64_t i1,
+                            std::int64_t p0, std::int64_t p1, float* y) {
+  constexpr std::int64_t kPanel = PackedLinear::kPanel;
+  float acc[kPanel];
+  for (std::int64_t p = p0; p < p1; ++p) {
+    const float* w = packed + p * cols * kPanel;
+    const std::int64_t c0 = p * kPanel, width = std::min(kPanel, rows - c0);
+    for (std::int64_t i = i0; i < i1; ++i) {
+      std::fill(acc, acc + kPanel, 0.0f);
+      const float* xi = x + i * cols;
+      for (std::int64_t k = 0; k < cols; ++k) {
+        for (std::int64_t c = 0; c < kPanel; ++c) acc[c] += xi[k] * w[k * kPanel + c];
+      }
+      for (std::int64_t c = 0; c < width; ++c) y[i * rows + c0 + c] = acc[c] + bias[c0 + c];
+    }
+  }
+}
+
+}  // namespace
+
+PackedLinear::PackedLinear(const void* w, Type type, std::int64_t rows, std::int64_t cols,
+                           const float* bias)
+    : rows_(rows), cols_(cols), panels_((rows + kPanel - 1) / kPanel) {
+  if (w == nullptr || rows <= 0 || cols <= 0) {
+    throw std::invalid_argument("encoder::PackedLinear: bad weight [" + std::to_string(rows) +
+                                ", " + std::to_string(cols) + "]");
+  }
+  packed_.assign(static_cast<std::size_t>(panels_ * cols * kPanel), 0.0f);
+  for (std::int64_t r = 0; r < rows; ++r) {
+    float* dst = packed_.data() + (r / kPanel) * cols * kPanel + r % kPanel;
+    for (std::int64_t k = 0; k < cols; ++k) dst[k * kPanel] = weight_at(w, type, r * cols + k);
+  }
+  bias_.assign(static_cast<std::size_t>(panels_ * kPanel), 0.0f);
+  if (bias != nullptr) std::copy(bias, bias + rows, bias_.begin());
+}
+
+void PackedLinear::apply(const Exec& exec, const float* x, std::int64_t n, float* y) const {
+  if (n < 0) throw std::invalid_argument("encoder::PackedLinear: negative row count");
+  if (n == 0) return;
+  auto* kernel = &packed_linear_portable;
+#if defined(__x86_64__)
+  if (exec.isa == Isa::avx512) kernel = &detail::packed_linear_avx512;
+#endif
+  // Tasks: blocks of rows (kept in L2 while the panels pass over them) times
+  // groups of panels, so that a few rows still keep every thread busy.
+  constexpr std::int64_t kRowBlock = 64, kPanelGroup = 4;
+  const std::int64_t row_blocks = (n + kRowBlock - 1) / kRowBlock;
+  const std::int64_t groups = (panels_ + kPanelGroup - 1) / kPanelGroup;
+  for_ranges(exec, row_blocks * groups, 1, [&](std::int64_t b, std::int64_t e) {
+    for (std::int64_t t = b; t < e; ++t) {
+      const std::int64_t i0 = (t / groups) * kRowBlock, g = t % groups;
+      kernel(packed_.data(), bias_.data(), rows_, cols_, x, i0, std::min(n, i0 + kRowBlock),
+             g * kPanelGroup, std::min(panels_, (g + 1) * kPanelGroup), y);
     }
   });
 }

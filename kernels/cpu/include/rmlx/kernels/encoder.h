@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "rmlx/kernels/isa.h"
 
@@ -26,5 +27,36 @@ void self_attention(const Exec& exec, const SelfAttentionShape& s, const float* 
 
 // out[i] = x[i] * (1 + erf(x[i] / sqrt(2))) / 2; out may alias x.
 void gelu_erf(const Exec& exec, const float* x, std::int64_t count, float* out);
+
+// A float linear layer y = x w^T + bias, repacked for products of many rows:
+// panels of kPanel output columns, each stored k-major, so a row of x is
+// broadcast against whole vectors of weights and no horizontal sums are left.
+// Every output sums its k terms in order, then adds the bias, whatever the
+// number of rows or the threads: a row's result never depends on the others.
+class PackedLinear {
+ public:
+  static constexpr std::int64_t kPanel = 32;
+  enum class Type : std::uint8_t { f32, f16, bf16 };
+  // w: [rows, cols] of `type`; bias: rows floats or nullptr.
+  PackedLinear(const void* w, Type type, std::int64_t rows, std::int64_t cols, const float* bias);
+
+  std::int64_t rows() const { return rows_; }
+  std::int64_t cols() const { return cols_; }
+  // y[n, rows] = x[n, cols] w^T + bias.
+  void apply(const Exec& exec, const float* x, std::int64_t n, float* y) const;
+
+ private:
+  std::int64_t rows_, cols_, panels_;
+  std::vector<float> packed_;  // [panels][cols][kPanel], zero past `rows`
+  std::vector<float> bias_;    // [panels * kPanel], zero when none
+};
+
+namespace detail {
+// Rows [i0, i1) of x against panels [p0, p1): the AVX-512 path.
+void packed_linear_avx512(const float* packed, const float* bias, std::int64_t rows,
+                          std::int64_t cols, const float* x, std::int64_t i0, std::int64_t i1,
+                          std::int64_t p0, std::int64_t p1, float* y);
+void gelu_erf_avx512(const float* x, std::int64_t count, float* out);
+}  // namespace detail
 
 }  // namespace rmlx::kernels::encoder
