@@ -211,11 +211,24 @@ int main(int argc, char** argv) {
     a.scale = 1.0f / std::sqrt(128.0f);
     a.max_keys = len;
     const double flop = 4.0 * hd * heads * (static_cast<double>(len) * (len + 1) / 2);
-    const double ms = time_ms([&] { kc::flash_prefill(a, nullptr); }, 5);
-    check(cudaGetLastError(), "flash_prefill");
-    std::printf("flash prefill | %d | %.3f | %.1f\n", len, ms, flop / ms * 1e-9);
+    const std::size_t out_elems = static_cast<std::size_t>(len) * heads * hd;
+    std::vector<float> first(out_elems), other(out_elems);
+    const char* names[] = {"", "q in registers", "q in registers, 3 blocks/SM",
+                           "q in shared, 3 blocks/SM"};
+    for (int v : {3, 1, 2}) {
+      const auto variant = static_cast<kc::FlashVariant>(v);
+      const double ms = time_ms([&] { kc::flash_prefill(a, nullptr, variant); }, 5);
+      check(cudaGetLastError(), "flash_prefill");
+      check(cudaMemcpy((v == 3 ? first : other).data(), out, out_elems * 4, cudaMemcpyDeviceToHost),
+            "download");
+      float diff = 0.0f;
+      for (std::size_t i = 0; v != 3 && i < out_elems; ++i)
+        diff = std::max(diff, std::fabs(first[i] - other[i]));
+      std::printf("flash prefill (%s) | %d | %.3f | %.1f | max |diff| to the first %.3g\n",
+                  names[v], len, ms, flop / ms * 1e-9, diff);
+      if (len == 2048 && (attn_ms_2048 == 0.0 || ms < attn_ms_2048)) attn_ms_2048 = ms;
+    }
     if (len == 2048) {
-      attn_ms_2048 = ms;
       const double old_ms = time_ms([&] { kc::attention(a, nullptr); }, 1);
       check(cudaGetLastError(), "attention");
       std::printf("split-K kernel (before) | %d | %.3f | %.1f\n", len, old_ms,

@@ -64,14 +64,18 @@ __device__ __forceinline__ unsigned pack_half2(float lo, float hi) {
   return *reinterpret_cast<const unsigned*>(&h);
 }
 
-template <int D>
-__global__ void __launch_bounds__(kThreads) flash_prefill_kernel(AttnArgs a) {
+// QS: the queries stay in shared memory (reloaded per tile) instead of registers;
+// MINB: blocks per SM the register budget is cut for.
+template <int D, bool QS, int MINB>
+__global__ void __launch_bounds__(kThreads, MINB) flash_prefill_kernel(AttnArgs a) {
   constexpr int SD = D + 8;  // padded row: 8 consecutive rows hit distinct banks
   constexpr int KSTEPS = D / 16;
   constexpr int DTILES = D / 8;
   constexpr int CHUNKS = D / 8;  // 16-byte chunks per cached row
-  __shared__ __align__(16) __half sk[kKeys * SD];
-  __shared__ __align__(16) __half sv[kKeys * SD];
+  extern __shared__ __align__(16) unsigned char smem_raw[];
+  __half* sk = reinterpret_cast<__half*>(smem_raw);
+  __half* sv = sk + kKeys * SD;
+  __half* sq_s = QS ? sv + kKeys * SD : sk;
 
   // Heaviest tiles (late rows attend to most keys) first.
   int tile = static_cast<int>(gridDim.x - 1 - blockIdx.x);
@@ -94,7 +98,8 @@ __global__ void __launch_bounds__(kThreads) flash_prefill_kernel(AttnArgs a) {
   const int k_lo = a.sliding_window > 0 ? max(0, p_first - a.sliding_window + 1) : 0;
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
 
-  // Queries (scaled, f16) staged through the key buffer into registers.
+  // Queries (scaled, f16) into shared memory (through the key buffer when they
+  // live in registers).
   for (int i = threadIdx.x; i < kFlashRows * D / 4; i += kThreads) {
     const int r = i / (D / 4), d = (i % (D / 4)) * 4;
     float4 v = make_float4(0.f, 0.f, 0.f, 0.f);
@@ -102,20 +107,20 @@ __global__ void __launch_bounds__(kThreads) flash_prefill_kernel(AttnArgs a) {
       const std::size_t g = static_cast<std::size_t>(sq.first_row + row0 + r);
       v = *reinterpret_cast<const float4*>(a.q + (g * a.n_heads + h) * D + d);
     }
-    unsigned* dst = reinterpret_cast<unsigned*>(sk + r * SD + d);
+    unsigned* dst = reinterpret_cast<unsigned*>(sq_s + r * SD + d);
     dst[0] = pack_half2(v.x * a.scale, v.y * a.scale);
     dst[1] = pack_half2(v.z * a.scale, v.w * a.scale);
   }
   __syncthreads();
-  unsigned qf[KSTEPS][4];
-  {
+  unsigned qf[QS ? 1 : KSTEPS][4];
+  if constexpr (!QS) {
     const int mi = lane >> 3, r = lane & 7;
 #pragma unroll
     for (int kk = 0; kk < KSTEPS; ++kk) {
-      ldsm_x4(qf[kk], sk + (warp * 16 + (mi & 1) * 8 + r) * SD + kk * 16 + (mi >> 1) * 8);
+      ldsm_x4(qf[kk], sq_s + (warp * 16 + (mi & 1) * 8 + r) * SD + kk * 16 + (mi >> 1) * 8);
     }
+    __syncthreads();
   }
-  __syncthreads();
 
   // This thread's two rows (c0/c1 and c2/c3 of every accumulator).
   const int ra = warp * 16 + (lane >> 2), rb = ra + 8;
@@ -132,10 +137,10 @@ __global__ void __launch_bounds__(kThreads) flash_prefill_kernel(AttnArgs a) {
   const auto* vc = static_cast<const __half*>(a.v_cache);
   const int* table = a.tables + sq.table_offset;
 
-  for (int kt = k_lo; kt <= p_last; kt += kKeys) {
-    for (int pass = 0; pass < 2; ++pass) {
-      const __half* cache = pass == 0 ? kc : vc;
-      __half* dst = pass == 0 ? sk : sv;
+  // One tile of keys or values (token kt on) into shared memory, as one cp.async
+  // group; rows past the last key are zero-filled.
+  const auto load_tile = [&](const __half* cache, __half* dst, int kt) {
+    if (kt <= p_last) {
       for (int i = threadIdx.x; i < kKeys * CHUNKS; i += kThreads) {
         const int r = i / CHUNKS, c = i % CHUNKS;
         const int t = kt + r;
@@ -152,8 +157,15 @@ __global__ void __launch_bounds__(kThreads) flash_prefill_kernel(AttnArgs a) {
         }
         cp_async16(dst + r * SD + c * 8, src, bytes);
       }
-      cp_async_commit();
     }
+    cp_async_commit();
+  };
+
+  // Staggered pipeline: the next keys load while P.V runs, the next values while
+  // the next Q.K^T runs (one buffer each).
+  load_tile(kc, sk, k_lo);
+  load_tile(vc, sv, k_lo);
+  for (int kt = k_lo; kt <= p_last; kt += kKeys) {
     cp_async_wait<1>();
     __syncthreads();
 
@@ -164,15 +176,25 @@ __global__ void __launch_bounds__(kThreads) flash_prefill_kernel(AttnArgs a) {
       const int mi = lane >> 3, r = lane & 7;
 #pragma unroll
       for (int kk = 0; kk < KSTEPS; ++kk) {
+        unsigned qa[4];
+        if constexpr (QS) {
+          ldsm_x4(qa, sq_s + (warp * 16 + (mi & 1) * 8 + r) * SD + kk * 16 + (mi >> 1) * 8);
+        } else {
+#pragma unroll
+          for (int e = 0; e < 4; ++e) qa[e] = qf[QS ? 0 : kk][e];
+        }
 #pragma unroll
         for (int jp = 0; jp < kKeys / 16; ++jp) {
           unsigned b[4];
           ldsm_x4(b, sk + (16 * jp + (mi >> 1) * 8 + r) * SD + kk * 16 + (mi & 1) * 8);
-          mma16816(s[2 * jp], qf[kk], b[0], b[1]);
-          mma16816(s[2 * jp + 1], qf[kk], b[2], b[3]);
+          mma16816(s[2 * jp], qa, b[0], b[1]);
+          mma16816(s[2 * jp + 1], qa, b[2], b[3]);
         }
       }
     }
+
+    __syncthreads();
+    load_tile(kc, sk, kt + kKeys);
 
     // Mask, soft-cap, online softmax.
     float tmax_a = -INFINITY, tmax_b = -INFINITY;
@@ -225,7 +247,7 @@ __global__ void __launch_bounds__(kThreads) flash_prefill_kernel(AttnArgs a) {
       o[j][3] *= cb;
     }
 
-    cp_async_wait<0>();
+    cp_async_wait<1>();
     __syncthreads();
     {
       const int mi = lane >> 3, r = lane & 7;
@@ -245,7 +267,9 @@ __global__ void __launch_bounds__(kThreads) flash_prefill_kernel(AttnArgs a) {
       }
     }
     __syncthreads();
+    load_tile(vc, sv, kt + kKeys);
   }
+  cp_async_wait<0>();
 
 #pragma unroll
   for (int off = 1; off <= 2; off <<= 1) {
@@ -280,7 +304,37 @@ bool flash_prefill_takes(const AttnArgs& a) {
          a.n_rows >= kFlashRows * static_cast<std::int64_t>(a.n_seqs);
 }
 
-void flash_prefill(const AttnArgs& a, cudaStream_t s) {
+template <int D, bool QS, int MINB>
+void launch_flash(const AttnArgs& a, dim3 grid, cudaStream_t s) {
+  constexpr int SD = D + 8;
+  const std::size_t bytes = static_cast<std::size_t>(QS ? 3 : 2) * kKeys * SD * sizeof(__half);
+  if (bytes > 48 * 1024) {
+    const cudaError_t e =
+        cudaFuncSetAttribute(flash_prefill_kernel<D, QS, MINB>,
+                             cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(bytes));
+    if (e != cudaSuccess) {
+      throw std::runtime_error(std::string("cuda: flash_prefill shared memory: ") +
+                               cudaGetErrorString(e));
+    }
+  }
+  flash_prefill_kernel<D, QS, MINB><<<grid, kThreads, bytes, s>>>(a);
+}
+
+template <int D>
+void launch_variant(const AttnArgs& a, dim3 grid, cudaStream_t s, FlashVariant v) {
+  switch (v) {
+    case FlashVariant::q_in_registers:
+      launch_flash<D, false, 1>(a, grid, s);
+      break;
+    case FlashVariant::q_in_registers_3_blocks:
+      launch_flash<D, false, 3>(a, grid, s);
+      break;
+    default:
+      launch_flash<D, true, 3>(a, grid, s);
+  }
+}
+
+void flash_prefill(const AttnArgs& a, cudaStream_t s, FlashVariant v) {
   if (a.n_rows == 0) return;
   if (!flash_prefill_takes(a)) {
     throw std::invalid_argument(
@@ -289,10 +343,11 @@ void flash_prefill(const AttnArgs& a, cudaStream_t s) {
   // An upper bound on the tiles: each sequence wastes at most one partial tile.
   const unsigned tiles = static_cast<unsigned>((a.n_rows + kFlashRows - 1) / kFlashRows + a.n_seqs);
   const dim3 grid(tiles, static_cast<unsigned>(a.n_heads));
+  if (v == FlashVariant::best) v = FlashVariant::q_in_shared;
   if (a.head_dim == 64) {
-    flash_prefill_kernel<64><<<grid, kThreads, 0, s>>>(a);
+    launch_variant<64>(a, grid, s, v);
   } else {
-    flash_prefill_kernel<128><<<grid, kThreads, 0, s>>>(a);
+    launch_variant<128>(a, grid, s, v);
   }
   check_launch("flash_prefill");
 }

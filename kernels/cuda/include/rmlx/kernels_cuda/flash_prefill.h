@@ -20,6 +20,13 @@ bool flash_prefill_takes(const AttnArgs& a);
 // out for every row of a.seqs; the rows' own K/V must already be in the cache
 // (write_kv). Queries are rounded to f16 after scaling and probabilities to f16
 // before the P.V product (the cache itself is f16).
-void flash_prefill(const AttnArgs& a, cudaStream_t s);
+// Kernel variants, for tuning: `best` is the one measured fastest on an H100.
+enum class FlashVariant : int {
+  best = 0,
+  q_in_registers = 1,           // queries in registers, no register cap
+  q_in_registers_3_blocks = 2,  // the same, registers capped for 3 blocks per SM
+  q_in_shared = 3,              // queries reloaded from shared memory, 3 blocks per SM
+};
+void flash_prefill(const AttnArgs& a, cudaStream_t s, FlashVariant v = FlashVariant::best);
 
 }  // namespace rmlx::kernels_cuda
