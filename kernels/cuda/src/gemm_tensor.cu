@@ -258,7 +258,9 @@ bool TensorGemm::linear(const WeightView& w, const float* x, std::int64_t n, flo
   const std::int64_t min_rows =
       affine || w.type == WType::f32 ? kTensorMinRowsAffine : kTensorMinRowsDense;
   if (n < min_rows || w.rows <= 0 || w.cols <= 0) return false;
-  if (affine && (w.cols % 32 != 0 || w.cols % w.group_size != 0)) return false;
+  if (affine && (w.group_size <= 0 || w.group_size % 32 != 0 || w.cols % w.group_size != 0)) {
+    return false;  // the SIMT kernels name the problem
+  }
   if (!impl_->open()) return false;
   Impl& im = *impl_;
   const std::int64_t m = w.rows, k = w.cols;
