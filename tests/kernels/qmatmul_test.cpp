@@ -184,6 +184,70 @@ TEST(QMatmulShared, SeveralWeightsOneInput) {
   }
 }
 
+// A few activation rows (speculative verification, small decode batches): every path
+// against the reference, with row counts that leave every tile remainder.
+TEST(QMatmulFewRows, MatchesReferenceForTwoToSixteenRows) {
+  ThreadPool pool(2);
+  std::uint32_t seed = 900;
+  for (int bits : {4, 8, 3}) {
+    for (int g : {32, 64, 128}) {
+      for (std::int64_t n : {2, 3, 5, 8, 9, 16}) {
+        // 23 rows: four-row tiles plus a remainder; 9 groups end inside a 16-group block.
+        const Problem p = make_problem(bits, g, FloatType::bf16, 23, g * 9, n, seed++);
+        std::vector<float> ref(static_cast<std::size_t>(p.n * p.w.rows));
+        qmm::matmul_reference(p.w, p.x.data(), p.n, ref.data());
+        std::vector<double> mag, bound;
+        error_bounds(p, mag, bound);
+        for (Isa isa : supported_isas()) {
+          for (auto mode : {qmm::Activations::exact, qmm::Activations::int8}) {
+            std::vector<float> y(ref.size(), std::nanf(""));
+            qmm::matmul({isa, &pool}, p.w, p.x.data(), p.n, y.data(), mode);
+            for (std::size_t o = 0; o < y.size(); ++o) {
+              const double tol =
+                  1e-5 * mag[o] + 1e-6 + (mode == qmm::Activations::int8 ? bound[o] : 0.0);
+              ASSERT_NEAR(y[o], ref[o], tol)
+                  << isa_name(isa) << " mode " << static_cast<int>(mode) << " bits=" << bits
+                  << " g=" << g << " n=" << n << " out=" << o;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// Exact activations: a row computed among up to 16 others is bit-for-bit the row
+// computed alone, so a verified draft sees the logits a plain decode step would.
+TEST(QMatmulFewRows, ExactRowsEqualSingleRowBitForBit) {
+  ThreadPool pool(2);
+  std::uint32_t seed = 1300;
+  for (int bits : {4, 8}) {
+    for (int g : {32, 64, 128}) {
+      for (FloatType st : {FloatType::f16, FloatType::bf16, FloatType::f32}) {
+        for (std::int64_t n : {2, 7, 9, 16}) {
+          const Problem p = make_problem(bits, g, st, 13, g * 21, n, seed++);
+          for (Isa isa : supported_isas()) {
+            std::vector<float> all(static_cast<std::size_t>(n * p.w.rows));
+            qmm::matmul({isa, &pool}, p.w, p.x.data(), n, all.data(), qmm::Activations::exact);
+            for (std::int64_t i = 0; i < n; ++i) {
+              std::vector<float> one(static_cast<std::size_t>(p.w.rows));
+              qmm::matmul({isa, &pool}, p.w, p.x.data() + i * p.w.cols, 1, one.data(),
+                          qmm::Activations::exact);
+              for (std::int64_t r = 0; r < p.w.rows; ++r) {
+                ASSERT_EQ(all[static_cast<std::size_t>(i * p.w.rows + r)],
+                          one[static_cast<std::size_t>(r)])
+                    << isa_name(isa) << " bits=" << bits << " g=" << g
+                    << " type=" << test::type_name(st) << " n=" << n << " row " << i << " out "
+                    << r;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST(QMatmulMlx, MatchesMlxQuantizedMatmul) {
   if (!test::mlx_refs_available()) GTEST_SKIP() << "mlx references not generated";
   struct Ref {

@@ -51,8 +51,9 @@ inline float round_even(float v) {
 // Activation rows are independent: a prefill spreads them over the pool (decode, one
 // row, stays on the calling thread).
 template <typename Fn>
-void for_rows(ThreadPool* pool, std::int64_t n, const Fn& fn) {
-  if (pool == nullptr || pool->size() == 1 || n < 4) {
+void for_rows(ThreadPool* pool, std::int64_t n, std::int64_t cols, const Fn& fn) {
+  // A few rows (decode, verification) are not worth waking the pool.
+  if (pool == nullptr || pool->size() == 1 || n < 4 || n * cols < (std::int64_t{1} << 15)) {
     for (std::int64_t i = 0; i < n; ++i) fn(i);
     return;
   }
@@ -65,7 +66,7 @@ void for_rows(ThreadPool* pool, std::int64_t n, const Fn& fn) {
 }  // namespace
 
 void quantize_acts(const float* x, std::int64_t n, std::int64_t cols, int group_size, int planes,
-                   int limbs, QuantActs& a, ThreadPool* pool) {
+                   int limbs, QuantActs& a, ThreadPool* pool, Isa isa) {
   a.n = n;
   a.cols = cols;
   a.padded_cols = round_up(cols, static_cast<std::int64_t>(kBlockGroups) * group_size);
@@ -77,7 +78,10 @@ void quantize_acts(const float* x, std::int64_t n, std::int64_t cols, int group_
   a.scale.assign(static_cast<std::size_t>(n * a.padded_groups), 0.0f);
   a.sum.assign(static_cast<std::size_t>(n * a.padded_groups), 0.0f);
   a.qsum.assign(static_cast<std::size_t>(n * a.padded_groups), 0);
-  for_rows(pool, n, [&](std::int64_t i) {
+  for_rows(pool, n, cols, [&](std::int64_t i) {
+#if defined(__x86_64__)
+    if (isa == Isa::avx512 && quantize_rows_avx512(x, i, i + 1, group_size, a)) return;
+#endif
     const float* xr = x + i * cols;
     std::int8_t* qr = a.q.data() + i * a.padded_cols;
     for (std::int64_t g = 0; g < a.groups; ++g) {
@@ -129,7 +133,7 @@ void prepare_float_acts(const float* x, std::int64_t n, std::int64_t cols, int g
   a.padded_groups = a.padded_cols / group_size;
   a.x.assign(static_cast<std::size_t>(n * a.padded_cols), 0.0f);
   a.sum.assign(static_cast<std::size_t>(n * a.padded_groups), 0.0f);
-  for_rows(pool, n, [&](std::int64_t i) {
+  for_rows(pool, n, cols, [&](std::int64_t i) {
     const float* xr = x + i * cols;
     float* dst = a.x.data() + i * a.padded_cols;
     for (std::int64_t k = 0; k < cols; ++k) dst[planar_index(k, planes, 16)] = xr[k];
@@ -227,8 +231,8 @@ void matmul_shared_input(const Exec& exec, std::span<const AffineWeight> ws, con
 #endif
     if (mode == Activations::int8) {
       detail::QuantActs acts;
-      detail::quantize_acts(x + i0 * w0.cols, m, w0.cols, w0.group_size, planes, 1, acts,
-                            exec.pool);
+      detail::quantize_acts(x + i0 * w0.cols, m, w0.cols, w0.group_size, planes, 1, acts, exec.pool,
+                            exec.isa);
       switch (exec.isa) {
 #if defined(__x86_64__)
         case Isa::avx512:

@@ -130,11 +130,13 @@ void exact_tile(const AffineWeight& w, const FloatActs& a, const StepGroups<BITS
   }
 }
 
-// One weight row against one activation row, 4- or 8-bit: every 16 packed bytes lie in
-// one group (group sizes are at least 32 values), so each group accumulates q * x
-// without its scale and is scaled once at its end.
-template <int BITS, FloatType ST>
-void exact_row(const AffineWeight& w, const FloatActs& a, std::int64_t r, std::int64_t i,
+// One weight row against C activation rows (a decode step, or the few rows of a
+// speculative verification), 4- or 8-bit: every 16 packed bytes lie in one group (group
+// sizes are at least 32 values), so each group accumulates q * x without its scale and
+// is scaled once at its end. The weights are unpacked once for all C rows, and each
+// row's arithmetic is the same for every C: a verified row equals the decoded one.
+template <int BITS, FloatType ST, int C>
+void exact_row(const AffineWeight& w, const FloatActs& a, std::int64_t r, std::int64_t i0,
                float* y) {
   static_assert(BITS == 4 || BITS == 8);
   constexpr int kSubValues = BITS == 4 ? 32 : 16;  // values per 16 packed bytes
@@ -142,11 +144,13 @@ void exact_row(const AffineWeight& w, const FloatActs& a, std::int64_t r, std::i
   const std::int64_t groups = w.cols / g;
   const std::int64_t row_bytes = w.cols * BITS / 8;
   const auto* src = reinterpret_cast<const std::uint8_t*>(w.packed) + r * row_bytes;
-  const float* x = a.row(i);
+  const float* x[C];
+  for (int c = 0; c < C; ++c) x[c] = a.row(i0 + c);
   const int subs = g / kSubValues;
   const __m512i low4 = _mm512_set1_epi32(15);
   alignas(64) float sc[16];
-  __m512 acc = _mm512_setzero_ps();
+  __m512 acc[C];
+  for (int c = 0; c < C; ++c) acc[c] = _mm512_setzero_ps();
   for (std::int64_t g0 = 0; g0 < groups; g0 += kBlockGroups) {
     const __mmask16 gm = lane_mask(groups - g0);
     const std::int64_t ahead =
@@ -154,12 +158,15 @@ void exact_row(const AffineWeight& w, const FloatActs& a, std::int64_t r, std::i
     avx512::prefetch_groups<ST>(w.scales, ahead);
     avx512::prefetch_groups<ST>(w.biases, ahead);
     _mm512_store_ps(sc, load16<ST>(w.scales, r * groups + g0, gm));
-    acc = _mm512_fmadd_ps(load16<ST>(w.biases, r * groups + g0, gm),
-                          _mm512_loadu_ps(a.row_sum(i) + g0), acc);
+    const __m512 bias = load16<ST>(w.biases, r * groups + g0, gm);
+    for (int c = 0; c < C; ++c) {
+      acc[c] = _mm512_fmadd_ps(bias, _mm512_loadu_ps(a.row_sum(i0 + c) + g0), acc[c]);
+    }
     const int ng = static_cast<int>(std::min<std::int64_t>(kBlockGroups, groups - g0));
     for (int gg = 0; gg < ng; ++gg) {
       const std::int64_t k0 = (g0 + gg) * g;
-      __m512 lo = _mm512_setzero_ps(), hi = _mm512_setzero_ps();
+      __m512 lo[C], hi[C];
+      for (int c = 0; c < C; ++c) lo[c] = hi[c] = _mm512_setzero_ps();
       for (int sub = 0; sub < subs; ++sub) {
         const std::int64_t k = k0 + static_cast<std::int64_t>(sub) * kSubValues;
         const std::int64_t boff = k * BITS / 8;
@@ -168,28 +175,81 @@ void exact_row(const AffineWeight& w, const FloatActs& a, std::int64_t r, std::i
         const __m512i v =
             _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + boff)));
         if constexpr (BITS == 4) {
-          lo = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_and_si512(v, low4)),
-                               _mm512_loadu_ps(x + k), lo);
-          hi = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_srli_epi32(v, 4)),
-                               _mm512_loadu_ps(x + k + 16), hi);
+          const __m512 wl = _mm512_cvtepi32_ps(_mm512_and_si512(v, low4));
+          const __m512 wh = _mm512_cvtepi32_ps(_mm512_srli_epi32(v, 4));
+          for (int c = 0; c < C; ++c) {
+            lo[c] = _mm512_fmadd_ps(wl, _mm512_loadu_ps(x[c] + k), lo[c]);
+            hi[c] = _mm512_fmadd_ps(wh, _mm512_loadu_ps(x[c] + k + 16), hi[c]);
+          }
         } else {
+          const __m512 wv = _mm512_cvtepi32_ps(v);
           // Alternate accumulators for two independent chains.
-          if (sub % 2 == 0) {
-            lo = _mm512_fmadd_ps(_mm512_cvtepi32_ps(v), _mm512_loadu_ps(x + k), lo);
-          } else {
-            hi = _mm512_fmadd_ps(_mm512_cvtepi32_ps(v), _mm512_loadu_ps(x + k), hi);
+          for (int c = 0; c < C; ++c) {
+            if (sub % 2 == 0) {
+              lo[c] = _mm512_fmadd_ps(wv, _mm512_loadu_ps(x[c] + k), lo[c]);
+            } else {
+              hi[c] = _mm512_fmadd_ps(wv, _mm512_loadu_ps(x[c] + k), hi[c]);
+            }
           }
         }
       }
-      acc = _mm512_fmadd_ps(_mm512_add_ps(lo, hi), _mm512_set1_ps(sc[gg]), acc);
+      const __m512 s = _mm512_set1_ps(sc[gg]);
+      for (int c = 0; c < C; ++c) acc[c] = _mm512_fmadd_ps(_mm512_add_ps(lo[c], hi[c]), s, acc[c]);
     }
   }
-  y[i * w.rows + r] = _mm512_reduce_add_ps(acc);
+  for (int c = 0; c < C; ++c) y[(i0 + c) * w.rows + r] = _mm512_reduce_add_ps(acc[c]);
+}
+
+// Activation rows up to which each weight row is unpacked once for all of them (tiles
+// of at most kRowTile rows) instead of the register-tiled GEMM.
+constexpr std::int64_t kFewRows = 16;
+constexpr std::int64_t kRowTile = 6;
+
+template <int BITS, FloatType ST>
+void exact_few_rows(const AffineWeight& w, const FloatActs& a, std::int64_t r0, std::int64_t r1,
+                    float* y) {
+  const std::int64_t tiles = (a.n + kRowTile - 1) / kRowTile;
+  // Weight rows in blocks that stay in L1 while each tile of activation rows passes.
+  const std::int64_t block = std::max<std::int64_t>(1, 16384 / (w.cols * BITS / 8));
+  for (std::int64_t rb = r0; rb < r1; rb += block) {
+    const std::int64_t re = std::min(r1, rb + block);
+    std::int64_t i = 0;
+    for (std::int64_t t = 0; t < tiles; ++t) {
+      // Tiles as equal as possible (9 rows: 5 + 4).
+      const std::int64_t c = (a.n - i) / (tiles - t);
+      for (std::int64_t r = rb; r < re; ++r) {
+        switch (c) {
+          case 1:
+            exact_row<BITS, ST, 1>(w, a, r, i, y);
+            break;
+          case 2:
+            exact_row<BITS, ST, 2>(w, a, r, i, y);
+            break;
+          case 3:
+            exact_row<BITS, ST, 3>(w, a, r, i, y);
+            break;
+          case 4:
+            exact_row<BITS, ST, 4>(w, a, r, i, y);
+            break;
+          case 5:
+            exact_row<BITS, ST, 5>(w, a, r, i, y);
+            break;
+          default:
+            exact_row<BITS, ST, 6>(w, a, r, i, y);
+            break;
+        }
+      }
+      i += c;
+    }
+  }
 }
 
 template <int BITS, FloatType ST>
 void exact_rows(const AffineWeight& w, const FloatActs& a, std::int64_t r0, std::int64_t r1,
                 float* y) {
+  if constexpr (BITS == 4 || BITS == 8) {
+    if (a.n <= kFewRows) return exact_few_rows<BITS, ST>(w, a, r0, r1, y);
+  }
   constexpr int kR = 4;
   constexpr int kC = 4;
   const StepGroups<BITS> lg(w.group_size == 32 ? 5 : w.group_size == 64 ? 6 : 7);
@@ -202,7 +262,7 @@ void exact_rows(const AffineWeight& w, const FloatActs& a, std::int64_t r0, std:
   for (; r < r1; ++r) {
     for (std::int64_t i = 0; i < a.n; ++i) {
       if constexpr (BITS == 4 || BITS == 8) {
-        exact_row<BITS, ST>(w, a, r, i, y);
+        exact_row<BITS, ST, 1>(w, a, r, i, y);
       } else {
         exact_tile<BITS, ST, 1, 1>(w, a, lg, r, i, y);
       }

@@ -46,7 +46,7 @@ struct QuantActs {
 };
 
 void quantize_acts(const float* x, std::int64_t n, std::int64_t cols, int group_size, int planes,
-                   int limbs, QuantActs& out, ThreadPool* pool = nullptr);
+                   int limbs, QuantActs& out, ThreadPool* pool = nullptr, Isa isa = Isa::portable);
 
 // Float activations in the layout the exact kernels read: for 2- and 4-bit weights the
 // values of each 16 weight bytes are split into planes (as above, with 16 instead of
@@ -84,6 +84,10 @@ void int8_avx512(const AffineWeight& w, const QuantActs& a, std::int64_t r0, std
                  float* y);
 void exact_avx512(const AffineWeight& w, const FloatActs& a, std::int64_t r0, std::int64_t r1,
                   float* y);
+// Rows [i0, i1) of quantize_acts (buffers sized and zeroed) when limbs is 1 and planes
+// at most 2; false (nothing done) otherwise.
+bool quantize_rows_avx512(const float* x, std::int64_t i0, std::int64_t i1, int group_size,
+                          QuantActs& a);
 #endif
 
 }  // namespace rmlx::kernels::qmm::detail
