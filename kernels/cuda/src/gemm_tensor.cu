@@ -3,10 +3,12 @@
 // reusable bf16 buffer, then one cuBLASLt GEMM with f32 accumulation and output.
 #include <cuda_bf16.h>
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <stdexcept>
 #include <tuple>
+#include <vector>
 
 #include "common.cuh"
 #include "gemm_cublaslt.h"
@@ -116,10 +118,12 @@ struct DeviceFreeFn {
   void operator()(void* p) const { cudaFree(p); }
 };
 
-// A device buffer that only grows; growing waits for the stream's queued work.
+// A device buffer that only grows. A replaced buffer is kept until the end:
+// CUDA graphs recorded earlier still read and write it when replayed.
 struct GrowBuffer {
   std::unique_ptr<void, DeviceFreeFn> p;
   std::size_t bytes = 0;
+  std::vector<std::unique_ptr<void, DeviceFreeFn>> retired;
   void* get(std::size_t need, cudaStream_t s) {
     if (need <= bytes) return p.get();
     cudaStreamCaptureStatus st = cudaStreamCaptureStatusNone;
@@ -127,15 +131,15 @@ struct GrowBuffer {
       throw std::runtime_error(
           "cuda: tensor GEMM buffers must grow outside graph capture (run the shape once first)");
     }
-    if (cudaStreamSynchronize(s) != cudaSuccess) throw std::runtime_error("cuda: GEMM buffer sync");
-    p.reset();
-    const std::size_t want = need + need / 4;
+    // Doubling keeps the retired buffers smaller than the live one.
+    const std::size_t want = std::max(need, 2 * bytes);
     void* q = nullptr;
     const cudaError_t e = cudaMalloc(&q, want);
     if (e != cudaSuccess) {
       throw std::runtime_error(std::string("cuda: GEMM buffer of ") + std::to_string(want) +
                                " bytes: " + cudaGetErrorString(e));
     }
+    if (p) retired.push_back(std::move(p));
     p.reset(q);
     bytes = want;
     return q;
