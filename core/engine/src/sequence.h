@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "draft_payoff.h"
 #include "rmlx/engine/engine.h"
 #include "rmlx/registry/registry.h"
 #include "rmlx/sdk/drafter.h"
@@ -58,6 +59,7 @@ struct Sequence {
   int draft_k = 0;
   std::vector<std::int32_t> drafts;  // proposed for the step being computed
   int draft_proposed = 0, draft_accepted = 0;
+  DraftPayoff payoff;
 
   int generated() const { return static_cast<int>(tokens.size()) - prompt_len; }
   // The client dropped its stream or asked to stop.

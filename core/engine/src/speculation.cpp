@@ -2,10 +2,22 @@
 
 #include <spdlog/spdlog.h>
 
+#include <time.h>
+
 #include <algorithm>
 #include <stdexcept>
 
 namespace rmlx::engine {
+
+namespace {
+
+double process_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+
+}  // namespace
 
 DraftTargetImpl::DraftTargetImpl(Model& model, KvPool& pool)
     : model_(model),
@@ -108,10 +120,14 @@ void Speculation::attach(Sequence& s) {
   s.draft_k = k;
 }
 
-int Speculation::draft_budget(const Sequence& s, int rows_left, int max_model_len) const {
+int Speculation::draft_budget(Sequence& s, int rows_left, int max_model_len) {
   if (!s.drafter || s.request.constraint) return 0;
   const int tokens = static_cast<int>(s.tokens.size());
-  if (tokens - s.n_computed != 1) return 0;  // only a decoding sequence drafts
+  if (tokens - s.n_computed != 1) {  // only a decoding sequence drafts
+    s.payoff.interrupt();
+    return 0;
+  }
+  if (!s.payoff.plan_step(process_cpu_seconds(), s.generated())) return 0;
   return std::max(0, std::min({s.draft_k, rows_left, s.request.max_tokens - s.generated() - 1,
                                max_model_len - tokens - 1}));
 }
@@ -142,6 +158,7 @@ void Speculation::propose(Sequence& s, int k) {
                           [&](std::int32_t t) { return t < 0 || t >= vocab; });
   s.drafts.erase(bad, s.drafts.end());
   s.draft_proposed += static_cast<int>(s.drafts.size());
+  s.payoff.set_rows(1 + static_cast<int>(s.drafts.size()));
 }
 
 int Speculation::verify(Sequence& s, std::span<float> logits, std::int64_t vocab,

@@ -53,8 +53,9 @@ class Speculation {
   void attach(Sequence& s);
 
   // How many tokens `s` may draft this step given `rows_left` free rows in
-  // the batch (0: plain decoding).
-  int draft_budget(const Sequence& s, int rows_left, int max_model_len) const;
+  // the batch (0: plain decoding, also while drafting does not pay off for
+  // it: draft_payoff.h). Called once per step for every planned sequence.
+  int draft_budget(Sequence& s, int rows_left, int max_model_len);
   // Fills s.drafts with at most k proposals. The sequence's blocks must
   // already cover k more positions than its tokens. Engine thread.
   void propose(Sequence& s, int k);
