@@ -8,10 +8,9 @@
 // for an encoder vocab_size() is that width. Every row has token type 0.
 //
 // On the CPU backend the dense linear layers are repacked once at load for
-// products of many rows (kernels::encoder::PackedLinear); quantized ones go
-// to their WeightFormat.
-#include <rmlx/kernels/encoder.h>
-#include <rmlx/kernels/half.h>
+// products of many rows (kernels/encoder_linear.h); quantized ones go to
+// their WeightFormat.
+#include <rmlx/kernels/encoder_linear.h>
 #include <rmlx/sdk/plugin.h>
 
 #include <cmath>
@@ -30,67 +29,6 @@ struct Layer {
   sdk::Tensor attn_norm_w, attn_norm_b, out_norm_w, out_norm_b;
 };
 
-// A dense linear layer repacked for the CPU kernels.
-class PackedDense final : public sdk::LinearWeight {
- public:
-  PackedDense(const sdk::Tensor& w, const sdk::Tensor* bias)
-      : packed_(w.data, type_of(w), w.dim(0), w.dim(1), floats(bias).data()) {}
-
-  std::int64_t in_features() const override { return packed_.cols(); }
-  std::int64_t out_features() const override { return packed_.rows(); }
-
-  void apply(sdk::Ops& ops, const sdk::Tensor& x, sdk::Tensor& y) const override {
-    const auto* exec = static_cast<const kernels::Exec*>(ops.native("cpu.exec"));
-    if (exec == nullptr) throw std::runtime_error("bert: packed linear needs the cpu backend");
-    if (x.dtype != sdk::DType::f32 || y.dtype != sdk::DType::f32 ||
-        x.numel() % packed_.cols() != 0 ||
-        y.numel() != x.numel() / packed_.cols() * packed_.rows()) {
-      throw std::invalid_argument("bert: linear shapes disagree");
-    }
-    packed_.apply(*exec, x.as<const float>(), x.numel() / packed_.cols(), y.as<float>());
-  }
-
-  void gather_rows(sdk::Ops&, std::span<const std::int32_t>, sdk::Tensor&) const override {
-    throw std::logic_error("bert: gather_rows on a linear layer");
-  }
-
-  static bool supported(const sdk::Tensor& w) {
-    return w.shape.size() == 2 && (w.dtype == sdk::DType::f32 || w.dtype == sdk::DType::f16 ||
-                                   w.dtype == sdk::DType::bf16);
-  }
-
- private:
-  static kernels::encoder::PackedLinear::Type type_of(const sdk::Tensor& t) {
-    using T = kernels::encoder::PackedLinear::Type;
-    return t.dtype == sdk::DType::f32 ? T::f32 : t.dtype == sdk::DType::f16 ? T::f16 : T::bf16;
-  }
-
-  static std::vector<float> floats(const sdk::Tensor* t) {
-    std::vector<float> v;
-    if (t == nullptr) return v;
-    v.resize(static_cast<std::size_t>(t->numel()));
-    const auto* h = static_cast<const std::uint16_t*>(t->data);
-    for (std::size_t i = 0; i < v.size(); ++i) {
-      switch (t->dtype) {
-        case sdk::DType::f32:
-          v[i] = static_cast<const float*>(t->data)[i];
-          break;
-        case sdk::DType::f16:
-          v[i] = kernels::f16_to_f32(h[i]);
-          break;
-        case sdk::DType::bf16:
-          v[i] = kernels::bf16_to_f32(h[i]);
-          break;
-        default:
-          throw std::runtime_error("bert: a linear bias must be f32, f16 or bf16");
-      }
-    }
-    return v;
-  }
-
-  kernels::encoder::PackedLinear packed_;
-};
-
 sdk::Tensor view(const sdk::Tensor& t, std::vector<std::int64_t> shape) {
   sdk::Tensor v = t;
   v.shape = std::move(shape);
@@ -102,23 +40,8 @@ class Bert final : public sdk::Architecture {
   void load(const sdk::LoadContext& ctx) override {
     cfg_ = parse_bert_config(ctx.config_json);
     auto& b = *ctx.binder;
-    const bool cpu = ctx.ops != nullptr && ctx.ops->native("cpu.exec") != nullptr;
-    // Dense layers on the CPU are repacked; quantized ones and other backends bind as usual.
-    auto linear = [&](const std::string& prefix) -> std::unique_ptr<sdk::LinearWeight> {
-      if (cpu && !b.has(prefix + ".scales") && b.has(prefix + ".weight")) {
-        const sdk::Tensor w = b.tensor(prefix + ".weight");
-        if (PackedDense::supported(w)) {
-          sdk::Tensor bias;
-          const bool has_bias = b.has(prefix + ".bias");
-          if (has_bias) bias = b.tensor(prefix + ".bias");
-          if (has_bias && bias.numel() != w.dim(0)) {
-            throw std::runtime_error(prefix + ".bias: " + std::to_string(bias.numel()) +
-                                     " values for " + std::to_string(w.dim(0)) + " outputs");
-          }
-          return std::make_unique<PackedDense>(w, has_bias ? &bias : nullptr);
-        }
-      }
-      return b.bind(prefix);
+    auto linear = [&](const std::string& prefix) {
+      return kernels::encoder::bind_packed_linear(b, ctx.ops, prefix);
     };
     const std::string root = b.has("bert.embeddings.word_embeddings.weight") ? "bert." : "";
     const std::string e = root + "embeddings.";

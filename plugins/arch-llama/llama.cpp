@@ -1,12 +1,24 @@
 // The Llama family (Llama 2/3, Mistral, Qwen2, Qwen3, SmolLM): pre-norm
 // decoder blocks of grouped-query attention with RoPE and a SwiGLU MLP,
 // computed as mlx_lm's llama/qwen2/qwen3 modules compute them.
+//
+// Created with the options {"output": "hidden_states"} (the embedding engine
+// does, for a snapshot that declares itself an embedding model, such as
+// Qwen3-Embedding) it keeps no cache: each sequence attends causally over its
+// own rows, and forward() writes the final-normed hidden states of
+// logit_rows ([rows, hidden_size]; vocab_size() is that width). Tensor names
+// may then also lack the "model." prefix, as Qwen3-Embedding stores them,
+// and dense layers run through the CPU's packed kernels, whose rows never
+// depend on what else is in the batch.
+#include <rmlx/kernels/encoder_linear.h>
 #include <rmlx/sdk/plugin.h>
 
 #include <cmath>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "llama_config.h"
@@ -29,41 +41,60 @@ sdk::Tensor view(const sdk::Tensor& t, std::vector<std::int64_t> shape) {
 
 class Llama final : public sdk::Architecture {
  public:
+  Llama() = default;
+  explicit Llama(std::string_view options) {
+    const auto o = nlohmann::json::parse(options, nullptr, false);
+    if (!o.is_object()) throw std::invalid_argument("arch-llama: options must be a JSON object");
+    const std::string output = o.value("output", "logits");
+    if (output != "logits" && output != "hidden_states") {
+      throw std::invalid_argument("arch-llama: option 'output' must be logits or hidden_states");
+    }
+    hidden_ = output == "hidden_states";
+  }
+
   void load(const sdk::LoadContext& ctx) override {
     cfg_ = parse_llama_config(ctx.config_json);
     auto& b = *ctx.binder;
-    embed_ = b.bind("model.embed_tokens");
+    const std::string root =
+        hidden_ && !b.has("model.embed_tokens.weight") && b.has("embed_tokens.weight") ? ""
+                                                                                       : "model.";
+    embed_ = b.bind(root + "embed_tokens");
+    auto linear = [&](const std::string& prefix) {
+      return hidden_ ? kernels::encoder::bind_packed_linear(b, ctx.ops, prefix) : b.bind(prefix);
+    };
     layers_.resize(static_cast<std::size_t>(cfg_.num_layers));
     for (int i = 0; i < cfg_.num_layers; ++i) {
-      const std::string p = "model.layers." + std::to_string(i) + ".";
+      const std::string p = root + "layers." + std::to_string(i) + ".";
       Layer& l = layers_[static_cast<std::size_t>(i)];
       l.input_norm = b.tensor(p + "input_layernorm.weight");
       l.post_norm = b.tensor(p + "post_attention_layernorm.weight");
-      l.q = b.bind(p + "self_attn.q_proj");
-      l.k = b.bind(p + "self_attn.k_proj");
-      l.v = b.bind(p + "self_attn.v_proj");
-      l.o = b.bind(p + "self_attn.o_proj");
+      l.q = linear(p + "self_attn.q_proj");
+      l.k = linear(p + "self_attn.k_proj");
+      l.v = linear(p + "self_attn.v_proj");
+      l.o = linear(p + "self_attn.o_proj");
       if (b.has(p + "self_attn.q_norm.weight")) {
         l.q_norm = b.tensor(p + "self_attn.q_norm.weight");
         l.k_norm = b.tensor(p + "self_attn.k_norm.weight");
       }
-      l.gate = b.bind(p + "mlp.gate_proj");
-      l.up = b.bind(p + "mlp.up_proj");
-      l.down = b.bind(p + "mlp.down_proj");
+      l.gate = linear(p + "mlp.gate_proj");
+      l.up = linear(p + "mlp.up_proj");
+      l.down = linear(p + "mlp.down_proj");
     }
-    norm_ = b.tensor("model.norm.weight");
+    norm_ = b.tensor(root + "norm.weight");
+    if (hidden_) return;  // an lm_head, if any, is left unclaimed
     if (!cfg_.tie_word_embeddings && b.has("lm_head.weight")) lm_head_ = b.bind("lm_head");
   }
 
   std::vector<sdk::LayerCache> cache_layout() const override {
     sdk::LayerCache c;
-    c.kind = sdk::LayerCacheKind::full_attention;
+    c.kind = hidden_ ? sdk::LayerCacheKind::none : sdk::LayerCacheKind::full_attention;
     c.n_kv_heads = cfg_.num_kv_heads;
     c.head_dim = cfg_.head_dim;
     return std::vector<sdk::LayerCache>(static_cast<std::size_t>(cfg_.num_layers), c);
   }
 
   std::int64_t vocab_size() const override {
+    if (hidden_) return cfg_.hidden_size;
     return lm_head_ ? lm_head_->out_features() : embed_->out_features();
   }
 
@@ -110,7 +141,12 @@ class Llama final : public sdk::Architecture {
       }
       ops.rope(q, batch.positions, cfg_.rope);
       ops.rope(k, batch.positions, cfg_.rope);
-      ops.attention(q, k, v, batch.kv[i], batch.seqs, ap, att);
+      if (hidden_) {
+        sdk::Tensor att3 = view(att, {n, nh, hd});
+        ops.self_attention(q, k, v, batch.seqs, ap, att3);
+      } else {
+        ops.attention(q, k, v, batch.kv[i], batch.seqs, ap, att);
+      }
       l.o->apply(ops, att, x);
       ops.add(h, x, h);
       ops.rms_norm(h, l.post_norm, cfg_.rms_norm_eps, x);
@@ -123,12 +159,17 @@ class Llama final : public sdk::Architecture {
     const std::int64_t m = static_cast<std::int64_t>(batch.logit_rows.size());
     sdk::Tensor last = ops.scratch(DType::f32, {m, d});
     ops.gather_rows(h, batch.logit_rows, last);
+    if (hidden_) {
+      ops.rms_norm(last, norm_, cfg_.rms_norm_eps, logits);
+      return;
+    }
     ops.rms_norm(last, norm_, cfg_.rms_norm_eps, last);
     (lm_head_ ? lm_head_ : embed_)->apply(ops, last, logits);
   }
 
  private:
   LlamaConfig cfg_;
+  bool hidden_ = false;  // output hidden states (embeddings), no cache
   std::unique_ptr<sdk::LinearWeight> embed_, lm_head_;
   std::vector<Layer> layers_;
   sdk::Tensor norm_;

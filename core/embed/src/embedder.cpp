@@ -36,8 +36,7 @@ class EmbedderImpl final : public Embedder {
         model_(options.model_dir, options.backend, options.threads, registry) {
     if (!model_.encoder()) {
       throw std::runtime_error(options.model_dir + ": " + model_.snapshot().architecture() +
-                               " is not an encoder; embeddings from decoder models are not "
-                               "supported yet");
+                               " keeps a cache per layer; its plugin cannot give embeddings");
     }
     const auto& config = model_.snapshot().config();
     info_.sentence = read_sentence_config(options.model_dir, config);

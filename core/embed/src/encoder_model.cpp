@@ -28,7 +28,9 @@ EncoderModel::EncoderModel(const std::string& dir, const std::string& backend, i
     }
     return *it->second;
   };
-  arch_ = registry.create<sdk::Architecture>(arch_name);
+  // Decoder plugins that can serve embeddings (arch-llama) switch to final
+  // hidden states without a cache; encoder plugins take no options.
+  arch_ = registry.create<sdk::Architecture>(arch_name, R"({"output":"hidden_states"})");
   engine::SnapshotBinder binder(*snapshot_, *ops_, format_for);
   sdk::LoadContext ctx;
   ctx.config_json = snapshot_->config_text();

@@ -24,7 +24,8 @@ class EncoderModel {
   sdk::Ops& ops() { return *ops_; }
   sdk::Architecture& arch() { return *arch_; }
   const snapshot::Snapshot& snapshot() const { return *snapshot_; }
-  // True when every layer keeps no cache (an encoder such as BERT).
+  // True when every layer keeps no cache: an encoder such as BERT, or a
+  // decoder whose plugin runs it for hidden states (arch-llama).
   bool encoder() const { return encoder_; }
 
  private:
