@@ -44,9 +44,11 @@ WORKLOADS = {
 }
 
 
-def run(host, model, threads, max_tokens, prompt, drafter, k):
+def run(host, model, threads, max_tokens, prompt, drafter, k, int8):
     args = [host, "generate", "--json", "--prompt", prompt, "--max-tokens", str(max_tokens),
             "--threads", str(threads)]
+    if int8:
+        args.append("--int8-activations")
     if model:
         args += ["--model", model]
     if drafter != "none":
@@ -67,14 +69,15 @@ def commit_of(path):
     return r.stdout.strip() if r.returncode == 0 else "unknown"
 
 
-def step_cost_table(build, model, threads):
+def step_cost_table(build, model, threads, int8):
     """The CPU price of a verification pass of M rows (bench/spec/step_cost.cpp)."""
     tool = os.path.join(build, "bench", "spec", "rmlx_spec_step_cost")
     if not os.path.exists(tool):
         print(f"\n(step cost table skipped: {tool} is not built)")
         return
     args = [tool] + ([model] if model else []) + [
-        "--rows", "1,2,3,4,5,8,9,16,17", "--reps", "9", "--threads", str(threads)]
+        "--rows", "1,2,3,4,5,8,9,16,17", "--reps", "9", "--threads", str(threads)] + (
+        ["--int8"] if int8 else [])
     r = subprocess.run(args, capture_output=True, text=True)
     print("\nCost of one forward pass of M rows (logits for every row), as a verification step runs it:")
     print(r.stdout.strip() if r.returncode == 0 else f"step cost failed: {r.stderr.strip()}")
@@ -110,8 +113,10 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--max-tokens", type=int, default=160)
     ap.add_argument("--repeat", type=int, default=1)
-    ap.add_argument("--configs", default="none,ngram:8,ngram:16,ngram:32,layerskip:24:2")
+    ap.add_argument("--configs", default="none,ngram:4,ngram:8,ngram:15,ngram:16,layerskip:24:2")
     ap.add_argument("--no-step-cost", action="store_true", help="skip the M-row cost table")
+    ap.add_argument("--int8-activations", action="store_true",
+                    help="int8 activations in quantized matmuls (every config alike)")
     a = ap.parse_args()
     host = a.host
     if os.path.isdir(host):
@@ -129,6 +134,7 @@ def main():
 
     print(f"rmlx speculative decoding bench: commit {commit_of(HERE)}, {os.cpu_count()} CPUs, "
           f"--threads {a.threads}, {a.max_tokens} tokens per prompt, greedy, "
+          f"{'int8' if a.int8_activations else 'float32 (exact)'} activations, "
           f"load average at start {load_average()}")
     # Every prompt runs under every config back to back, so a change of machine
     # load touches all configs alike.
@@ -138,7 +144,8 @@ def main():
             for p in prompts:
                 base_ids = None
                 for label, drafter, k in configs:
-                    out = run(host, a.model, a.threads, a.max_tokens, p, drafter, k)
+                    out = run(host, a.model, a.threads, a.max_tokens, p, drafter, k,
+                              a.int8_activations)
                     t = tallies[(wname, label)]
                     t.add(out)
                     if drafter == "none":
@@ -172,7 +179,7 @@ def main():
         print(f"\ntarget ngram >= 1.5x decode speed (tok per CPU-s) on the repetitive workloads: "
               f"{parts} -> {'met' if met else 'NOT met'}")
     if not a.no_step_cost:
-        step_cost_table(build, a.model, a.threads)
+        step_cost_table(build, a.model, a.threads, a.int8_activations)
     if not all(t.same for t in tallies.values()):
         sys.exit("some drafting run gave other ids than plain decoding")
 

@@ -5,7 +5,7 @@
 // is worth proposing when p exceeds the marginal cost of its row.
 //
 // Usage: rmlx_spec_step_cost [MODEL_DIR] [--context N] [--rows M1,M2,...] [--reps R]
-//                            [--threads T]
+//                            [--threads T] [--int8]
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -108,9 +108,13 @@ int run(int argc, char** argv) {
   std::vector<int> rows_list = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 13, 16, 17};
   for (int i = first; i < argc; ++i) {
     const std::string a = argv[i];
+    if (a == "--int8") {  // int8 activations in quantized matmuls (--int8-activations)
+      o.exact_activations = false;
+      continue;
+    }
     if (a == "--help") {
       std::cout << "usage: rmlx_spec_step_cost [MODEL_DIR] [--context N] [--rows 1,2,3] "
-                   "[--reps R] [--threads T]\n";
+                   "[--reps R] [--threads T] [--int8]\n";
       return 0;
     }
     if (i + 1 >= argc) throw std::invalid_argument("'" + a + "' needs a value");
@@ -153,8 +157,10 @@ int run(int argc, char** argv) {
     return v[v.size() / 2];
   };
   const double base = median(times[0]);
-  std::printf("%s: context %d, %d thread(s), median of %d CPU-time samples per row count\n",
-              model.info().id.c_str(), context, o.threads, reps);
+  std::printf(
+      "%s: context %d, %d thread(s), %s activations, median of %d CPU-time samples "
+      "per row count\n",
+      model.info().id.c_str(), context, o.threads, o.exact_activations ? "float32" : "int8", reps);
   std::printf("| rows M | ms per pass | cost(M)/cost(1) | extra per row |\n|---|---|---|---|\n");
   for (std::size_t j = 0; j < rows_list.size(); ++j) {
     const double c = median(times[j]);
