@@ -132,9 +132,11 @@ class Llama final : public sdk::Architecture {
     for (std::size_t i = 0; i < n_layers; ++i) {
       Layer& l = layers_[i];
       ops.rms_norm(h, l.input_norm, cfg_.rms_norm_eps, x);
-      l.q->apply(ops, x, q2);
-      l.k->apply(ops, x, k2);
-      l.v->apply(ops, x, v2);
+      {
+        const sdk::LinearWeight* kv[] = {l.k.get(), l.v.get()};
+        sdk::Tensor* qkv[] = {&q2, &k2, &v2};
+        l.q->apply_shared(ops, kv, x, qkv);
+      }
       if (l.q_norm.data != nullptr) {
         ops.rms_norm(q_heads, l.q_norm, cfg_.rms_norm_eps, q_heads);
         ops.rms_norm(k_heads, l.k_norm, cfg_.rms_norm_eps, k_heads);
@@ -150,8 +152,11 @@ class Llama final : public sdk::Architecture {
       l.o->apply(ops, att, x);
       ops.add(h, x, h);
       ops.rms_norm(h, l.post_norm, cfg_.rms_norm_eps, x);
-      l.gate->apply(ops, x, gate);
-      l.up->apply(ops, x, up);
+      {
+        const sdk::LinearWeight* u[] = {l.up.get()};
+        sdk::Tensor* gu[] = {&gate, &up};
+        l.gate->apply_shared(ops, u, x, gu);
+      }
       ops.glu(gate, up, false, gate);
       l.down->apply(ops, gate, x);
       ops.add(h, x, h);

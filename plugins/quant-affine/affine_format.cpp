@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "rmlx/kernels/affine.h"
 #include "rmlx/kernels/isa.h"
@@ -80,14 +81,36 @@ class AffineLinear final : public sdk::LinearWeight {
     const std::int64_t n = x.numel() / w_.cols;
     k::qmm::matmul(exec_of(ops), w_, x.as<const float>(), n, y.as<float>(),
                    exact_ ? k::qmm::Activations::exact : k::qmm::Activations::int8);
-    if (bias_.data != nullptr) {
-      for (std::int64_t i = 0; i < n; ++i) {
-        sdk::Tensor row = y;
-        row.shape = {w_.rows};
-        row.data = y.as<float>() + i * w_.rows;
-        ops.add(row, bias_, row);
+    add_bias(ops, n, y);
+  }
+
+  // q/k/v or gate/up: the activations are prepared once and all rows of all weights
+  // are one parallel pass (one pool dispatch instead of one per weight).
+  void apply_shared(sdk::Ops& ops, std::span<const sdk::LinearWeight* const> more,
+                    const sdk::Tensor& x, std::span<sdk::Tensor* const> ys) const override {
+    std::vector<const AffineLinear*> all{this};
+    for (const sdk::LinearWeight* m : more) {
+      const auto* a = dynamic_cast<const AffineLinear*>(m);
+      if (a == nullptr || a->exact_ != exact_ || a->w_.cols != w_.cols || a->w_.bits != w_.bits ||
+          a->w_.group_size != w_.group_size) {
+        return sdk::LinearWeight::apply_shared(ops, more, x, ys);
       }
+      all.push_back(a);
     }
+    if (ys.size() != all.size()) {
+      throw std::invalid_argument("affine: apply_shared got " + std::to_string(all.size()) +
+                                  " weights but " + std::to_string(ys.size()) + " outputs");
+    }
+    const std::int64_t n = x.numel() / w_.cols;
+    std::vector<k::qmm::AffineWeight> ws;
+    std::vector<float*> yp;
+    for (std::size_t j = 0; j < all.size(); ++j) {
+      ws.push_back(all[j]->w_);
+      yp.push_back(ys[j]->as<float>());
+    }
+    k::qmm::matmul_shared_input(exec_of(ops), ws, x.as<const float>(), n, yp,
+                                exact_ ? k::qmm::Activations::exact : k::qmm::Activations::int8);
+    for (std::size_t j = 0; j < all.size(); ++j) all[j]->add_bias(ops, n, *ys[j]);
   }
 
   void gather_rows(sdk::Ops& ops, std::span<const std::int32_t> ids,
@@ -97,6 +120,16 @@ class AffineLinear final : public sdk::LinearWeight {
   }
 
  private:
+  void add_bias(sdk::Ops& ops, std::int64_t n, sdk::Tensor& y) const {
+    if (bias_.data == nullptr) return;
+    for (std::int64_t i = 0; i < n; ++i) {
+      sdk::Tensor row = y;
+      row.shape = {w_.rows};
+      row.data = y.as<float>() + i * w_.rows;
+      ops.add(row, bias_, row);
+    }
+  }
+
   static const k::Exec& exec_of(sdk::Ops& ops) {
     auto* exec = static_cast<const k::Exec*>(ops.native("cpu.exec"));
     if (exec == nullptr) {

@@ -28,7 +28,22 @@ class LinearWeight {
   // Row lookup, so a (possibly quantized) embedding table is one of these too:
   // out: [ids.size(), in_features] f32, row i = W[ids[i]].
   virtual void gather_rows(Ops& ops, std::span<const std::int32_t> ids, Tensor& out) const = 0;
+  // Several weights reading the same x (q/k/v, gate/up): ys[0] = x W^T of this weight,
+  // ys[j] = x W_j^T of more[j - 1]. A format may prepare x once and run them as one
+  // pass; the default applies each in turn.
+  virtual void apply_shared(Ops& ops, std::span<const LinearWeight* const> more, const Tensor& x,
+                            std::span<Tensor* const> ys) const;
 };
+
+inline void LinearWeight::apply_shared(Ops& ops, std::span<const LinearWeight* const> more,
+                                       const Tensor& x, std::span<Tensor* const> ys) const {
+  if (ys.size() != more.size() + 1) {
+    throw std::invalid_argument("apply_shared: " + std::to_string(more.size() + 1) +
+                                " weights but " + std::to_string(ys.size()) + " outputs");
+  }
+  apply(ops, x, *ys[0]);
+  for (std::size_t j = 0; j < more.size(); ++j) more[j]->apply(ops, x, *ys[j + 1]);
+}
 
 enum class RopeKind : std::uint8_t { invalid = 0, default_, llama3, linear, yarn };
 
