@@ -51,6 +51,14 @@ void log_softmax(const float* x, std::int64_t n, std::vector<double>& out) {
   for (std::int64_t i = 0; i < n; ++i) out[static_cast<std::size_t>(i)] = x[i] - lse;
 }
 
+// The 1-minute load average ("n/a" where /proc is absent): decode timings on a
+// shared machine mean little without it.
+std::string load_average() {
+  std::ifstream in("/proc/loadavg");
+  std::string one;
+  return in >> one ? one : std::string("n/a");
+}
+
 struct Quality {
   double kl_sum = 0.0;
   double kl_max = 0.0;
@@ -182,6 +190,7 @@ int run(int argc, char** argv) {
     }
   }
   std::map<std::pair<std::size_t, int>, double> best;  // (codec, context) -> tok/s
+  const std::string load_before = load_average();
   for (int round = 0; round < rounds; ++round) {
     for (int ctx : contexts) {
       for (std::size_t c = 0; c < specs.size(); ++c) {
@@ -198,11 +207,13 @@ int run(int argc, char** argv) {
     }
   }
 
+  const std::string load_after = load_average();
   std::cout << fmt::format(
       "model {}; {} texts x {} tokens teacher-forced ({} positions per codec, {:.0f} s); "
-      "decode: best of {} rounds of {} steps, {} threads\n\n",
+      "decode: best of {} rounds of {} steps, {} threads, codecs interleaved within each round; "
+      "load average {} before decode timing, {} after\n\n",
       model.info().id, docs.size(), tokens, docs.size() * static_cast<std::size_t>(tokens),
-      quality_s, rounds, steps, threads);
+      quality_s, rounds, steps, threads, load_before, load_after);
   std::string header =
       "| codec | KV bytes/token | vs f16 | mean KL vs f16 | max KL | top-1 agree |";
   std::string rule = "|---|---:|---:|---:|---:|---:|";

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "model.h"
+#include "rmlx/engine/model.h"
 #include "rmlx/registry/registry.h"
 
 namespace rmlx::kv_bench {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <stdexcept>
 
 #include "codecs.h"
 
@@ -39,24 +40,70 @@ TEST(KvCodecRoundTrip, Float16WithinHalfAnUlp) {
 
 TEST(KvCodecRoundTrip, Fp8WithinItsMantissaAndScale) {
   auto c = codec("fp8");
+  ASSERT_TRUE(c->has_rotation());
   for (const auto& s : kShapes) {
     EXPECT_EQ(c->bytes_per_head_token(s.d), static_cast<std::size_t>(s.d) + 4);
     const auto x = head_rows(s.n, s.d, 11);
+    std::vector<std::uint8_t> bytes(c->bytes_per_head_token(s.d) * static_cast<std::size_t>(s.n));
+    c->encode(x.data(), s.n, s.d, bytes.data());
+    // In the rotated basis every element is within its E4M3 rounding.
+    auto rx = x;
+    c->rotate(rx.data(), s.n, s.d);
+    std::vector<float> ry(x.size());
+    c->decode_rotated(bytes.data(), s.n, s.d, ry.data());
     const auto y = round_trip(*c, x, s.n, s.d);
     for (int t = 0; t < s.n; ++t) {
       float amax = 0.0f;
-      for (int i = 0; i < s.d; ++i) amax = std::max(amax, std::fabs(x[t * s.d + i]));
+      double norm2 = 0.0, err2 = 0.0;
+      for (int i = 0; i < s.d; ++i) amax = std::max(amax, std::fabs(rx[t * s.d + i]));
       const float scale = amax / 448.0f;
       for (int i = 0; i < s.d; ++i) {
         const std::size_t k = static_cast<std::size_t>(t * s.d + i);
-        ASSERT_LE(std::fabs(x[k] - y[k]), 0x1p-4f * std::fabs(x[k]) + 0x1p-10f * scale)
-            << "row " << t << " col " << i << ": " << x[k] << " -> " << y[k];
+        ASSERT_LE(std::fabs(rx[k] - ry[k]), 0x1p-4f * std::fabs(rx[k]) + 0x1p-10f * scale)
+            << "row " << t << " col " << i << ": " << rx[k] << " -> " << ry[k];
+        norm2 += static_cast<double>(x[k]) * x[k];
+        err2 += static_cast<double>(x[k] - y[k]) * (x[k] - y[k]);
       }
-      // The largest element of the row maps to 448 exactly.
+      // The largest rotated element maps to 448 exactly.
       float ymax = 0.0f;
-      for (int i = 0; i < s.d; ++i) ymax = std::max(ymax, std::fabs(y[t * s.d + i]));
+      for (int i = 0; i < s.d; ++i) ymax = std::max(ymax, std::fabs(ry[t * s.d + i]));
       EXPECT_NEAR(ymax, amax, 1e-6f * amax);
+      // R is orthogonal: the row's error keeps its norm in the original basis
+      // (plus float rounding of the two transforms).
+      EXPECT_LE(std::sqrt(err2), 0x1p-4 * std::sqrt(norm2) + 0x1p-10 * scale * std::sqrt(s.d) +
+                                     1e-5 * std::sqrt(norm2))
+          << "row " << t;
     }
+  }
+}
+
+TEST(KvCodecRoundTrip, Fp8RotationIsOrthogonal) {
+  auto c = codec("fp8");
+  for (const auto& s : kShapes) {
+    const auto x = head_rows(s.n, s.d, 5);
+    auto r = x;
+    c->rotate(r.data(), s.n, s.d);
+    for (int t = 0; t < s.n; ++t) {
+      double nx = 0.0, nr = 0.0;
+      for (int i = 0; i < s.d; ++i) {
+        nx += static_cast<double>(x[t * s.d + i]) * x[t * s.d + i];
+        nr += static_cast<double>(r[t * s.d + i]) * r[t * s.d + i];
+      }
+      EXPECT_NEAR(std::sqrt(nr), std::sqrt(nx), 1e-5 * std::sqrt(nx)) << "row " << t;
+    }
+    c->unrotate(r.data(), s.n, s.d);
+    for (std::size_t i = 0; i < x.size(); ++i)
+      ASSERT_NEAR(r[i], x[i], 1e-5f * (1.0f + std::fabs(x[i]))) << "element " << i;
+  }
+}
+
+TEST(KvCodecRoundTrip, Fp8NamesAnUnsupportedHeadDim) {
+  auto c = codec("fp8");
+  try {
+    c->bytes_per_head_token(12);
+    FAIL() << "head_dim 12 accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "fp8 KV codec: head_dim 12 must be a multiple of 8 up to 4096");
   }
 }
 
