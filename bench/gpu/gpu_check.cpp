@@ -1,12 +1,14 @@
 // rmlx-gpu-check: what bench/gpu/run measures through the engine, with no
 // tokenizer needed (prompts are token ids):
-//   greedy  MODEL N          greedy ids from the CPU and the CUDA backend, compared
+//   greedy  MODEL N          greedy ids from the CPU and the CUDA backend, compared, and
+//                            the log-softmax of each token and its top 5 alternatives
 //   decode  MODEL BACKEND N  B=1 decode tok/s after a 32-token prompt
 //   prefill MODEL BACKEND P  prefill tok/s of a P-token prompt
 //   batch   MODEL BACKEND B N  aggregate decode tok/s of B sequences of N tokens
 // Each prints one JSON line.
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -43,23 +45,29 @@ std::unique_ptr<engine::Engine> load(const std::string& model, const std::string
 
 struct Run {
   std::vector<std::vector<std::int32_t>> ids;
+  // Per generated token: (id, logprob) of the token and its top alternatives.
+  std::vector<std::vector<std::vector<std::pair<std::int32_t, float>>>> top;
   double first_token_s = 0;  // all sequences have their first token
   double total_s = 0;
 };
 
-Run generate(engine::Engine& e, const std::vector<std::vector<std::int32_t>>& prompts, int gen) {
+Run generate(engine::Engine& e, const std::vector<std::vector<std::int32_t>>& prompts, int gen,
+             int top_logprobs = 0) {
   std::vector<std::shared_ptr<engine::Stream>> streams;
   const auto t0 = Clock::now();
   for (const auto& p : prompts) {
     engine::Request r;
     r.prompt = p;
     r.sampling.temperature = 0.0f;
+    r.sampling.logprobs = top_logprobs > 0;
+    r.sampling.top_logprobs = top_logprobs;
     r.max_tokens = gen;
     r.ignore_eos = true;
     streams.push_back(e.submit(r));
   }
   Run run;
   run.ids.resize(prompts.size());
+  run.top.resize(prompts.size());
   Clock::time_point last_first = t0;
   // Streams are polled in turn so each first token is seen when it comes.
   std::vector<bool> done(streams.size(), false);
@@ -73,6 +81,9 @@ Run generate(engine::Engine& e, const std::vector<std::vector<std::int32_t>>& pr
       for (const auto& t : ev.tokens) {
         if (run.ids[i].empty()) last_first = std::max(last_first, Clock::now());
         run.ids[i].push_back(t.token);
+        std::vector<std::pair<std::int32_t, float>> lp = {{t.token, t.logprob}};
+        for (const auto& alt : t.top) lp.emplace_back(alt.token, alt.logprob);
+        run.top[i].push_back(std::move(lp));
       }
       if (ev.finish != engine::FinishReason::none) {
         done[i] = true;
@@ -103,10 +114,31 @@ int main(int argc, char** argv) {
       const int n = std::stoi(a[2]);
       const auto p = prompt_ids(24, 7);
       std::vector<std::vector<std::int32_t>> ids;
+      std::vector<std::vector<std::vector<std::pair<std::int32_t, float>>>> tops;
       for (const char* b : {"cpu", "cuda"}) {
         auto e = load(model, b, *reg, 1, 256);
-        ids.push_back(generate(*e, {p}, n).ids[0]);
+        Run r = generate(*e, {p}, n, 5);
+        ids.push_back(r.ids[0]);
+        tops.push_back(r.top[0]);
       }
+      // Teacher-forced comparison: while the ids agree both backends saw the
+      // same prefix, so their log-softmax values of the same tokens compare.
+      double worst = 0.0;
+      int compared = 0;
+      for (std::size_t i = 0; i < std::min(tops[0].size(), tops[1].size()); ++i) {
+        if (ids[0][i] != ids[1][i]) break;
+        for (const auto& [id, lp] : tops[0][i]) {
+          for (const auto& [id2, lp2] : tops[1][i]) {
+            if (id == id2) {
+              worst = std::max(worst, static_cast<double>(std::fabs(lp - lp2)));
+              ++compared;
+              break;
+            }
+          }
+        }
+      }
+      out["max_logprob_diff"] = worst;
+      out["logprobs_compared"] = compared;
       int diff = -1;
       for (std::size_t i = 0; i < std::min(ids[0].size(), ids[1].size()); ++i) {
         if (ids[0][i] != ids[1][i]) {

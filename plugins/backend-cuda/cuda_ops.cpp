@@ -1,11 +1,15 @@
 #include "cuda_ops.h"
 
+#include "cuda_graphs.h"
+
 #include <rmlx/sdk/kv_codec.h>
 #include <rmlx/sdk/weight_format.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
+#include <string_view>
 
 #include "../backend-cpu/rope_params.h"
 #include "rmlx/kernels/rope.h"
@@ -75,11 +79,15 @@ CudaOps::CudaOps(int device_index) : device_index_(device_index) {
   }
   check(cudaSetDevice(device_index), "cudaSetDevice");
   check(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
+  // RMLX_CUDA_GRAPHS=0 runs every step op by op (for comparisons).
+  const char* g = std::getenv("RMLX_CUDA_GRAPHS");
+  graphs_enabled_ = g == nullptr || std::string_view(g) != "0";
 }
 
 CudaOps::~CudaOps() {
   if (stream_ != nullptr) {
     cudaStreamSynchronize(stream_);
+    graphs_.clear();
     cudaStreamDestroy(stream_);
   }
 }
@@ -116,6 +124,10 @@ sdk::Tensor CudaOps::scratch(sdk::DType dtype, std::vector<std::int64_t> shape) 
   t.shape = std::move(shape);
   t.device = device();
   const std::size_t bytes = (t.nbytes() + 255) / 256 * 256;
+  if (recording_ != nullptr) {
+    t.data = graph_scratch(bytes);
+    return t;
+  }
   if (next_chunk_ == chunks_.size()) chunks_.emplace_back();
   Chunk& c = chunks_[next_chunk_++];
   if (c.bytes < bytes) {
@@ -156,6 +168,7 @@ void CudaOps::require_device(const sdk::Tensor& t, const char* what) const {
 }
 
 std::int32_t* CudaOps::stage(std::size_t n, const std::int32_t** device_copy) {
+  if (recording_ != nullptr) throw std::runtime_error("cuda: staging while recording a step");
   const std::size_t need = (n + 63) / 64 * 64;
   if (ints_used_ + need > ints_cap_) {
     // Earlier copies of this step stay valid: the old device buffer is retired.
@@ -176,6 +189,7 @@ std::int32_t* CudaOps::stage(std::size_t n, const std::int32_t** device_copy) {
 }
 
 const std::int32_t* CudaOps::to_device(std::span<const std::int32_t> v) {
+  if (recording_ != nullptr) return recorded_input(v);
   if (v.data() == last_src_ && v.size() == last_len_ && last_copy_ != nullptr &&
       std::equal(v.begin(), v.end(), last_host_)) {
     return last_copy_;
@@ -201,6 +215,10 @@ void CudaOps::into(sdk::Tensor& out, Op&& op) {
   }
   sdk::Tensor tmp = scratch(out.dtype, out.shape);
   op(tmp.as<float>());
+  if (recording_ != nullptr) {
+    record_host_output(out, tmp);
+    return;
+  }
   check(cudaMemcpyAsync(out.data, tmp.data, out.nbytes(), cudaMemcpyDeviceToHost, stream_),
         "copy to host");
   synchronize();
@@ -376,24 +394,15 @@ void CudaOps::attention(const sdk::Tensor& q, const sdk::Tensor& k, const sdk::T
   // One staged array: seqs (4 ints each), then the row->seq map, then the tables.
   const std::size_t n_seq_ints = seqs.size() * 4;
   const std::int32_t* d = nullptr;
-  std::int32_t* h = stage(n_seq_ints + static_cast<std::size_t>(n_rows) + table_len, &d);
-  std::fill(h + n_seq_ints, h + n_seq_ints + n_rows, 0);
-  std::size_t off = 0;
-  for (std::size_t i = 0; i < seqs.size(); ++i) {
-    const auto& s = seqs[i];
-    h[4 * i] = s.first_row;
-    h[4 * i + 1] = s.n_rows;
-    h[4 * i + 2] = s.start_pos;
-    h[4 * i + 3] = static_cast<std::int32_t>(off);
-    for (int r = 0; r < s.n_rows; ++r)
-      h[n_seq_ints + s.first_row + r] = static_cast<std::int32_t>(i);
-    std::copy(s.block_table.begin(), s.block_table.end(), h + n_seq_ints + n_rows + off);
-    off += s.block_table.size();
+  if (recording_ != nullptr) {
+    d = recorded_attention(seqs, n_rows, table_len);
+  } else {
+    std::int32_t* h = stage(n_seq_ints + static_cast<std::size_t>(n_rows) + table_len, &d);
+    const std::size_t total = pack_attention(seqs, n_rows, h);
+    check(cudaMemcpyAsync(const_cast<std::int32_t*>(d), h, total * sizeof(std::int32_t),
+                          cudaMemcpyHostToDevice, stream_),
+          "copy attention tables");
   }
-  const std::size_t total = n_seq_ints + static_cast<std::size_t>(n_rows) + table_len;
-  check(cudaMemcpyAsync(const_cast<std::int32_t*>(d), h, total * sizeof(std::int32_t),
-                        cudaMemcpyHostToDevice, stream_),
-        "copy attention tables");
   kc::AttnArgs a;
   a.q = q.as<const float>();
   a.k = k.as<const float>();

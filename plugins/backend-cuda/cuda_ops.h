@@ -5,9 +5,11 @@
 #pragma once
 
 #include <cuda_runtime_api.h>
+#include <rmlx/sdk/architecture.h>
 #include <rmlx/sdk/ops.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <span>
@@ -61,6 +63,11 @@ class CudaOps final : public sdk::Ops {
                  const sdk::KvLayerView& kv, std::span<const sdk::AttentionSeq> seqs,
                  const sdk::AttentionParams& p, sdk::Tensor& out) override;
 
+  // Decode steps (one new token per sequence) are recorded as a CUDA graph per
+  // batch shape and replayed (cuda_graphs.cpp); anything else runs `forward`.
+  void run_forward(const sdk::ForwardBatch& batch, sdk::Tensor& logits,
+                   const std::function<void()>& forward) override;
+
   // y = x W^T (+ bias) for any weight the kernels know (dense or affine); y may
   // be host memory, then it is copied back before returning.
   void linear(const kernels_cuda::WeightView& w, const sdk::Tensor* bias, const sdk::Tensor& x,
@@ -82,6 +89,34 @@ class CudaOps final : public sdk::Ops {
   // Runs `op` into device scratch when `out` is host memory, then copies back.
   template <typename Op>
   void into(sdk::Tensor& out, Op&& op);
+
+  // The decode-step recordings (cuda_graphs.cpp).
+  struct StepGraph;
+  struct StepKey {
+    std::size_t batch = 0;
+    int key_blocks = 0;  // longest key range, in attention splits of 256 keys
+    const void* kv = nullptr;
+    bool operator==(const StepKey&) const = default;
+  };
+  static bool decode_only(const sdk::ForwardBatch& b);
+  StepKey step_key(const sdk::ForwardBatch& b) const;
+  StepGraph& graph_for(const StepKey& key, const sdk::ForwardBatch& b, const sdk::Tensor& logits);
+  void record(StepGraph& g, sdk::Tensor& logits, const std::function<void()>& forward);
+  void fill_inputs(StepGraph& g, const sdk::ForwardBatch& b);
+  void replay(StepGraph& g, sdk::Tensor& logits);
+  // While recording: the ops' inputs, scratch and host output go to the graph's buffers.
+  const std::int32_t* recorded_input(std::span<const std::int32_t> v);
+  const std::int32_t* recorded_attention(std::span<const sdk::AttentionSeq> seqs, int n_rows,
+                                         std::size_t table_len);
+  void* graph_scratch(std::size_t bytes);
+  void record_host_output(const sdk::Tensor& out, const sdk::Tensor& device_copy);
+  const sdk::ForwardBatch* step_batch_ = nullptr;
+  // Writes attention's staged ints: seqs (4 each), the row->seq map, the tables.
+  static std::size_t pack_attention(std::span<const sdk::AttentionSeq> seqs, int n_rows,
+                                    std::int32_t* h);
+  std::vector<std::unique_ptr<StepGraph>> graphs_;
+  StepGraph* recording_ = nullptr;  // non-null while forward is being recorded
+  bool graphs_enabled_ = true;
 
   int device_index_;
   cudaStream_t stream_ = nullptr;

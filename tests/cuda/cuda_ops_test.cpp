@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <random>
 #include <vector>
 
@@ -341,3 +342,86 @@ TEST(CudaOps, RefusesOtherKvCodecsAndHostCaches) {
 }
 
 }  // namespace
+
+// Decode steps recorded once as a CUDA graph and replayed give the logits the
+// op-by-op path gives, bit for bit, with new tokens, positions and block tables
+// every step; the forward callback runs only for a first plain step and the recording.
+TEST(CudaOps, DecodeStepGraphReplaysWithNewInputs) {
+  REQUIRE_GPU();
+  const int heads = 4, kv_heads = 2, hd = 64, bs = 16, n_blocks = 8, vocab = 96;
+  const std::int64_t d = heads * hd;
+  auto emb = random_floats(static_cast<std::size_t>(vocab * d), 5);
+  auto head = random_floats(static_cast<std::size_t>(vocab * d), 6, 0.05f);
+  std::vector<std::vector<float>> results;
+  std::vector<int> forward_calls;
+  for (const char* graphs : {"1", "0"}) {
+    setenv("RMLX_CUDA_GRAPHS", graphs, 1);
+    CudaOps gpu(0);
+    unsetenv("RMLX_CUDA_GRAPHS");
+    const auto emb_d = gpu.upload(host_tensor(emb.data(), sdk::DType::f32, {vocab, d}));
+    const auto head_d = gpu.upload(host_tensor(head.data(), sdk::DType::f32, {vocab, d}));
+    const std::size_t layer_bytes = static_cast<std::size_t>(n_blocks) * bs * kv_heads * hd * 2;
+    sdk::KvLayerView kv{nullptr, nullptr, bs, kv_heads, hd, nullptr, nullptr};
+    kv.k_blocks =
+        gpu.upload(host_tensor(nullptr, sdk::DType::u8, {(std::int64_t)layer_bytes})).data;
+    kv.v_blocks =
+        gpu.upload(host_tensor(nullptr, sdk::DType::u8, {(std::int64_t)layer_bytes})).data;
+    sdk::AttentionParams p;
+    p.n_heads = heads;
+    p.n_kv_heads = kv_heads;
+    p.head_dim = hd;
+    p.scale = 0.125f;
+    sdk::RopeParams rope;
+    rope.theta = 10000.0f;
+    // Two sequences: 14 and 3 tokens already cached; each step adds one, so
+    // sequence 0 crosses into a new block and its table grows.
+    std::vector<std::vector<std::int32_t>> tables = {{3}, {1}};
+    std::vector<int> pos = {14, 3};
+    std::vector<float> all;
+    int calls = 0;
+    for (int step = 0; step < 6; ++step) {
+      for (int s = 0; s < 2; ++s) {
+        if (pos[s] / bs >= static_cast<int>(tables[s].size())) tables[s].push_back(4 + s);
+      }
+      const std::vector<std::int32_t> tokens = {(7 * step + 3) % vocab, (11 * step + 5) % vocab};
+      const std::vector<std::int32_t> positions = {pos[0], pos[1]};
+      const std::vector<std::int32_t> rows = {0, 1};
+      std::vector<sdk::AttentionSeq> seqs = {{0, 1, pos[0], tables[0]}, {1, 1, pos[1], tables[1]}};
+      const std::vector<sdk::KvLayerView> kvs = {kv};
+      sdk::ForwardBatch b;
+      b.tokens = tokens;
+      b.positions = positions;
+      b.seqs = seqs;
+      b.logit_rows = rows;
+      b.kv = kvs;
+      std::vector<float> logits(2 * vocab);
+      auto out = host_tensor(logits.data(), sdk::DType::f32, {2, vocab});
+      gpu.begin_step();
+      gpu.run_forward(b, out, [&] {
+        ++calls;
+        auto x = gpu.scratch(sdk::DType::f32, {2, heads, hd});
+        gpu.gather_rows(emb_d, b.tokens, x);
+        auto kx = gpu.scratch(sdk::DType::f32, {2, kv_heads, hd});
+        gpu.rope(x, b.positions, rope);
+        sdk::Tensor kview = x;  // the first kv_heads heads of x as keys and values
+        kview.shape = {2, kv_heads, hd};
+        gpu.add(kview, kview, kx);
+        auto att = gpu.scratch(sdk::DType::f32, {2, heads, hd});
+        gpu.attention(x, kx, kx, kv, b.seqs, p, att);
+        auto last = gpu.scratch(sdk::DType::f32, {2, d});
+        att.shape = {2, d};
+        gpu.gather_rows(att, b.logit_rows, last);
+        gpu.dense_linear(head_d, nullptr, last, out);
+      });
+      all.insert(all.end(), logits.begin(), logits.end());
+      ++pos[0];
+      ++pos[1];
+    }
+    results.push_back(all);
+    forward_calls.push_back(calls);
+  }
+  EXPECT_EQ(forward_calls[0], 2) << "graph path: forward runs plainly, is recorded, then replays";
+  EXPECT_EQ(forward_calls[1], 6);
+  ASSERT_EQ(results[0].size(), results[1].size());
+  EXPECT_EQ(results[0], results[1]);
+}

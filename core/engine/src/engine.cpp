@@ -342,7 +342,8 @@ class EngineImpl final : public Engine {
     batch.kv = pool_->views();
     MaskStage masks(sampled);  // the grammar works while the model does
     model_.ops().begin_step();
-    model_.arch().forward(batch, model_.ops(), logits);
+    model_.ops().run_forward(batch, logits,
+                             [&] { model_.arch().forward(batch, model_.ops(), logits); });
     masks.wait();
 
     std::int64_t prompt_done = 0;

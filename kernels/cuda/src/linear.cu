@@ -2,6 +2,7 @@
 // 16-byte loads, every activation row of the batch reusing them) and a tiled
 // GEMM for prefill, over dense f32/f16/bf16 or MLX affine-quantized weights.
 #include "common.cuh"
+#include "gemv_wide.cuh"
 
 namespace rmlx::kernels_cuda {
 
@@ -466,6 +467,16 @@ void affine_linear(const WeightView& w, const float* x, std::int64_t n, float* y
                    cudaStream_t s) {
   const int rows = static_cast<int>(w.rows), cols = static_cast<int>(w.cols);
   const auto* packed = static_cast<const unsigned*>(w.data);
+  // 0 (the default), 2-32 rows: the block-wide GEMV where the codes never
+  // straddle a word (on an H100 it beats the staged one; for one row the
+  // four-rows-per-warp GEMV is faster, bench/gpu/NOTES.md).
+  if constexpr (BITS == 2 || BITS == 4 || BITS == 8) {
+    if (rpw == 0 && n > 1 && n <= kGemvMaxRows) {
+      run_affine_wide<BITS, S>(packed, w.scales, w.biases, x, n, y, rows, cols, w.group_size, s);
+      return;
+    }
+  }
+  if (rpw == 0) rpw = 4;
   if (n > 1 && n <= kGemvMaxRows && rpw != -1) {
     run_batched(AffineChunk<BITS, S>{packed, w.scales, w.biases, cols, w.group_size}, x, n, y, rows,
                 cols, s);
@@ -540,12 +551,13 @@ void dispatch_dense(WType t, F&& f) {
 void linear(const WeightView& w, const float* x, std::int64_t n, float* y, cudaStream_t s,
             int rows_per_warp) {
   if (n <= 0) return;
-  // Measured on an H100 (bench/gpu/NOTES.md): bf16 streams best one row per warp,
-  // affine decoding best with four rows sharing each activation load.
+  // Measured on an H100 (bench/gpu/NOTES.md): bf16 streams best one row per warp;
+  // affine weights take the block-wide GEMV (0) where it applies, else four rows
+  // per warp sharing each activation load.
   // -1: the per-row GEMV for batches too (the version before the staged one).
   const bool per_row_batches = rows_per_warp == -1;
   if (rows_per_warp != 1 && rows_per_warp != 2 && rows_per_warp != 4) {
-    rows_per_warp = w.bits == 0 ? 1 : 4;
+    rows_per_warp = w.bits == 0 ? 1 : 0;
   }
   if (per_row_batches) rows_per_warp = -1;
   if (w.bits == 0) {

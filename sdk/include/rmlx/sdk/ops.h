@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -16,6 +17,7 @@ namespace rmlx::sdk {
 
 class Ops;
 class KvCodec;
+struct ForwardBatch;
 
 // A linear layer's weight, bound by a WeightFormat to one backend. y = x W^T (+ b).
 class LinearWeight {
@@ -137,7 +139,19 @@ class Ops {
   virtual void self_attention(const Tensor& q, const Tensor& k, const Tensor& v,
                               std::span<const AttentionSeq> seqs, const AttentionParams& p,
                               Tensor& out);
+
+  // One forward pass of the engine: `forward` issues the step's ops (the
+  // architecture's forward). A backend that records work (CUDA graphs) may
+  // record `forward` once per batch shape and, for a later batch of the same
+  // shape, replay the recording with the new tokens, positions and block
+  // tables without calling `forward`. logits: as Architecture::forward's.
+  virtual void run_forward(const ForwardBatch& batch, Tensor& logits,
+                           const std::function<void()>& forward);
 };
+
+inline void Ops::run_forward(const ForwardBatch&, Tensor&, const std::function<void()>& forward) {
+  forward();
+}
 
 // Backends without encoder kernels say so instead of computing something else.
 inline void Ops::gelu(const Tensor&, Tensor&) {

@@ -1,0 +1,237 @@
+// Decode steps as CUDA graphs. A step where every sequence adds one token is
+// recorded once per (batch size, key-range bucket, KV pool): while recording,
+// the ops read the step's inputs (tokens, positions, logit rows, attention
+// tables) from one fixed pinned buffer whose device twin the graph refreshes
+// with a single copy, scratch comes from memory the graph owns, and the logits
+// land in pinned memory. A later step of the same shape only rewrites the
+// pinned inputs and launches the graph: no op runs on the host, and the one
+// synchronisation is the step's end.
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+
+#include "cuda_graphs.h"
+
+namespace rmlx::backend_cuda {
+
+namespace {
+
+constexpr std::size_t kMaxGraphs = 16;
+constexpr int kKeysPerBucket = 256;  // the attention kernels' keys per split
+
+// Thrown while recording when an op meets something a replay could not
+// reproduce; the step then runs without a graph.
+struct NotRecordable : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace
+
+bool CudaOps::decode_only(const sdk::ForwardBatch& b) {
+  const std::size_t n = b.seqs.size();
+  if (n == 0 || b.tokens.size() != n || b.positions.size() != n || b.logit_rows.size() != n ||
+      b.layers != 0 || b.kv.empty()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& s = b.seqs[i];
+    if (s.n_rows != 1 || s.first_row != static_cast<std::int32_t>(i) ||
+        b.logit_rows[i] != static_cast<std::int32_t>(i) || b.positions[i] != s.start_pos) {
+      return false;
+    }
+  }
+  return true;
+}
+
+CudaOps::StepKey CudaOps::step_key(const sdk::ForwardBatch& b) const {
+  int max_keys = 0;
+  for (const auto& s : b.seqs) max_keys = std::max(max_keys, s.start_pos + 1);
+  StepKey k;
+  k.batch = b.seqs.size();
+  k.key_blocks = (max_keys + kKeysPerBucket - 1) / kKeysPerBucket;
+  k.kv = b.kv[0].k_blocks;
+  return k;
+}
+
+std::size_t CudaOps::pack_attention(std::span<const sdk::AttentionSeq> seqs, int n_rows,
+                                    std::int32_t* h) {
+  const std::size_t n_seq_ints = seqs.size() * 4;
+  std::fill(h + n_seq_ints, h + n_seq_ints + n_rows, 0);
+  std::size_t off = 0;
+  for (std::size_t i = 0; i < seqs.size(); ++i) {
+    const auto& s = seqs[i];
+    h[4 * i] = s.first_row;
+    h[4 * i + 1] = s.n_rows;
+    h[4 * i + 2] = s.start_pos;
+    h[4 * i + 3] = static_cast<std::int32_t>(off);
+    for (int r = 0; r < s.n_rows; ++r)
+      h[n_seq_ints + s.first_row + r] = static_cast<std::int32_t>(i);
+    std::copy(s.block_table.begin(), s.block_table.end(), h + n_seq_ints + n_rows + off);
+    off += s.block_table.size();
+  }
+  return n_seq_ints + static_cast<std::size_t>(n_rows) + off;
+}
+
+CudaOps::StepGraph& CudaOps::graph_for(const StepKey& key, const sdk::ForwardBatch& b,
+                                       const sdk::Tensor& logits) {
+  for (auto& g : graphs_) {
+    if (g->key == key) return *g;
+  }
+  if (graphs_.size() >= kMaxGraphs) {
+    for (auto start : graphs_.front()->arena_starts) uploads_.erase(start);
+    graphs_.erase(graphs_.begin());
+  }
+  auto g = std::make_unique<StepGraph>();
+  g->key = key;
+  const std::size_t n = key.batch;
+  const int bs = std::max(1, b.kv[0].block_size);
+  // Tables for the bucket's longest key range, plus slack for blocks the
+  // engine reserved ahead.
+  const std::size_t per_seq =
+      static_cast<std::size_t>((key.key_blocks * kKeysPerBucket + bs - 1) / bs) + 4;
+  g->off_positions = n;
+  g->off_rows = 2 * n;
+  g->off_attn = 3 * n;
+  g->table_cap = n * per_seq;
+  g->n_ints = g->off_attn + 5 * n + g->table_cap;
+  void* h = nullptr;
+  check(cudaHostAlloc(&h, g->n_ints * sizeof(std::int32_t), cudaHostAllocDefault), "cudaHostAlloc");
+  g->host_in.reset(h);
+  void* d = nullptr;
+  check(cudaMalloc(&d, g->n_ints * sizeof(std::int32_t)), "cudaMalloc");
+  g->dev_in.reset(d);
+  g->logits_bytes = logits.nbytes();
+  check(cudaHostAlloc(&h, std::max<std::size_t>(g->logits_bytes, 4), cudaHostAllocDefault),
+        "cudaHostAlloc");
+  g->host_logits.reset(h);
+  graphs_.push_back(std::move(g));
+  return *graphs_.back();
+}
+
+void CudaOps::fill_inputs(StepGraph& g, const sdk::ForwardBatch& b) {
+  std::int32_t* in = g.in();
+  std::copy(b.tokens.begin(), b.tokens.end(), in);
+  std::copy(b.positions.begin(), b.positions.end(), in + g.off_positions);
+  std::copy(b.logit_rows.begin(), b.logit_rows.end(), in + g.off_rows);
+  pack_attention(b.seqs, static_cast<int>(b.seqs.size()), in + g.off_attn);
+}
+
+const std::int32_t* CudaOps::recorded_input(std::span<const std::int32_t> v) {
+  StepGraph& g = *recording_;
+  const sdk::ForwardBatch& b = *step_batch_;
+  std::size_t off = 0;
+  if (v.data() == b.tokens.data() && v.size() == b.tokens.size()) {
+    off = 0;
+  } else if (v.data() == b.positions.data() && v.size() == b.positions.size()) {
+    off = g.off_positions;
+  } else if (v.data() == b.logit_rows.data() && v.size() == b.logit_rows.size()) {
+    off = g.off_rows;
+  } else {
+    throw NotRecordable("an op read ints that are not the step's inputs");
+  }
+  std::copy(v.begin(), v.end(), g.in() + off);
+  return g.dev() + off;
+}
+
+const std::int32_t* CudaOps::recorded_attention(std::span<const sdk::AttentionSeq> seqs, int n_rows,
+                                                std::size_t table_len) {
+  StepGraph& g = *recording_;
+  const sdk::ForwardBatch& b = *step_batch_;
+  if (seqs.data() != b.seqs.data() || seqs.size() != b.seqs.size() || table_len > g.table_cap) {
+    throw NotRecordable("attention over sequences that are not the step's");
+  }
+  if (!g.attn_packed) {
+    pack_attention(seqs, n_rows, g.in() + g.off_attn);
+    g.attn_packed = true;
+  }
+  return g.dev() + g.off_attn;
+}
+
+void* CudaOps::graph_scratch(std::size_t bytes) {
+  StepGraph& g = *recording_;
+  void* p = nullptr;
+  check(cudaMalloc(&p, std::max<std::size_t>(bytes, 256)), "cudaMalloc");
+  g.arena.emplace_back(p);
+  const auto start = reinterpret_cast<std::uintptr_t>(p);
+  g.arena_starts.push_back(start);
+  uploads_[start] = std::max<std::size_t>(bytes, 1);
+  return p;
+}
+
+void CudaOps::record_host_output(const sdk::Tensor& out, const sdk::Tensor& device_copy) {
+  StepGraph& g = *recording_;
+  if (out.nbytes() != g.logits_bytes || g.logits_recorded) {
+    throw NotRecordable("a host output other than the logits");
+  }
+  check(cudaMemcpyAsync(g.host_logits.get(), device_copy.data, g.logits_bytes,
+                        cudaMemcpyDeviceToHost, stream_),
+        "copy logits");
+  g.logits_recorded = true;
+}
+
+void CudaOps::record(StepGraph& g, sdk::Tensor& logits, const std::function<void()>& forward) {
+  recording_ = &g;
+  g.attn_packed = false;
+  g.logits_recorded = false;
+  check(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeRelaxed), "cudaStreamBeginCapture");
+  cudaGraph_t graph = nullptr;
+  try {
+    check(cudaMemcpyAsync(g.dev(), g.in(), g.n_ints * sizeof(std::int32_t), cudaMemcpyHostToDevice,
+                          stream_),
+          "copy step inputs");
+    forward();
+    if (!g.logits_recorded) throw NotRecordable("the step wrote no logits");
+  } catch (...) {
+    recording_ = nullptr;
+    cudaStreamEndCapture(stream_, &graph);
+    if (graph != nullptr) cudaGraphDestroy(graph);
+    cudaGetLastError();
+    throw;
+  }
+  recording_ = nullptr;
+  check(cudaStreamEndCapture(stream_, &graph), "cudaStreamEndCapture");
+  const cudaError_t e = cudaGraphInstantiate(&g.exec, graph, 0);
+  cudaGraphDestroy(graph);
+  check(e, "cudaGraphInstantiate");
+  (void)logits;
+}
+
+void CudaOps::replay(StepGraph& g, sdk::Tensor& logits) {
+  check(cudaGraphLaunch(g.exec, stream_), "cudaGraphLaunch");
+  synchronize();
+  std::memcpy(logits.data, g.host_logits.get(), g.logits_bytes);
+}
+
+void CudaOps::run_forward(const sdk::ForwardBatch& batch, sdk::Tensor& logits,
+                          const std::function<void()>& forward) {
+  if (!graphs_enabled_ || !decode_only(batch) || on_device(logits.data)) {
+    forward();
+    return;
+  }
+  const StepKey key = step_key(batch);
+  StepGraph& g = graph_for(key, batch, logits);
+  std::size_t tables = 0;
+  for (const auto& s : batch.seqs) tables += s.block_table.size();
+  if (!g.recordable || tables > g.table_cap || logits.nbytes() != g.logits_bytes ||
+      g.plain_runs++ == 0) {
+    forward();
+    return;
+  }
+  if (g.exec == nullptr) {
+    step_batch_ = &batch;
+    try {
+      record(g, logits, forward);
+    } catch (const std::exception&) {
+      // An op the graph cannot hold (or a failed capture): this shape runs
+      // plainly from now on; a real error shows again in the plain run.
+      g.recordable = false;
+      forward();
+      return;
+    }
+  }
+  fill_inputs(g, batch);
+  replay(g, logits);
+}
+
+}  // namespace rmlx::backend_cuda
