@@ -184,6 +184,12 @@ void Server::embeddings(Call& call) {
     } catch (const std::out_of_range& e) {
       throw api::invalid_field(path, e.what());
     }
+    if (inputs.back().empty()) {
+      // A decoder whose tokenizer adds no special tokens gives an empty text none.
+      throw api::invalid_field(path, "has no tokens: model '" + model_id +
+                                         "' adds no special tokens, so an empty input is nothing "
+                                         "to embed");
+    }
     prompt_tokens += static_cast<std::int64_t>(inputs.back().size());
   }
   call.record->prompt_tokens = static_cast<int>(prompt_tokens);
