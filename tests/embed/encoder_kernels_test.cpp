@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "rmlx/kernels/encoder.h"
+#include "rmlx/kernels/half.h"
 #include "rmlx/kernels/thread_pool.h"
 
 namespace {
@@ -185,25 +186,36 @@ TEST(EncoderKernels, PackedLinearMatchesTheProductAndIgnoresTheBatch) {
 }
 
 TEST(EncoderKernels, PackedLinearReadsHalfWeights) {
-  const std::int64_t rows = 33, cols = 16;
-  std::vector<std::uint16_t> bf(static_cast<std::size_t>(rows * cols));
-  std::vector<float> w(bf.size());
-  for (std::size_t i = 0; i < bf.size(); ++i) {
-    // Small integers are exact in bfloat16: the high half of the float.
-    w[i] = static_cast<float>(static_cast<int>(i % 7) - 3);
-    std::uint32_t u;
-    std::memcpy(&u, &w[i], 4);
-    bf[i] = static_cast<std::uint16_t>(u >> 16);
+  // Values exact in both 16-bit formats, so f16, bf16 and f32 must agree bit for bit.
+  const std::int64_t rows = 45, cols = 19, n = 11;
+  std::vector<float> w(static_cast<std::size_t>(rows * cols));
+  std::vector<std::uint16_t> bf(w.size()), f16(w.size());
+  for (std::size_t i = 0; i < w.size(); ++i) {
+    w[i] = static_cast<float>(static_cast<int>(i % 13) - 6) / 8.0f;
+    bf[i] = rmlx::kernels::f32_to_bf16(w[i]);
+    f16[i] = rmlx::kernels::f32_to_f16(w[i]);
   }
-  const auto x = random_vec(static_cast<std::size_t>(cols), 7);
-  enc::PackedLinear lin(bf.data(), enc::PackedLinear::Type::bf16, rows, cols, nullptr);
-  std::vector<float> y(static_cast<std::size_t>(rows));
-  lin.apply(rmlx::kernels::Exec{}, x.data(), 1, y.data());
-  for (std::int64_t r = 0; r < rows; ++r) {
-    EXPECT_NEAR(y[static_cast<std::size_t>(r)], linear_ref(w, {}, x, cols, 0, r), 1e-4) << r;
+  const auto x = random_vec(static_cast<std::size_t>(n * cols), 7);
+  const auto b = random_vec(static_cast<std::size_t>(rows), 8);
+  using T = enc::PackedLinear::Type;
+  for (auto isa : rmlx::kernels::supported_isas()) {
+    rmlx::kernels::Exec exec;
+    exec.isa = isa;
+    std::vector<float> y32(static_cast<std::size_t>(n * rows));
+    enc::PackedLinear(w.data(), T::f32, rows, cols, b.data()).apply(exec, x.data(), n, y32.data());
+    for (std::int64_t i = 0; i < n; ++i) {
+      for (std::int64_t r = 0; r < rows; ++r) {
+        ASSERT_NEAR(y32[static_cast<std::size_t>(i * rows + r)], linear_ref(w, b, x, cols, i, r),
+                    1e-4);
+      }
+    }
+    for (auto [type, data] : {std::pair{T::bf16, bf.data()}, std::pair{T::f16, f16.data()}}) {
+      std::vector<float> y(y32.size());
+      enc::PackedLinear(data, type, rows, cols, b.data()).apply(exec, x.data(), n, y.data());
+      EXPECT_EQ(y, y32) << rmlx::kernels::isa_name(isa) << (type == T::bf16 ? " bf16" : " f16");
+    }
   }
-  EXPECT_THROW(enc::PackedLinear(nullptr, enc::PackedLinear::Type::f32, 2, 2, nullptr),
-               std::invalid_argument);
+  EXPECT_THROW(enc::PackedLinear(nullptr, T::f32, 2, 2, nullptr), std::invalid_argument);
 }
 
 }  // namespace

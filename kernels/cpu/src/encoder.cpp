@@ -130,19 +130,20 @@ float weight_at(const void* w, PackedLinear::Type type, std::int64_t i) {
   return 0.0f;
 }
 
-void packed_linear_portable(const float* packed, const float* bias, std::int64_t rows,
-                            std::int64_t cols, const float* x, std::int64_t i0, std::int64_t i1,
-                            std::int64_t p0, std::int64_t p1, float* y) {
+void packed_linear_portable(const void* packed, PackedLinear::Type type, const float* bias,
+                            std::int64_t rows, std::int64_t cols, const float* x, std::int64_t i0,
+                            std::int64_t i1, std::int64_t p0, std::int64_t p1, float* y) {
   constexpr std::int64_t kPanel = PackedLinear::kPanel;
   float acc[kPanel];
   for (std::int64_t p = p0; p < p1; ++p) {
-    const float* w = packed + p * cols * kPanel;
+    const std::int64_t base = p * cols * kPanel;
     const std::int64_t c0 = p * kPanel, width = std::min(kPanel, rows - c0);
     for (std::int64_t i = i0; i < i1; ++i) {
       std::fill(acc, acc + kPanel, 0.0f);
       const float* xi = x + i * cols;
       for (std::int64_t k = 0; k < cols; ++k) {
-        for (std::int64_t c = 0; c < kPanel; ++c) acc[c] += xi[k] * w[k * kPanel + c];
+        for (std::int64_t c = 0; c < kPanel; ++c)
+          acc[c] += xi[k] * weight_at(packed, type, base + k * kPanel + c);
       }
       for (std::int64_t c = 0; c < width; ++c) y[i * rows + c0 + c] = acc[c] + bias[c0 + c];
     }
@@ -153,15 +154,27 @@ void packed_linear_portable(const float* packed, const float* bias, std::int64_t
 
 PackedLinear::PackedLinear(const void* w, Type type, std::int64_t rows, std::int64_t cols,
                            const float* bias)
-    : rows_(rows), cols_(cols), panels_((rows + kPanel - 1) / kPanel) {
+    : rows_(rows), cols_(cols), panels_((rows + kPanel - 1) / kPanel), type_(type) {
   if (w == nullptr || rows <= 0 || cols <= 0) {
     throw std::invalid_argument("encoder::PackedLinear: bad weight [" + std::to_string(rows) +
                                 ", " + std::to_string(cols) + "]");
   }
-  packed_.assign(static_cast<std::size_t>(panels_ * cols * kPanel), 0.0f);
-  for (std::int64_t r = 0; r < rows; ++r) {
-    float* dst = packed_.data() + (r / kPanel) * cols * kPanel + r % kPanel;
-    for (std::int64_t k = 0; k < cols; ++k) dst[k * kPanel] = weight_at(w, type, r * cols + k);
+  const auto size = static_cast<std::size_t>(panels_ * cols * kPanel);
+  auto dst = [&](std::int64_t r, std::int64_t k) {
+    return static_cast<std::size_t>((r / kPanel) * cols * kPanel + k * kPanel + r % kPanel);
+  };
+  if (type == Type::f32) {
+    packed_.assign(size, 0.0f);
+    const auto* src = static_cast<const float*>(w);
+    for (std::int64_t r = 0; r < rows; ++r) {
+      for (std::int64_t k = 0; k < cols; ++k) packed_[dst(r, k)] = src[r * cols + k];
+    }
+  } else {
+    half_.assign(size, 0);  // +0 in both 16-bit formats
+    const auto* src = static_cast<const std::uint16_t*>(w);
+    for (std::int64_t r = 0; r < rows; ++r) {
+      for (std::int64_t k = 0; k < cols; ++k) half_[dst(r, k)] = src[r * cols + k];
+    }
   }
   bias_.assign(static_cast<std::size_t>(panels_ * kPanel), 0.0f);
   if (bias != nullptr) std::copy(bias, bias + rows, bias_.begin());
@@ -174,6 +187,8 @@ void PackedLinear::apply(const Exec& exec, const float* x, std::int64_t n, float
 #if defined(__x86_64__)
   if (exec.isa == Isa::avx512) kernel = &detail::packed_linear_avx512;
 #endif
+  const void* data = type_ == Type::f32 ? static_cast<const void*>(packed_.data())
+                                        : static_cast<const void*>(half_.data());
   // Tasks: blocks of rows (kept in L2 while the panels pass over them) times
   // groups of panels, so that a few rows still keep every thread busy.
   constexpr std::int64_t kRowBlock = 64, kPanelGroup = 4;
@@ -182,7 +197,7 @@ void PackedLinear::apply(const Exec& exec, const float* x, std::int64_t n, float
   for_ranges(exec, row_blocks * groups, 1, [&](std::int64_t b, std::int64_t e) {
     for (std::int64_t t = b; t < e; ++t) {
       const std::int64_t i0 = (t / groups) * kRowBlock, g = t % groups;
-      kernel(packed_.data(), bias_.data(), rows_, cols_, x, i0, std::min(n, i0 + kRowBlock),
+      kernel(data, type_, bias_.data(), rows_, cols_, x, i0, std::min(n, i0 + kRowBlock),
              g * kPanelGroup, std::min(panels_, (g + 1) * kPanelGroup), y);
     }
   });

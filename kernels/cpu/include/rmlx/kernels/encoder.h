@@ -31,6 +31,8 @@ void gelu_erf(const Exec& exec, const float* x, std::int64_t count, float* out);
 // A float linear layer y = x w^T + bias, repacked for products of many rows:
 // panels of kPanel output columns, each stored k-major, so a row of x is
 // broadcast against whole vectors of weights and no horizontal sums are left.
+// The weights keep their type (16-bit ones are widened as they are read), so
+// the packed copy is no larger than the stored one.
 // Every output sums its k terms in order, then adds the bias, whatever the
 // number of rows or the threads: a row's result never depends on the others.
 class PackedLinear {
@@ -47,15 +49,18 @@ class PackedLinear {
 
  private:
   std::int64_t rows_, cols_, panels_;
-  std::vector<float> packed_;  // [panels][cols][kPanel], zero past `rows`
-  std::vector<float> bias_;    // [panels * kPanel], zero when none
+  Type type_;
+  // [panels][cols][kPanel], zero past `rows`: packed_ for f32, half_ otherwise.
+  std::vector<float> packed_;
+  std::vector<std::uint16_t> half_;
+  std::vector<float> bias_;  // [panels * kPanel], zero when none
 };
 
 namespace detail {
 // Rows [i0, i1) of x against panels [p0, p1): the AVX-512 path.
-void packed_linear_avx512(const float* packed, const float* bias, std::int64_t rows,
-                          std::int64_t cols, const float* x, std::int64_t i0, std::int64_t i1,
-                          std::int64_t p0, std::int64_t p1, float* y);
+void packed_linear_avx512(const void* packed, PackedLinear::Type type, const float* bias,
+                          std::int64_t rows, std::int64_t cols, const float* x, std::int64_t i0,
+                          std::int64_t i1, std::int64_t p0, std::int64_t p1, float* y);
 void gelu_erf_avx512(const float* x, std::int64_t count, float* out);
 }  // namespace detail
 
