@@ -15,7 +15,7 @@ using avx512::load16;
 
 // Software prefetch distance for a single weight stream; the hardware prefetchers of
 // the machines measured fall well short of the bandwidth roofline without it.
-constexpr std::int64_t kPrefetchAhead = 4096;
+constexpr std::int64_t kPrefetchAhead = 8192;
 
 template <int BITS>
 struct Layout {

@@ -130,14 +130,69 @@ void exact_tile(const AffineWeight& w, const FloatActs& a, const StepGroups<BITS
   }
 }
 
-// One weight row against C activation rows (a decode step, or the few rows of a
-// speculative verification), 4- or 8-bit: every 16 packed bytes lie in one group (group
-// sizes are at least 32 values), so each group accumulates q * x without its scale and
-// is scaled once at its end. The weights are unpacked once for all C rows, and each
-// row's arithmetic is the same for every C: a verified row equals the decoded one.
+// One weight row against one activation row, 4- or 8-bit: every 16 packed bytes lie in
+// one group (group sizes are at least 32 values), so each group accumulates q * x
+// without its scale and is scaled once at its end.
+template <int BITS, FloatType ST>
+[[gnu::always_inline]] inline void exact_row(const AffineWeight& w, const FloatActs& a,
+                                             std::int64_t r, std::int64_t i, float* y) {
+  static_assert(BITS == 4 || BITS == 8);
+  constexpr int kSubValues = BITS == 4 ? 32 : 16;  // values per 16 packed bytes
+  const int g = w.group_size;
+  const std::int64_t groups = w.cols / g;
+  const std::int64_t row_bytes = w.cols * BITS / 8;
+  const auto* src = reinterpret_cast<const std::uint8_t*>(w.packed) + r * row_bytes;
+  const float* x = a.row(i);
+  const int subs = g / kSubValues;
+  const __m512i low4 = _mm512_set1_epi32(15);
+  alignas(64) float sc[16];
+  __m512 acc = _mm512_setzero_ps();
+  for (std::int64_t g0 = 0; g0 < groups; g0 += kBlockGroups) {
+    const __mmask16 gm = lane_mask(groups - g0);
+    const std::int64_t ahead =
+        r * groups + g0 + std::max<std::int64_t>(1, 4096 / row_bytes) * groups;
+    avx512::prefetch_groups<ST>(w.scales, ahead);
+    avx512::prefetch_groups<ST>(w.biases, ahead);
+    _mm512_store_ps(sc, load16<ST>(w.scales, r * groups + g0, gm));
+    acc = _mm512_fmadd_ps(load16<ST>(w.biases, r * groups + g0, gm),
+                          _mm512_loadu_ps(a.row_sum(i) + g0), acc);
+    const int ng = static_cast<int>(std::min<std::int64_t>(kBlockGroups, groups - g0));
+    for (int gg = 0; gg < ng; ++gg) {
+      const std::int64_t k0 = (g0 + gg) * g;
+      __m512 lo = _mm512_setzero_ps(), hi = _mm512_setzero_ps();
+      for (int sub = 0; sub < subs; ++sub) {
+        const std::int64_t k = k0 + static_cast<std::int64_t>(sub) * kSubValues;
+        const std::int64_t boff = k * BITS / 8;
+        if ((boff & 63) == 0)
+          _mm_prefetch(reinterpret_cast<const char*>(src + boff + 4096), _MM_HINT_T0);
+        const __m512i v =
+            _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + boff)));
+        if constexpr (BITS == 4) {
+          lo = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_and_si512(v, low4)),
+                               _mm512_loadu_ps(x + k), lo);
+          hi = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_srli_epi32(v, 4)),
+                               _mm512_loadu_ps(x + k + 16), hi);
+        } else {
+          // Alternate accumulators for two independent chains.
+          if (sub % 2 == 0) {
+            lo = _mm512_fmadd_ps(_mm512_cvtepi32_ps(v), _mm512_loadu_ps(x + k), lo);
+          } else {
+            hi = _mm512_fmadd_ps(_mm512_cvtepi32_ps(v), _mm512_loadu_ps(x + k), hi);
+          }
+        }
+      }
+      acc = _mm512_fmadd_ps(_mm512_add_ps(lo, hi), _mm512_set1_ps(sc[gg]), acc);
+    }
+  }
+  y[i * w.rows + r] = _mm512_reduce_add_ps(acc);
+}
+
+// exact_row for C activation rows at once (the few rows of a speculative verification
+// or a small batch): the weights are unpacked once for all of them, and each row's
+// arithmetic is exact_row's, so a verified row equals the decoded one bit for bit.
 template <int BITS, FloatType ST, int C>
-void exact_row(const AffineWeight& w, const FloatActs& a, std::int64_t r, std::int64_t i0,
-               float* y) {
+void exact_row_tile(const AffineWeight& w, const FloatActs& a, std::int64_t r, std::int64_t i0,
+                    float* y) {
   static_assert(BITS == 4 || BITS == 8);
   constexpr int kSubValues = BITS == 4 ? 32 : 16;  // values per 16 packed bytes
   const int g = w.group_size;
@@ -220,22 +275,22 @@ void exact_few_rows(const AffineWeight& w, const FloatActs& a, std::int64_t r0, 
       for (std::int64_t r = rb; r < re; ++r) {
         switch (c) {
           case 1:
-            exact_row<BITS, ST, 1>(w, a, r, i, y);
+            exact_row<BITS, ST>(w, a, r, i, y);
             break;
           case 2:
-            exact_row<BITS, ST, 2>(w, a, r, i, y);
+            exact_row_tile<BITS, ST, 2>(w, a, r, i, y);
             break;
           case 3:
-            exact_row<BITS, ST, 3>(w, a, r, i, y);
+            exact_row_tile<BITS, ST, 3>(w, a, r, i, y);
             break;
           case 4:
-            exact_row<BITS, ST, 4>(w, a, r, i, y);
+            exact_row_tile<BITS, ST, 4>(w, a, r, i, y);
             break;
           case 5:
-            exact_row<BITS, ST, 5>(w, a, r, i, y);
+            exact_row_tile<BITS, ST, 5>(w, a, r, i, y);
             break;
           default:
-            exact_row<BITS, ST, 6>(w, a, r, i, y);
+            exact_row_tile<BITS, ST, 6>(w, a, r, i, y);
             break;
         }
       }
@@ -248,7 +303,7 @@ template <int BITS, FloatType ST>
 void exact_rows(const AffineWeight& w, const FloatActs& a, std::int64_t r0, std::int64_t r1,
                 float* y) {
   if constexpr (BITS == 4 || BITS == 8) {
-    if (a.n <= kFewRows) return exact_few_rows<BITS, ST>(w, a, r0, r1, y);
+    if (a.n > 1 && a.n <= kFewRows) return exact_few_rows<BITS, ST>(w, a, r0, r1, y);
   }
   constexpr int kR = 4;
   constexpr int kC = 4;
@@ -262,7 +317,7 @@ void exact_rows(const AffineWeight& w, const FloatActs& a, std::int64_t r0, std:
   for (; r < r1; ++r) {
     for (std::int64_t i = 0; i < a.n; ++i) {
       if constexpr (BITS == 4 || BITS == 8) {
-        exact_row<BITS, ST, 1>(w, a, r, i, y);
+        exact_row<BITS, ST>(w, a, r, i, y);
       } else {
         exact_tile<BITS, ST, 1, 1>(w, a, lg, r, i, y);
       }
