@@ -84,7 +84,7 @@ void int8_tile(const AffineWeight& w, const QuantActs& a, const LaneGroups<BITS>
     }
     __m512 sw[R];
     for (int rr = 0; rr < R; ++rr) {
-      // Scales and biases of the rows the weight prefetch is fetching (4 KiB ahead).
+      // Scales and biases of the rows the weight prefetch is fetching (8 KiB ahead).
       const std::int64_t ahead =
           (r + rr) * groups + g0 + std::max<std::int64_t>(R, kPrefetchAhead / row_bytes) * groups;
       avx512::prefetch_groups<ST>(w.scales, ahead);
