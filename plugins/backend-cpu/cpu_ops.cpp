@@ -3,6 +3,8 @@
 #include <rmlx/sdk/kv_codec.h>
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -72,10 +74,19 @@ CpuOps::CpuOps(int threads) {
   pool_ = std::make_unique<kernels::ThreadPool>(threads);
   exec_.isa = kernels::select_isa();
   exec_.pool = pool_.get();
+  const char* profile = std::getenv("RMLX_CPU_PROFILE");
+  if (profile != nullptr && *profile != '\0' && std::string_view(profile) != "0") {
+    profile_ = std::make_unique<kernels::OpProfile>();
+  }
+}
+
+CpuOps::~CpuOps() {
+  if (profile_) std::fputs(profile_->report().c_str(), stderr);
 }
 
 void* CpuOps::native(std::string_view key) {
   if (key == "cpu.exec") return &exec_;
+  if (key == "cpu.profile") return profile_.get();
   return nullptr;
 }
 
@@ -99,10 +110,12 @@ sdk::Tensor CpuOps::scratch(sdk::DType dtype, std::vector<std::int64_t> shape) {
 
 void CpuOps::begin_step() {
   next_chunk_ = 0;
+  if (profile_) profile_->step();
 }
 
 void CpuOps::dense_linear(const sdk::Tensor& w, const sdk::Tensor* bias, const sdk::Tensor& x,
                           sdk::Tensor& y) {
+  const kernels::ProfileScope scope(profile_.get(), kernels::OpProfile::dense_linear);
   require_f32(x, "dense_linear input");
   const auto type = float_type(w, "dense_linear weight");
   const std::int64_t out = w.dim(0), in = w.dim(1), n = x.numel() / in;
@@ -122,6 +135,7 @@ void CpuOps::dense_linear(const sdk::Tensor& w, const sdk::Tensor* bias, const s
 
 void CpuOps::gather_rows(const sdk::Tensor& table, std::span<const std::int32_t> rows,
                          sdk::Tensor& out) {
+  const kernels::ProfileScope scope(profile_.get(), kernels::OpProfile::gather_rows);
   require_f32(out, "gather_rows output");
   kernels::ops::embedding(table.data, float_type(table, "gather_rows table"), table.dim(0),
                           table.numel() / table.dim(0), rows.data(),
@@ -141,6 +155,7 @@ const float* CpuOps::f32_weight(const sdk::Tensor& w, std::int64_t n) {
 
 void CpuOps::rms_norm(const sdk::Tensor& x, const sdk::Tensor& weight, float eps,
                       sdk::Tensor& out) {
+  const kernels::ProfileScope scope(profile_.get(), kernels::OpProfile::rms_norm);
   require_f32(x, "rms_norm input");
   const std::int64_t dim = x.dim(-1);
   if (weight.numel() != dim) {
@@ -153,6 +168,7 @@ void CpuOps::rms_norm(const sdk::Tensor& x, const sdk::Tensor& weight, float eps
 
 void CpuOps::layer_norm(const sdk::Tensor& x, const sdk::Tensor& weight, const sdk::Tensor* bias,
                         float eps, sdk::Tensor& out) {
+  const kernels::ProfileScope scope(profile_.get(), kernels::OpProfile::other_ops);
   require_f32(x, "layer_norm input");
   require_f32(weight, "layer_norm weight");
   if (bias != nullptr) require_f32(*bias, "layer_norm bias");
@@ -174,6 +190,7 @@ const kernels::rope::Rope& CpuOps::rope_for(int head_dim, const sdk::RopeParams&
 
 void CpuOps::rope(sdk::Tensor& x, std::span<const std::int32_t> positions,
                   const sdk::RopeParams& p) {
+  const kernels::ProfileScope scope(profile_.get(), kernels::OpProfile::rope);
   require_f32(x, "rope input");
   const int heads = static_cast<int>(x.dim(1));
   const int head_dim = static_cast<int>(x.dim(2));
@@ -181,12 +198,14 @@ void CpuOps::rope(sdk::Tensor& x, std::span<const std::int32_t> positions,
 }
 
 void CpuOps::glu(const sdk::Tensor& gate, const sdk::Tensor& up, bool gelu_tanh, sdk::Tensor& out) {
+  const kernels::ProfileScope scope(profile_.get(), kernels::OpProfile::glu);
   kernels::ops::glu(exec_, gate.as<float>(), up.as<float>(), gate.numel(),
                     gelu_tanh ? kernels::ops::Glu::gelu_tanh : kernels::ops::Glu::silu,
                     out.as<float>());
 }
 
 void CpuOps::add(const sdk::Tensor& a, const sdk::Tensor& b, sdk::Tensor& out) {
+  const kernels::ProfileScope scope(profile_.get(), kernels::OpProfile::add);
   kernels::ops::add(exec_, a.as<float>(), b.as<float>(), a.numel(), out.as<float>());
 }
 
@@ -208,6 +227,7 @@ kernels::attn::RowCodec CpuOps::row_codec(const sdk::KvCodec* codec, int head_di
 void CpuOps::attention(const sdk::Tensor& q, const sdk::Tensor& k, const sdk::Tensor& v,
                        const sdk::KvLayerView& kv, std::span<const sdk::AttentionSeq> seqs,
                        const sdk::AttentionParams& p, sdk::Tensor& out) {
+  const kernels::ProfileScope scope(profile_.get(), kernels::OpProfile::attention);
   kernels::attn::KvLayer layer;
   layer.k_blocks = kv.k_blocks;
   layer.v_blocks = kv.v_blocks;
@@ -238,6 +258,7 @@ void CpuOps::attention(const sdk::Tensor& q, const sdk::Tensor& k, const sdk::Te
 }
 
 void CpuOps::gelu(const sdk::Tensor& x, sdk::Tensor& out) {
+  const kernels::ProfileScope scope(profile_.get(), kernels::OpProfile::other_ops);
   require_f32(x, "gelu input");
   require_f32(out, "gelu output");
   if (out.numel() != x.numel()) throw std::invalid_argument("cpu: gelu shapes disagree");
@@ -247,6 +268,7 @@ void CpuOps::gelu(const sdk::Tensor& x, sdk::Tensor& out) {
 void CpuOps::self_attention(const sdk::Tensor& q, const sdk::Tensor& k, const sdk::Tensor& v,
                             std::span<const sdk::AttentionSeq> seqs, const sdk::AttentionParams& p,
                             sdk::Tensor& out) {
+  const kernels::ProfileScope scope(profile_.get(), kernels::OpProfile::other_ops);
   require_f32(q, "self_attention q");
   require_f32(k, "self_attention k");
   require_f32(v, "self_attention v");

@@ -12,6 +12,7 @@
 
 #include "rmlx/kernels/attention.h"
 #include "rmlx/kernels/isa.h"
+#include "rmlx/kernels/op_profile.h"
 #include "rmlx/kernels/rope.h"
 #include "rmlx/kernels/thread_pool.h"
 
@@ -20,6 +21,7 @@ namespace rmlx::backend_cpu {
 class CpuOps final : public sdk::Ops {
  public:
   explicit CpuOps(int threads);
+  ~CpuOps() override;
 
   sdk::Device device() const override { return {sdk::DeviceKind::cpu, 0}; }
   std::string backend_name() const override { return "cpu"; }
@@ -58,6 +60,8 @@ class CpuOps final : public sdk::Ops {
 
   std::unique_ptr<kernels::ThreadPool> pool_;
   kernels::Exec exec_;
+  // Per-op timing, only with RMLX_CPU_PROFILE set; printed to stderr at the end.
+  std::unique_ptr<kernels::OpProfile> profile_;
   // Scratch arena: chunks kept across steps so steady-state decode allocates nothing.
   struct Chunk {
     std::unique_ptr<float[], void (*)(void*)> data{nullptr, &std::free};

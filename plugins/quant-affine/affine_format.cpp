@@ -8,6 +8,7 @@
 
 #include "rmlx/kernels/affine.h"
 #include "rmlx/kernels/isa.h"
+#include "rmlx/kernels/op_profile.h"
 #include "rmlx/kernels/ops.h"
 #include "rmlx/kernels/qmatmul.h"
 
@@ -78,6 +79,7 @@ class AffineLinear final : public sdk::LinearWeight {
   std::int64_t out_features() const override { return w_.rows; }
 
   void apply(sdk::Ops& ops, const sdk::Tensor& x, sdk::Tensor& y) const override {
+    const k::ProfileScope scope(profile_of(ops), k::OpProfile::affine_linear);
     const std::int64_t n = x.numel() / w_.cols;
     k::qmm::matmul(exec_of(ops), w_, x.as<const float>(), n, y.as<float>(),
                    exact_ ? k::qmm::Activations::exact : k::qmm::Activations::int8);
@@ -101,6 +103,7 @@ class AffineLinear final : public sdk::LinearWeight {
       throw std::invalid_argument("affine: apply_shared got " + std::to_string(all.size()) +
                                   " weights but " + std::to_string(ys.size()) + " outputs");
     }
+    const k::ProfileScope scope(profile_of(ops), k::OpProfile::affine_shared);
     const std::int64_t n = x.numel() / w_.cols;
     std::vector<k::qmm::AffineWeight> ws;
     std::vector<float*> yp;
@@ -128,6 +131,11 @@ class AffineLinear final : public sdk::LinearWeight {
       row.data = y.as<float>() + i * w_.rows;
       ops.add(row, bias_, row);
     }
+  }
+
+  // The CPU backend's per-op timing (RMLX_CPU_PROFILE), or null.
+  static k::OpProfile* profile_of(sdk::Ops& ops) {
+    return static_cast<k::OpProfile*>(ops.native("cpu.profile"));
   }
 
   static const k::Exec& exec_of(sdk::Ops& ops) {
