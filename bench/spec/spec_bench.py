@@ -174,7 +174,7 @@ def main():
                 best[wname] = (up, label)
     repetitive = [w for w in ("edit source", "quote summary") if w in best]
     if repetitive:
-        parts = ", ".join(f"{w} {best[w][0]:.2f}x ({best[w][1]})" for w in repetitive)
+        parts = ", ".join(f"{w} {best[w][0]:.3f}x ({best[w][1]})" for w in repetitive)
         met = all(best[w][0] >= 1.5 for w in repetitive)
         print(f"\ntarget ngram >= 1.5x decode speed (tok per CPU-s) on the repetitive workloads: "
               f"{parts} -> {'met' if met else 'NOT met'}")
