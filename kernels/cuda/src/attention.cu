@@ -11,7 +11,8 @@ namespace rmlx::kernels_cuda {
 namespace {
 
 constexpr int kWarps = 4;
-constexpr int kKeysPerSplit = 256;
+constexpr int kKeysPerSplit = 256;    // the bucket of key ranges
+constexpr int kMinKeysPerSplit = 32;  // the smallest piece a split attends over
 
 __device__ __forceinline__ std::size_t slot_offset(const AttnArgs& a, const AttnSeq& sq, int t,
                                                    int kvh) {
@@ -146,8 +147,12 @@ std::int64_t attention_workspace(int n_rows, int n_heads, int head_dim, int spli
 }
 
 int attention_splits(int n_rows, int n_heads, int max_keys) {
-  // Enough blocks to cover the GPU when few rows attend over many keys.
-  const int by_keys = (max_keys + kKeysPerSplit - 1) / kKeysPerSplit;
+  // Enough blocks to cover the GPU when few rows attend over many keys: pieces
+  // of at least 32 keys, so a decode step over a short context is not one long
+  // dependent loop per head. The count depends only on the 256-key bucket of
+  // max_keys, which a recorded decode step keeps.
+  const int bucket = (max_keys + kKeysPerSplit - 1) / kKeysPerSplit * kKeysPerSplit;
+  const int by_keys = (bucket + kMinKeysPerSplit - 1) / kMinKeysPerSplit;
   const int blocks = n_rows * n_heads;
   const int wanted = blocks >= 264 ? 1 : (264 + blocks - 1) / blocks;
   return std::max(1, std::min(std::min(by_keys, wanted), 32));

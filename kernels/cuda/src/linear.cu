@@ -224,12 +224,20 @@ struct AffineChunk {
     const std::int64_t g =
         static_cast<std::int64_t>(row) * (cols / group_size) + (chunk * 32) / group_size;
     const float s = Elem<S>::load(scales, g), b = Elem<S>::load(biases, g);
+    if constexpr (BITS == 2 || BITS == 4 || BITS == 8) {
+      constexpr int CPW = 32 / BITS;
 #pragma unroll
-    for (int e = 0; e < 32; ++e) q[e] = s * code_f<BITS>(w, e) + b;
+      for (int i = 0; i < BITS; ++i) word_codes<BITS>(w[i], q + i * CPW);
+#pragma unroll
+      for (int e = 0; e < 32; ++e) q[e] = fmaf(s, q[e], b);
+    } else {
+#pragma unroll
+      for (int e = 0; e < 32; ++e) q[e] = s * code_f<BITS>(w, e) + b;
+    }
   }
 };
 
-constexpr int kBatchRows = 8;      // activation rows per block
+constexpr int kBatchRows = 8;      // activation rows per block (the default)
 constexpr int kBatchTileK = 1024;  // columns of activations staged at a time
 
 // 2-32 activation rows (beyond that the tiled GEMM wins): a block stages up to 8 activation rows,
@@ -237,7 +245,7 @@ constexpr int kBatchTileK = 1024;  // columns of activations staged at a time
 // conflict-free); each lane dequantizes one 32-weight chunk of R rows into registers and multiplies
 // it with every staged row. Activations are read from L2 once per block instead of
 // once per weight row.
-template <typename Chunk, int R>
+template <typename Chunk, int R, int kBatchRows = 8>
 __global__ void __launch_bounds__(kGemvWarps * 32)
     gemv_batched(Chunk chunk, const float* __restrict__ x, float* __restrict__ y, int rows,
                  int cols, int n) {
@@ -297,6 +305,15 @@ __global__ void __launch_bounds__(kGemvWarps * 32)
 }
 
 constexpr int kBatchR = 4;
+
+// One activation row staged in shared memory, four weight rows per warp: the
+// activation reads are conflict-free shared loads instead of strided L1 ones.
+template <typename Chunk>
+void run_staged_single(const Chunk& chunk, const float* x, float* y, int rows, int cols,
+                       cudaStream_t s) {
+  const dim3 grid(blocks_for(rows, kGemvWarps * kBatchR), 1);
+  gemv_batched<Chunk, kBatchR, 1><<<grid, kGemvWarps * 32, 0, s>>>(chunk, x, y, rows, cols, 1);
+}
 
 template <typename Chunk>
 void run_batched(const Chunk& chunk, const float* x, std::int64_t n, float* y, int rows, int cols,
@@ -477,6 +494,11 @@ void affine_linear(const WeightView& w, const float* x, std::int64_t n, float* y
     }
   }
   if (rpw == 0) rpw = 4;
+  if (n == 1 && rpw == 1) {
+    run_staged_single(AffineChunk<BITS, S>{packed, w.scales, w.biases, cols, w.group_size}, x, y,
+                      rows, cols, s);
+    return;
+  }
   if (n > 1 && n <= kGemvMaxRows && rpw != -1) {
     run_batched(AffineChunk<BITS, S>{packed, w.scales, w.biases, cols, w.group_size}, x, n, y, rows,
                 cols, s);
