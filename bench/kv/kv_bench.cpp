@@ -69,7 +69,7 @@ struct Quality {
 int run(int argc, char** argv) {
   std::string model_dir, codecs_arg, contexts_arg, plugin_dir = RMLX_PLUGIN_BUILD_DIR;
   std::vector<std::string> texts;
-  int tokens = 1536, threads = 2, steps = 16, rounds = 3, chunk = 256;
+  int tokens = 1536, threads = 2, steps = 16, rounds = 7, chunk = 256;
   po::options_description desc("rmlx_kv_bench options");
   const char* home = std::getenv("HOME");
   desc.add_options()("help", "this text")(
@@ -79,11 +79,12 @@ int run(int argc, char** argv) {
                           "/.cache/rmlx/models/SmolLM2-135M-Instruct"),
       "model snapshot")("text", po::value(&texts)->multitoken(), "text files (>= 1 each)")(
       "tokens", po::value(&tokens)->default_value(1536), "tokens of each text to score")(
-      "codecs", po::value(&codecs_arg)->default_value("fp8,int8,int4,turboquant,int8:int4"),
+      "codecs",
+      po::value(&codecs_arg)->default_value("fp8,int8,int4,turboquant,int8:int4,int8:fp8"),
       "codecs compared with f16 (K or K:V)")(
       "contexts", po::value(&contexts_arg)->default_value("1024,4096"), "decode contexts")(
       "steps", po::value(&steps)->default_value(16), "decode steps timed per round")(
-      "rounds", po::value(&rounds)->default_value(3), "timing rounds (the best counts)")(
+      "rounds", po::value(&rounds)->default_value(7), "timing rounds (the best counts)")(
       "threads", po::value(&threads)->default_value(2), "CPU threads")(
       "plugins", po::value(&plugin_dir)->default_value(plugin_dir), "plugin directory");
   po::variables_map vm;
