@@ -70,10 +70,10 @@ int main() {
   check(cudaMemset(x, 0, static_cast<std::size_t>(128) * 14336 * 4));
   for (const auto& f : fmts) {
     for (int n : {1, 8, 32}) {
-      // rpw 0 is the default; n = 1: 4 is four weight rows per warp, 1 (affine) the
+      // rpw 0 is the default; n = 1: 4 (8) is four (eight) weight rows per warp, 1 (affine) the
       // same with the activations staged in shared memory; n > 1: 0 (affine) is the
       // block-wide GEMV, -1 the per-row GEMV, 1 the shared-memory batched one.
-      for (int rpw : {0, -1, 1, 4}) {
+      for (int rpw : {0, -1, 1, 4, 8}) {
         if ((n > 1 && rpw > 1) || (n == 1 && rpw == -1) || (f.bits == 0 && rpw == 0)) continue;
         double total_ms = 0, total_bytes = 0;
         for (const auto& m : mats) {

@@ -25,7 +25,7 @@ struct WeightView {
 };
 
 // y[n, rows] = x[n, cols] * W^T. Picks a GEMV for small n, a tiled GEMM otherwise.
-// rows_per_warp (1, 2 or 4; 0: the default) tunes the single-row GEMV.
+// rows_per_warp (1, 2, 4 or 8; 0: the default) tunes the single-row GEMV.
 void linear(const WeightView& w, const float* x, std::int64_t n, float* y, cudaStream_t s,
             int rows_per_warp = 0);
 // y[i, :] += bias (of type t) for every row i.
