@@ -2,19 +2,25 @@
 #include <gtest/gtest.h>
 
 #include "process.h"
+#include "rmlx/sdk/abi.h"
 #include "temp_dir.h"
 
 namespace {
 
+// Manifests and messages follow the SDK's ABI version; the test plugin wrong_abi reports the next.
+const std::string kAbiLine = "abi: " + std::to_string(rmlx::sdk::kAbiVersion) + "\n";
+const std::string kAbiMismatch = " was built for ABI " +
+                                 std::to_string(rmlx::sdk::kAbiVersion + 1) + ", expected ABI " +
+                                 std::to_string(rmlx::sdk::kAbiVersion);
+
 TEST(ListPluginsCli, CheckReportsBrokenAndHealthyPlugins) {
   TempDir dir("cli");
   const std::string lib = std::string(RMLX_TEST_PLUGIN_DIR) + "/librmlx-test-wrong_abi.so";
-  dir.write("plugins.yaml", "abi: 1\nplugins:\n  - name: future\n    library: " + lib +
+  dir.write("plugins.yaml", kAbiLine + "plugins:\n  - name: future\n    library: " + lib +
                                 "\n    version: 9.9.9\n    provides:\n      drafter: [future]\n");
   Process p({RMLX_HOST_BIN, "--plugins", dir.path(), "list-plugins", "--check"});
   EXPECT_EQ(p.wait(), 1);  // one plugin failed
-  EXPECT_NE(p.err().find("error: plugin future: " + lib + " was built for ABI 2, expected ABI 1\n"),
-            std::string::npos)
+  EXPECT_NE(p.err().find("error: plugin future: " + lib + kAbiMismatch + "\n"), std::string::npos)
       << p.err();
   EXPECT_NE(p.out().find("future  "), std::string::npos) << p.out();
   // The in-tree plugins, found next to the host, still load.

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "rmlx/registry/registry.h"
+#include "rmlx/sdk/abi.h"
 #include "temp_dir.h"
 
 namespace fs = std::filesystem;
@@ -15,6 +16,12 @@ using rmlx::registry::Registry;
 using rmlx::sdk::ComponentKind;
 
 namespace {
+
+// Manifests and messages follow the SDK's ABI version; the test plugin wrong_abi reports the next.
+const std::string kAbiLine = "abi: " + std::to_string(rmlx::sdk::kAbiVersion) + "\n";
+const std::string kAbiMismatch = " was built for ABI " +
+                                 std::to_string(rmlx::sdk::kAbiVersion + 1) + ", expected ABI " +
+                                 std::to_string(rmlx::sdk::kAbiVersion);
 
 const std::string kTestPlugins = RMLX_TEST_PLUGIN_DIR;
 const std::string kBuildPlugins = RMLX_PLUGIN_BUILD_DIR;
@@ -36,7 +43,7 @@ void expect_f16_works(Registry& reg) {
 }
 
 std::string good_manifest() {
-  return "abi: 1\nplugins:\n  - name: kv-f16\n    library: " + kBuildPlugins +
+  return kAbiLine + "plugins:\n  - name: kv-f16\n    library: " + kBuildPlugins +
          "/librmlx-kv-f16.so\n    version: 0.1.0\n    provides:\n      kv_codec: [f16, bf16]\n";
 }
 
@@ -49,7 +56,7 @@ class RegistryTest : public ::testing::Test {
 };
 
 TEST_F(RegistryTest, InvalidYaml) {
-  bad_.write("plugins.yaml", "abi: 1\nplugins:\n  - name: [unclosed\n");
+  bad_.write("plugins.yaml", kAbiLine + "plugins:\n  - name: [unclosed\n");
   Registry reg;
   reg.scan({bad_.path(), good_.path()});
   ASSERT_EQ(reg.diagnostics().size(), 1u);
@@ -60,7 +67,7 @@ TEST_F(RegistryTest, InvalidYaml) {
 
 TEST_F(RegistryTest, MissingRequiredField) {
   bad_.write("plugins.yaml",
-             "abi: 1\nplugins:\n  - name: no-lib\n    provides:\n      drafter: [x]\n");
+             kAbiLine + "plugins:\n  - name: no-lib\n    provides:\n      drafter: [x]\n");
   Registry reg;
   reg.scan({bad_.path(), good_.path()});
   ASSERT_EQ(reg.diagnostics().size(), 1u);
@@ -71,8 +78,9 @@ TEST_F(RegistryTest, MissingRequiredField) {
 
 TEST_F(RegistryTest, MissingLibraryFile) {
   bad_.write("plugins.yaml",
-             "abi: 1\nplugins:\n  - name: ghost\n    library: libghost.so\n    provides:\n"
-             "      drafter: [ghost]\n");
+             kAbiLine +
+                 "plugins:\n  - name: ghost\n    library: libghost.so\n    provides:\n"
+                 "      drafter: [ghost]\n");
   Registry reg;
   reg.scan({bad_.path(), good_.path()});
   ASSERT_EQ(reg.diagnostics().size(), 1u);
@@ -84,7 +92,7 @@ TEST_F(RegistryTest, MissingLibraryFile) {
 
 TEST_F(RegistryTest, LibraryWithoutEntryPoint) {
   const std::string lib = kTestPlugins + "/librmlx-test-no_entry.so";
-  bad_.write("plugins.yaml", "abi: 1\nplugins:\n  - name: not-a-plugin\n    library: " + lib +
+  bad_.write("plugins.yaml", kAbiLine + "plugins:\n  - name: not-a-plugin\n    library: " + lib +
                                  "\n    provides:\n      drafter: [nothing]\n");
   Registry reg;
   reg.scan({bad_.path(), good_.path()});
@@ -98,7 +106,7 @@ TEST_F(RegistryTest, LibraryWithoutEntryPoint) {
 
 TEST_F(RegistryTest, AbiMismatch) {
   const std::string lib = kTestPlugins + "/librmlx-test-wrong_abi.so";
-  bad_.write("plugins.yaml", "abi: 1\nplugins:\n  - name: future\n    library: " + lib +
+  bad_.write("plugins.yaml", kAbiLine + "plugins:\n  - name: future\n    library: " + lib +
                                  "\n    provides:\n      drafter: [future]\n");
   Registry reg;
   reg.scan({bad_.path(), good_.path()});
@@ -106,17 +114,17 @@ TEST_F(RegistryTest, AbiMismatch) {
     reg.create<rmlx::sdk::Drafter>("future");
     FAIL() << "expected an error";
   } catch (const rmlx::registry::RegistryError& e) {
-    EXPECT_EQ(std::string(e.what()), "drafter 'future' is unavailable: plugin future: " + lib +
-                                         " was built for ABI 2, expected ABI 1");
+    EXPECT_EQ(std::string(e.what()),
+              "drafter 'future' is unavailable: plugin future: " + lib + kAbiMismatch);
   }
   ASSERT_EQ(reg.diagnostics().size(), 1u);
-  EXPECT_EQ(reg.diagnostics()[0], "plugin future: " + lib + " was built for ABI 2, expected ABI 1");
+  EXPECT_EQ(reg.diagnostics()[0], "plugin future: " + lib + kAbiMismatch);
   expect_f16_works(reg);
 }
 
 TEST_F(RegistryTest, DuplicateNameEarlierDirectoryWins) {
   const std::string lib = kTestPlugins + "/librmlx-test-also_f16.so";
-  bad_.write("plugins.yaml", "abi: 1\nplugins:\n  - name: also-f16\n    library: " + lib +
+  bad_.write("plugins.yaml", kAbiLine + "plugins:\n  - name: also-f16\n    library: " + lib +
                                  "\n    provides:\n      kv_codec: [f16]\n");
   Registry reg;
   reg.scan({good_.path(), bad_.path()});
@@ -129,7 +137,7 @@ TEST_F(RegistryTest, DuplicateNameEarlierDirectoryWins) {
 
 TEST_F(RegistryTest, FactoryThrows) {
   const std::string lib = kTestPlugins + "/librmlx-test-throws.so";
-  bad_.write("plugins.yaml", "abi: 1\nplugins:\n  - name: test-throws\n    library: " + lib +
+  bad_.write("plugins.yaml", kAbiLine + "plugins:\n  - name: test-throws\n    library: " + lib +
                                  "\n    provides:\n      drafter: [grumpy]\n");
   Registry reg;
   reg.scan({bad_.path(), good_.path()});

@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#define RMLX_ABI_VERSION 1
+#define RMLX_ABI_VERSION 2
 
 namespace rmlx::sdk {
 
