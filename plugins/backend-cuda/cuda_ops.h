@@ -75,6 +75,7 @@ class CudaOps final : public sdk::Ops {
   void gather(const kernels_cuda::WeightView& w, std::span<const std::int32_t> ids,
               sdk::Tensor& out);
   cudaStream_t stream() const { return stream_; }
+  kernels_cuda::TensorGemm& tensor_gemm() { return gemm_; }
   // Waits for every queued op.
   void synchronize();
 
@@ -120,7 +121,7 @@ class CudaOps final : public sdk::Ops {
 
   int device_index_;
   cudaStream_t stream_ = nullptr;
-  kernels_cuda::TensorGemm gemm_;  // linears with many rows, on tensor cores
+  kernels_cuda::TensorGemm gemm_;                  // linears with many rows, on tensor cores
   std::map<std::uintptr_t, std::size_t> uploads_;  // start -> bytes
   std::vector<DeviceBuffer> owned_;
   struct Chunk {

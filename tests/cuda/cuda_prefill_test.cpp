@@ -187,7 +187,8 @@ TEST(CudaPrefill, AffineDequantizesExactlyAndMultipliesOnTensorCores) {
                 cudaSuccess);
       EXPECT_EQ(got16, deq16) << what;
 
-      // Through the backend: n > 32 rows take the tensor-core path over that bf16 weight.
+      // Through the backend: from kTensorMinRowsAffine rows on, the tensor-core path over
+      // that bf16 weight.
       auto lw = rmlx::backend_cuda::bind_affine(
           host_tensor(packed.data(), sdk::DType::u32, {out, in * bits / 32}),
           host_tensor(s16.data(), sdk::DType::bf16, {out, in / gs}),

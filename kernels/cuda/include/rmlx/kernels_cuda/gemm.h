@@ -15,9 +15,15 @@ namespace rmlx::kernels_cuda {
 
 // Dense 16-bit weights take the tensor-core path from this many rows on.
 inline constexpr std::int64_t kTensorMinRowsDense = 16;
-// Affine weights up to 32 rows stay on the fused dequantizing GEMV (it reads
-// 4-bit codes, not a dequantized bf16 copy), then are dequantized to bf16.
+// Affine weights below this stay on the fused dequantizing GEMV (it reads the
+// codes, not a dequantized bf16 copy, and multiplies the exact f32 weight);
+// from here on they are dequantized to bf16 and multiplied on tensor cores.
+// 16 would be faster for decode batches (8B, 32 sequences: 802 against 490
+// tok/s on an H100), but the bf16-rounded weight then changes greedy tokens
+// against the CPU backend within 64 tokens on most affine shapes.
 inline constexpr std::int64_t kTensorMinRowsAffine = 33;
+// f32 weights take cuBLAS's f32 GEMM from this many rows on.
+inline constexpr std::int64_t kTensorMinRowsF32 = 33;
 // Below this many rows the GEMM is bound by weight traffic, so activations are
 // split into a bf16 high part and a bf16 remainder (two stacked row blocks, one
 // pass over the weights): products carry ~16 significant bits, close to f32.
@@ -38,6 +44,10 @@ class TensorGemm {
   // must have run once before a capture that contains it.
   bool linear(const WeightView& w, const float* x, std::int64_t n, float* y, cudaStream_t s);
 
+  // Rows from which affine weights take this path (kTensorMinRowsAffine unless set).
+  void set_min_rows_affine(std::int64_t rows) { min_rows_affine_ = rows; }
+  std::int64_t min_rows_affine() const { return min_rows_affine_; }
+
   // Whether cuBLASLt could be opened (tries once); why not, otherwise.
   bool available();
   const std::string& unavailable_reason() const;
@@ -45,6 +55,7 @@ class TensorGemm {
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
+  std::int64_t min_rows_affine_ = kTensorMinRowsAffine;
 };
 
 // The affine weight dequantized to bf16, [rows, cols] row-major: scale * code +
