@@ -68,6 +68,18 @@ AffineBindFn affine_bind_fn = &affine_bind_entry;
 }  // namespace
 
 CudaOps::CudaOps(int device_index) : device_index_(device_index) {
+  // RMLX_CUDA_AFFINE_TENSOR_ROWS=N: affine linears of N rows and more take the
+  // tensor-core path (for comparisons against the default threshold). Read before any
+  // resource is created, so a bad value leaks nothing.
+  if (const char* r = std::getenv("RMLX_CUDA_AFFINE_TENSOR_ROWS")) {
+    const long rows = std::strtol(r, nullptr, 10);
+    if (rows < 1) {
+      throw std::invalid_argument(
+          std::string("cuda: RMLX_CUDA_AFFINE_TENSOR_ROWS must be a positive row count, got '") +
+          r + "'");
+    }
+    gemm_.set_min_rows_affine(rows);
+  }
   int count = 0;
   const cudaError_t e = cudaGetDeviceCount(&count);
   if (e != cudaSuccess) {
@@ -82,17 +94,6 @@ CudaOps::CudaOps(int device_index) : device_index_(device_index) {
   // RMLX_CUDA_GRAPHS=0 runs every step op by op (for comparisons).
   const char* g = std::getenv("RMLX_CUDA_GRAPHS");
   graphs_enabled_ = g == nullptr || std::string_view(g) != "0";
-  // RMLX_CUDA_AFFINE_TENSOR_ROWS=N: affine linears of N rows and more take the
-  // tensor-core path (for comparisons against the default threshold).
-  if (const char* r = std::getenv("RMLX_CUDA_AFFINE_TENSOR_ROWS")) {
-    const long rows = std::strtol(r, nullptr, 10);
-    if (rows < 1) {
-      throw std::invalid_argument(
-          std::string("cuda: RMLX_CUDA_AFFINE_TENSOR_ROWS must be a positive row count, got '") +
-          r + "'");
-    }
-    gemm_.set_min_rows_affine(rows);
-  }
 }
 
 CudaOps::~CudaOps() {

@@ -8,8 +8,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <memory>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -221,6 +223,19 @@ TEST_P(CudaTensorAffine, SixteenToThirtyThreeRowsMatchCpuEagerAndInAGraph) {
     check_step(gpu, cpu, ws, s, seed += 100, true, what + " graph");
     check_step(gpu, cpu, ws, s, seed += 100, false, what + " eager again");
   }
+}
+
+// The row switch is checked before the device is touched: a bad value is named.
+TEST(CudaTensorAffineSwitch, RejectsARowCountBelowOne) {
+  ASSERT_EQ(setenv("RMLX_CUDA_AFFINE_TENSOR_ROWS", "0", 1), 0);
+  try {
+    CudaOps gpu(0);
+    ADD_FAILURE() << "CudaOps accepted RMLX_CUDA_AFFINE_TENSOR_ROWS=0";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(),
+                 "cuda: RMLX_CUDA_AFFINE_TENSOR_ROWS must be a positive row count, got '0'");
+  }
+  unsetenv("RMLX_CUDA_AFFINE_TENSOR_ROWS");
 }
 
 INSTANTIATE_TEST_SUITE_P(Scales, CudaTensorAffine,
