@@ -31,6 +31,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -158,6 +159,9 @@ void decode_rows_portable(const std::uint8_t* src, int n, int head_dim, float* d
   }
 }
 
+constexpr const char* kIsaUnsupported =
+    "fp8 KV codec: this CPU does not support the instruction set RMLX_CPU_ISA=";
+
 class Fp8Codec final : public rmlx::sdk::KvCodec {
  public:
   Fp8Codec() {
@@ -166,6 +170,20 @@ class Fp8Codec final : public rmlx::sdk::KvCodec {
     f16c_ = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
     avx512_ = __builtin_cpu_supports("avx512f") && f16c_;
 #endif
+    // RMLX_CPU_ISA caps the reader as it caps the CPU kernels, so tests reach every path.
+    const char* isa = std::getenv("RMLX_CPU_ISA");
+    const std::string want = isa == nullptr ? "" : isa;
+    if (want == "portable") {
+      f16c_ = avx512_ = false;
+    } else if (want == "avx2") {
+      avx512_ = false;
+      if (!f16c_) throw std::runtime_error(std::string(kIsaUnsupported) + want);
+    } else if (want == "avx512") {
+      if (!avx512_) throw std::runtime_error(std::string(kIsaUnsupported) + want);
+    } else if (!want.empty()) {
+      throw std::runtime_error("fp8 KV codec: RMLX_CPU_ISA=" + want +
+                               ": unknown value (expected portable, avx2 or avx512)");
+    }
   }
   std::string name() const override {
     return "fp8";
