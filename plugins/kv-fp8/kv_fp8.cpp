@@ -30,6 +30,7 @@
 #include <rmlx/sdk/plugin.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -112,37 +113,59 @@ inline float from_code(std::uint8_t c, float k) {
   }
 }
 
-// 16 values per step: the same conversion, then an approximate square root.
+// sqrt of every E4M3 magnitude (code & 0x7f), as the half converter reads it: y = sign *
+// table[code & 0x7f] * sqrt(256 * row scale), so the AVX-512 reader takes no root per value.
+using RootTable = std::array<float, 128>;
+
+RootTable make_root_table() {
+  RootTable t{};
+  for (unsigned m = 0; m < 128; ++m) {
+    t[m] = std::sqrt(rmlx::kernels::f16_to_f32(e4m3_as_half(static_cast<std::uint8_t>(m))));
+  }
+  return t;
+}
+
+// 16 values per step: the 128-entry root table looked up with four two-register permutes
+// (bits 0-4 of the code) and two blends (bits 5 and 6). The zero-masked forms sidestep GCC 12's
+// maybe-uninitialized false positives on the unmasked intrinsics.
 [[gnu::target("avx512f,avx2")]] void decode_rows_avx512(const std::uint8_t* src, int n,
-                                                        int head_dim, float* dst) {
+                                                        int head_dim, const RootTable& table,
+                                                        float* dst) {
   const std::size_t row_bytes = static_cast<std::size_t>(head_dim) + 4;
-  const __m256i lo7 = _mm256_set1_epi16(0x7f);
-  const __m256i sign = _mm256_set1_epi16(static_cast<short>(0x80));
-  const __m512i sign_bit = _mm512_set1_epi32(static_cast<int>(0x80000000u));
-  for (int t = 0; t < n; ++t) {
-    const std::uint8_t* row = src + static_cast<std::size_t>(t) * row_bytes;
+  __m512 t[8];
+  for (int j = 0; j < 8; ++j) t[j] = _mm512_loadu_ps(table.data() + 16 * j);
+  const __m512i lo7 = _mm512_set1_epi32(0x7f);
+  const __m512i bit5 = _mm512_set1_epi32(0x20);
+  const __m512i bit6 = _mm512_set1_epi32(0x40);
+  const __m512i bit7 = _mm512_set1_epi32(0x80);
+  for (int r = 0; r < n; ++r) {
+    const std::uint8_t* row = src + static_cast<std::size_t>(r) * row_bytes;
     float scale = 0.0f;
     std::memcpy(&scale, row + head_dim, 4);
-    const __m512 k = _mm512_set1_ps(scale * 256.0f);
-    float* out = dst + static_cast<std::size_t>(t) * static_cast<std::size_t>(head_dim);
+    const float root_k = std::sqrt(scale * 256.0f);
+    const __m512 k = _mm512_set1_ps(root_k);
+    float* out = dst + static_cast<std::size_t>(r) * static_cast<std::size_t>(head_dim);
     int i = 0;
     for (; i + 16 <= head_dim; i += 16) {
-      const __m256i b =
-          _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + i)));
-      const __m256i h = _mm256_or_si256(_mm256_slli_epi16(_mm256_and_si256(b, sign), 8),
-                                        _mm256_slli_epi16(_mm256_and_si256(b, lo7), 7));
-      // sqrt|f| as |f| * rsqrt14|f| (relative error < 2^-14, far below the
-      // codes' 2^-5; zero stays zero). The zero-masked forms sidestep GCC 12's
-      // maybe-uninitialized false positives on the unmasked intrinsics.
-      const __m512i f = _mm512_castps_si512(_mm512_mul_ps(_mm512_maskz_cvtph_ps(0xffff, h), k));
-      const __m512 mag = _mm512_castsi512_ps(_mm512_maskz_andnot_epi32(0xffff, sign_bit, f));
-      const __mmask16 nonzero = _mm512_cmp_ps_mask(mag, _mm512_setzero_ps(), _CMP_GT_OQ);
-      const __m512 root = _mm512_maskz_mul_ps(nonzero, mag, _mm512_maskz_rsqrt14_ps(0xffff, mag));
-      _mm512_storeu_ps(out + i, _mm512_castsi512_ps(_mm512_maskz_or_epi32(
-                                    0xffff, _mm512_maskz_and_epi32(0xffff, sign_bit, f),
-                                    _mm512_castps_si512(root))));
+      const __m512i c = _mm512_maskz_cvtepu8_epi32(
+          0xffff, _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + i)));
+      const __m512i m = _mm512_and_si512(c, lo7);
+      const __m512 r01 = _mm512_permutex2var_ps(t[0], m, t[1]);
+      const __m512 r23 = _mm512_permutex2var_ps(t[2], m, t[3]);
+      const __m512 r45 = _mm512_permutex2var_ps(t[4], m, t[5]);
+      const __m512 r67 = _mm512_permutex2var_ps(t[6], m, t[7]);
+      const __mmask16 b5 = _mm512_test_epi32_mask(c, bit5);
+      const __m512 v =
+          _mm512_mask_blend_ps(_mm512_test_epi32_mask(c, bit6), _mm512_mask_blend_ps(b5, r01, r23),
+                               _mm512_mask_blend_ps(b5, r45, r67));
+      const __m512i sign = _mm512_maskz_slli_epi32(0xffff, _mm512_and_si512(c, bit7), 24);
+      _mm512_storeu_ps(out + i, _mm512_castsi512_ps(_mm512_or_si512(
+                                    _mm512_castps_si512(_mm512_mul_ps(v, k)), sign)));
     }
-    for (; i < head_dim; ++i) out[i] = from_code(row[i], scale * 256.0f);
+    for (; i < head_dim; ++i) {
+      const float y = table[row[i] & 0x7fu] * root_k;
+      out[i] = (row[i] & 0x80u) != 0 ? -y : y;
+    }
   }
 }
 #endif
@@ -239,7 +262,7 @@ class Fp8Codec final : public rmlx::sdk::KvCodec {
     const auto* in = static_cast<const std::uint8_t*>(src);
 #if defined(__x86_64__)
     if (avx512_) {
-      decode_rows_avx512(in, n_tokens, head_dim, dst);
+      decode_rows_avx512(in, n_tokens, head_dim, roots_, dst);
       return;
     }
     if (f16c_) {
@@ -254,6 +277,9 @@ class Fp8Codec final : public rmlx::sdk::KvCodec {
   bool f16c_ = false;
   bool avx512_ = false;
   Rotation rotation_;
+#if defined(__x86_64__)
+  RootTable roots_ = make_root_table();
+#endif
 };
 
 }  // namespace
