@@ -8,7 +8,8 @@ position: max |test - ref| / max |ref| and argmax agreement.
 
 Usage: compare_backends.py RMLX_HOST RMLX_TEACHER_FORCED WORK_DIR [--backend cuda]
            [--shapes llama-3.2-1b,qwen3-0.6b] [--quants bf16,affine:4:64,affine:8:64]
-           [--layers 4] [--vocab 8192] [--positions 256] [--tol 1e-2] [--min-argmax 0.99]
+           [--layers 4] [--vocab 8192] [--positions 256] [--chunk 512] [--tol 1e-2]
+           [--min-argmax 0.99]
 Exit status 1 when a mode is outside the tolerance.
 """
 import argparse
@@ -31,9 +32,9 @@ def snapshot(host, work: Path, shape, quant, layers, vocab):
     return out
 
 
-def logits(tf, model: Path, ids, backend, out: Path, vocab):
-    subprocess.run([tf, str(model), ",".join(map(str, ids)), str(out), "--backend", backend],
-                   check=True)
+def logits(tf, model: Path, ids, backend, out: Path, vocab, chunk):
+    subprocess.run([tf, str(model), ",".join(map(str, ids)), str(out), "--backend", backend,
+                    "--chunk", str(chunk)], check=True)
     return np.fromfile(out, dtype=np.float32).reshape(len(ids), vocab)
 
 
@@ -48,19 +49,21 @@ def main():
     ap.add_argument("--layers", type=int, default=4)
     ap.add_argument("--vocab", type=int, default=8192)
     ap.add_argument("--positions", type=int, default=256)
+    ap.add_argument("--chunk", type=int, default=512,
+                    help="prefill chunk: rows per forward pass (a backend may pick kernels by it)")
     ap.add_argument("--tol", type=float, default=1e-2)
     ap.add_argument("--min-argmax", type=float, default=0.99)
     a = ap.parse_args()
     a.work.mkdir(parents=True, exist_ok=True)
     ids = np.random.default_rng(5).integers(10, a.vocab, a.positions).tolist()
     bad = 0
-    print(f"| shape | quant | positions | max abs diff / max abs logit | argmax agreement | ok |")
+    print("| shape | quant | positions | max abs diff / max abs logit | argmax agreement | ok |")
     print("|---|---|---:|---:|---:|---|")
     for shape in a.shapes.split(","):
         for quant in a.quants.split(","):
             snap = snapshot(a.host, a.work, shape, quant, a.layers, a.vocab)
-            ref = logits(a.tf, snap, ids, "cpu", a.work / "ref.f32", a.vocab)
-            got = logits(a.tf, snap, ids, a.backend, a.work / "got.f32", a.vocab)
+            ref = logits(a.tf, snap, ids, "cpu", a.work / "ref.f32", a.vocab, a.chunk)
+            got = logits(a.tf, snap, ids, a.backend, a.work / "got.f32", a.vocab, a.chunk)
             rel = float(np.abs(got - ref).max() / np.abs(ref).max())
             agree = float((got.argmax(1) == ref.argmax(1)).mean())
             ok = rel <= a.tol and agree >= a.min_argmax
