@@ -32,7 +32,6 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -43,6 +42,7 @@
 #endif
 
 #include "rmlx/kernels/half.h"
+#include "rmlx/kernels/isa.h"
 #include "rotation.h"
 
 namespace {
@@ -182,35 +182,13 @@ void decode_rows_portable(const std::uint8_t* src, int n, int head_dim, float* d
   }
 }
 
-constexpr const char* kIsaUnsupported =
-    "fp8 KV codec: this CPU does not support the instruction set RMLX_CPU_ISA=";
-
 class Fp8Codec final : public rmlx::sdk::KvCodec {
  public:
-  Fp8Codec() {
-#if defined(__x86_64__)
-    __builtin_cpu_init();
-    f16c_ = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
-    avx512_ = __builtin_cpu_supports("avx512f") && f16c_;
-#endif
-    // RMLX_CPU_ISA caps the reader as it caps the CPU kernels, so tests reach every path.
-    const char* isa = std::getenv("RMLX_CPU_ISA");
-    const std::string want = isa == nullptr ? "" : isa;
-    if (want == "portable") {
-      f16c_ = avx512_ = false;
-    } else if (want == "avx2") {
-      avx512_ = false;
-      if (!f16c_) throw std::runtime_error(std::string(kIsaUnsupported) + want);
-    } else if (want == "avx512") {
-      if (!avx512_) throw std::runtime_error(std::string(kIsaUnsupported) + want);
-    } else if (!want.empty()) {
-      throw std::runtime_error("fp8 KV codec: RMLX_CPU_ISA=" + want +
-                               ": unknown value (expected portable, avx2 or avx512)");
-    }
-  }
-  std::string name() const override {
-    return "fp8";
-  }
+  // The kernels' instruction-set choice (RMLX_CPU_ISA caps it), so tests reach every reader.
+  Fp8Codec() : Fp8Codec(rmlx::kernels::select_isa()) {}
+  explicit Fp8Codec(rmlx::kernels::Isa isa)
+      : f16c_(isa != rmlx::kernels::Isa::portable), avx512_(isa == rmlx::kernels::Isa::avx512) {}
+  std::string name() const override { return "fp8"; }
   std::size_t bytes_per_head_token(int head_dim) const override {
     if (head_dim < 8 || head_dim > Rotation::kMaxDim || head_dim % 8 != 0) {
       throw std::invalid_argument("fp8 KV codec: head_dim " + std::to_string(head_dim) +
@@ -245,9 +223,7 @@ class Fp8Codec final : public rmlx::sdk::KvCodec {
     decode_rotated(src, n_tokens, head_dim, dst);
     unrotate(dst, n_tokens, head_dim);
   }
-  bool has_rotation() const override {
-    return true;
-  }
+  bool has_rotation() const override { return true; }
   void rotate(float* x, int n, int head_dim) const override {
     for (int t = 0; t < n; ++t)
       rotation_.forward(x + static_cast<std::size_t>(t) * static_cast<std::size_t>(head_dim),
