@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "cosine.h"
 #include "rmlx/embed/embedder.h"
 #include "rmlx/registry/registry.h"
 
@@ -25,15 +26,7 @@ struct Golden {
   std::vector<double> embedding;
 };
 
-double cosine(const std::vector<float>& a, const std::vector<double>& b) {
-  double ab = 0, aa = 0, bb = 0;
-  for (std::size_t i = 0; i < b.size(); ++i) {
-    ab += a[i] * b[i];
-    aa += static_cast<double>(a[i]) * a[i];
-    bb += b[i] * b[i];
-  }
-  return ab / std::sqrt(aa * bb);
-}
+using rmlx::embed::testing::cosine;
 
 class GoldenTest : public ::testing::Test {
  protected:
