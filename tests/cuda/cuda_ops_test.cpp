@@ -12,6 +12,7 @@
 
 #include "cpu_ops.h"
 #include "cuda_ops.h"
+#include "cuda_test_util.h"
 #include "rmlx/kernels/affine.h"
 #include "rmlx/kernels/half.h"
 #include "rmlx/kernels/ops.h"
@@ -23,37 +24,10 @@ namespace sdk = rmlx::sdk;
 namespace k = rmlx::kernels;
 using rmlx::backend_cpu::CpuOps;
 using rmlx::backend_cuda::CudaOps;
-
-bool have_gpu() {
-  int n = 0;
-  return cudaGetDeviceCount(&n) == cudaSuccess && n > 0;
-}
-
-#define REQUIRE_GPU() \
-  if (!have_gpu()) GTEST_SKIP() << "no CUDA device"
-
-std::vector<float> random_floats(std::size_t n, unsigned seed, float scale = 1.0f) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> d(0.0f, scale);
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(rng);
-  return v;
-}
-
-sdk::Tensor host_tensor(void* data, sdk::DType t, std::vector<std::int64_t> shape) {
-  sdk::Tensor x;
-  x.data = data;
-  x.dtype = t;
-  x.shape = std::move(shape);
-  return x;
-}
-
-std::vector<float> download(CudaOps& ops, const sdk::Tensor& t) {
-  ops.synchronize();
-  std::vector<float> out(static_cast<std::size_t>(t.numel()));
-  EXPECT_EQ(cudaMemcpy(out.data(), t.data, out.size() * 4, cudaMemcpyDeviceToHost), cudaSuccess);
-  return out;
-}
+using rmlx::cuda_test::download;
+using rmlx::cuda_test::have_gpu;
+using rmlx::cuda_test::host_tensor;
+using rmlx::cuda_test::random_floats;
 
 // A device f32 tensor holding `v` (via upload, valid for the ops' lifetime).
 sdk::Tensor device_f32(CudaOps& ops, std::vector<float>& v, std::vector<std::int64_t> shape) {

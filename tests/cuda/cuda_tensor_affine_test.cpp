@@ -17,6 +17,7 @@
 
 #include "cpu_ops.h"
 #include "cuda_ops.h"
+#include "cuda_test_util.h"
 #include "rmlx/kernels/affine.h"
 #include "rmlx/kernels/half.h"
 #include "rmlx/kernels_cuda/gemm.h"
@@ -28,27 +29,9 @@ namespace k = rmlx::kernels;
 namespace kc = rmlx::kernels_cuda;
 using rmlx::backend_cpu::CpuOps;
 using rmlx::backend_cuda::CudaOps;
-
-bool have_gpu() {
-  int n = 0;
-  return cudaGetDeviceCount(&n) == cudaSuccess && n > 0;
-}
-
-std::vector<float> random_floats(std::size_t n, unsigned seed, float scale) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> d(0.0f, scale);
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(rng);
-  return v;
-}
-
-sdk::Tensor host_tensor(void* data, sdk::DType t, std::vector<std::int64_t> shape) {
-  sdk::Tensor x;
-  x.data = data;
-  x.dtype = t;
-  x.shape = std::move(shape);
-  return x;
-}
+using rmlx::cuda_test::have_gpu;
+using rmlx::cuda_test::host_tensor;
+using rmlx::cuda_test::random_floats;
 
 // Largest |got - want| over the largest |want|; NaN counts as infinitely wrong.
 float rel_error(const std::vector<float>& got, const std::vector<float>& want) {

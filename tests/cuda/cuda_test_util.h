@@ -1,0 +1,48 @@
+// What the CUDA backend tests share: GPU presence, random inputs, host tensors and reading a
+// device tensor back.
+#pragma once
+
+#include <cuda_runtime_api.h>
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "cuda_ops.h"
+#include "rmlx/sdk/ops.h"
+
+namespace rmlx::cuda_test {
+
+inline bool have_gpu() {
+  int n = 0;
+  return cudaGetDeviceCount(&n) == cudaSuccess && n > 0;
+}
+
+#define REQUIRE_GPU() \
+  if (!rmlx::cuda_test::have_gpu()) GTEST_SKIP() << "no CUDA device"
+
+inline std::vector<float> random_floats(std::size_t n, unsigned seed, float scale = 1.0f) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> d(0.0f, scale);
+  std::vector<float> v(n);
+  for (auto& x : v) x = d(rng);
+  return v;
+}
+
+inline sdk::Tensor host_tensor(void* data, sdk::DType t, std::vector<std::int64_t> shape) {
+  sdk::Tensor x;
+  x.data = data;
+  x.dtype = t;
+  x.shape = std::move(shape);
+  return x;
+}
+
+inline std::vector<float> download(backend_cuda::CudaOps& ops, const sdk::Tensor& t) {
+  ops.synchronize();
+  std::vector<float> out(static_cast<std::size_t>(t.numel()));
+  EXPECT_EQ(cudaMemcpy(out.data(), t.data, out.size() * 4, cudaMemcpyDeviceToHost), cudaSuccess);
+  return out;
+}
+
+}  // namespace rmlx::cuda_test
