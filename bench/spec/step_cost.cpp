@@ -18,10 +18,10 @@
 #include <string>
 #include <vector>
 
-#include "kv_pool.h"
-#include "model.h"
+#include "rmlx/engine/model.h"
 #include "rmlx/registry/registry.h"
 #include "rmlx/snapshot/default_model.h"
+#include "sequence_forward.h"
 
 namespace {
 
@@ -47,51 +47,25 @@ std::vector<int> parse_list(const std::string& text) {
 class Runner {
  public:
   Runner(rmlx::engine::Model& model, int capacity)
-      : model_(model),
-        pool_(model.arch().cache_layout(), model.k_codec(), model.v_codec(), kBlock,
-              (capacity + kBlock - 1) / kBlock) {
-    for (int b = 0; b < (capacity + kBlock - 1) / kBlock; ++b) table_.push_back(pool_.allocate());
-  }
+      : model_(model), sequence_(model, capacity, kBlockSize) {}
 
   // One forward pass of `m` rows starting at `start`, logits for every row.
   void forward(int start, int m) {
     const std::int64_t vocab = model_.info().vocab_size;
     tokens_.resize(static_cast<std::size_t>(m));
-    positions_.resize(static_cast<std::size_t>(m));
-    rows_.resize(static_cast<std::size_t>(m));
     for (int i = 0; i < m; ++i) {
       // Varied ids (a fixed stride through the vocabulary), never the same row twice.
       tokens_[static_cast<std::size_t>(i)] =
           static_cast<std::int32_t>((static_cast<std::int64_t>(start + i) * 7919 + 13) % vocab);
-      positions_[static_cast<std::size_t>(i)] = start + i;
-      rows_[static_cast<std::size_t>(i)] = i;
     }
-    rmlx::sdk::AttentionSeq seq;
-    seq.first_row = 0;
-    seq.n_rows = m;
-    seq.start_pos = start;
-    seq.block_table = table_;
-    logits_.resize(static_cast<std::size_t>(m * vocab));
-    rmlx::sdk::Tensor t;
-    t.dtype = rmlx::sdk::DType::f32;
-    t.shape = {m, vocab};
-    t.data = logits_.data();
-    rmlx::sdk::ForwardBatch batch;
-    batch.tokens = tokens_;
-    batch.positions = positions_;
-    batch.seqs = std::span<const rmlx::sdk::AttentionSeq>(&seq, 1);
-    batch.logit_rows = rows_;
-    batch.kv = pool_.views();
-    model_.ops().begin_step();
-    model_.arch().forward(batch, model_.ops(), t);
+    sequence_.run(tokens_, start);
   }
 
  private:
-  static constexpr int kBlock = 16;
+  static constexpr int kBlockSize = 16;
   rmlx::engine::Model& model_;
-  rmlx::engine::KvPool pool_;
-  std::vector<std::int32_t> table_, tokens_, positions_, rows_;
-  std::vector<float> logits_;
+  rmlx::engine::SequenceForward sequence_;
+  std::vector<std::int32_t> tokens_;
 };
 
 int run(int argc, char** argv) {

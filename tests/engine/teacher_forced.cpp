@@ -8,19 +8,21 @@
 //   path ($RMLX_PLUGIN_PATH, the install's folder), so a copied build finds them too.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <span>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "kv_pool.h"
-#include "model.h"
+#include "rmlx/engine/model.h"
 #include "rmlx/registry/registry.h"
 #include "rmlx/registry/search_path.h"
+#include "sequence_forward.h"
 
 namespace {
 
@@ -69,46 +71,17 @@ int run(int argc, char** argv) {
   auto dirs = rmlx::registry::plugin_search_dirs({RMLX_PLUGIN_BUILD_DIR});
   registry.scan(dirs);
   rmlx::engine::Model model(o, registry);
-  const std::int64_t vocab = model.info().vocab_size;
   const int n = static_cast<int>(ids.size());
-  const int block = o.block_size;
-  const std::int64_t n_blocks = (n + block - 1) / block;
-  rmlx::engine::KvPool pool(model.arch().cache_layout(), model.k_codec(), model.v_codec(), block,
-                            n_blocks, &model.ops());
-  std::vector<std::int32_t> table;
-  for (std::int64_t b = 0; b < n_blocks; ++b) table.push_back(pool.allocate());
+  rmlx::engine::SequenceForward sequence(model, n, o.block_size);
 
   std::ofstream out(out_path, std::ios::binary);
   if (!out) throw std::runtime_error(out_path + ": cannot open for writing");
-  std::vector<float> logits;
-  std::vector<std::int32_t> tokens, positions, rows;
   for (int start = 0; start < n; start += chunk) {
     const int m = std::min(chunk, n - start);
-    tokens.assign(ids.begin() + start, ids.begin() + start + m);
-    positions.resize(static_cast<std::size_t>(m));
-    rows.resize(static_cast<std::size_t>(m));
-    for (int i = 0; i < m; ++i) {
-      positions[static_cast<std::size_t>(i)] = start + i;
-      rows[static_cast<std::size_t>(i)] = i;
-    }
-    rmlx::sdk::AttentionSeq seq;
-    seq.first_row = 0;
-    seq.n_rows = m;
-    seq.start_pos = start;
-    seq.block_table = table;
-    logits.resize(static_cast<std::size_t>(m * vocab));
-    rmlx::sdk::Tensor t;
-    t.dtype = rmlx::sdk::DType::f32;
-    t.shape = {m, vocab};
-    t.data = logits.data();
-    rmlx::sdk::ForwardBatch batch;
-    batch.tokens = tokens;
-    batch.positions = positions;
-    batch.seqs = std::span<const rmlx::sdk::AttentionSeq>(&seq, 1);
-    batch.logit_rows = rows;
-    batch.kv = pool.views();
-    model.ops().begin_step();
-    model.arch().forward(batch, model.ops(), t);
+    const auto& logits =
+        sequence.run(std::span<const std::int32_t>(ids).subspan(static_cast<std::size_t>(start),
+                                                                static_cast<std::size_t>(m)),
+                     start);
     out.write(reinterpret_cast<const char*>(logits.data()),
               static_cast<std::streamsize>(logits.size() * sizeof(float)));
   }
