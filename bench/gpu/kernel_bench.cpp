@@ -1,13 +1,17 @@
 // rmlx-gpu-kernels: GB/s of the linear kernels on llama-3.1-8b matrices (bf16,
-// affine 4/8-bit) for each GEMV variant, the prefill GEMM's TFLOP/s and the
-// decode attention's time. Weights are random bytes: speed does not depend on them.
+// affine 2/4/8-bit) at 1-128 activation rows for each kernel variant (the
+// tensor-core affine kernel with two or three activation parts, the SIMT GEMVs,
+// dequantize + cuBLASLt) and the prefill GEMM's TFLOP/s. Weights are random
+// bytes (codes) or random bf16 values, activations random: never zeros.
 #include <cuda_runtime_api.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
 
+#include "rmlx/kernels_cuda/gemm.h"
 #include "rmlx/kernels_cuda/kernels.h"
 
 namespace {
@@ -50,6 +54,17 @@ struct Mat {
   int rows, cols, count;  // count: matrices of this shape per token
 };
 
+// Random bytes (xorshift), copied to the device: the kernels never see zeros.
+std::vector<std::uint32_t> random_words(std::size_t n) {
+  std::vector<std::uint32_t> v(n);
+  std::uint64_t z = 0x9e3779b97f4a7c15ull;
+  for (auto& w : v) {
+    z ^= z << 13, z ^= z >> 7, z ^= z << 17;
+    w = static_cast<std::uint32_t>(z >> 11);
+  }
+  return v;
+}
+
 }  // namespace
 
 int main() {
@@ -63,18 +78,69 @@ int main() {
     const char* name;
     int bits, group;
   };
-  const std::vector<Fmt> fmts = {
-      {"bf16", 0, 0}, {"affine4g64", 4, 64}, {"affine4g32", 4, 32}, {"affine8g64", 8, 64}};
+  const std::vector<Fmt> fmts = {{"bf16", 0, 0},
+                                 {"affine4g64", 4, 64},
+                                 {"affine4g32", 4, 32},
+                                 {"affine8g64", 8, 64},
+                                 {"affine2g64", 2, 64}};
+  // Largest matrix: 128256 x 4096 bf16 (1 GiB) / codes; one random pattern for all.
+  const std::size_t max_bytes = static_cast<std::size_t>(128256) * 4096 * 2;
+  void* wbuf = dev(max_bytes);
+  {
+    const auto words = random_words(max_bytes / 4);
+    check(cudaMemcpy(wbuf, words.data(), max_bytes, cudaMemcpyHostToDevice));
+  }
+  // bf16 weights: random bits would hold NaN/Inf; keep sign, a small exponent, random mantissa.
+  void* wbf16 = dev(max_bytes);
+  {
+    auto words = random_words(max_bytes / 4);
+    for (auto& w : words) w = (w & 0x807f807fu) | 0x3c003c00u;
+    check(cudaMemcpy(wbf16, words.data(), max_bytes, cudaMemcpyHostToDevice));
+  }
+  // Scales and biases: 0x3c3c as bf16 (0.0115), all valid.
+  const std::size_t max_sb = static_cast<std::size_t>(256) << 20;
+  void* sbuf = dev(max_sb);
+  void* bbuf = dev(max_sb);
+  check(cudaMemset(sbuf, 0x3c, max_sb));
+  check(cudaMemset(bbuf, 0xbc, max_sb));
   float* x = static_cast<float*>(dev(static_cast<std::size_t>(128) * 14336 * 4));
+  {
+    std::vector<float> xs(static_cast<std::size_t>(128) * 14336);
+    const auto words = random_words(xs.size());
+    for (std::size_t i = 0; i < xs.size(); ++i) {
+      xs[i] = (static_cast<float>(words[i] % 20001) - 10000.0f) / 5000.0f + 1e-3f;
+    }
+    check(cudaMemcpy(x, xs.data(), xs.size() * 4, cudaMemcpyHostToDevice));
+  }
   float* y = static_cast<float*>(dev(static_cast<std::size_t>(128) * 128256 * 4));
-  check(cudaMemset(x, 0, static_cast<std::size_t>(128) * 14336 * 4));
+  kc::TensorGemm gemm;
+  gemm.set_min_rows_affine(1);
+  const bool have_lt = gemm.available();
+  // Variants: "rpw=R" is kc::linear's rows_per_warp (0 the default; for affine weights 16
+  // the SIMT kernels that were the default before the tensor-core one, 4 / 8 the
+  // single-row GEMV); "mma pP" the tensor-core affine kernel with P activation parts
+  // ("unstaged": three parts split by each lane instead of once per block in shared memory);
+  // "cublasLt" the dequantize + cuBLASLt path.
+  struct Variant {
+    std::string name;
+    int rpw, parts;
+    bool lt;
+  };
   for (const auto& f : fmts) {
-    for (int n : {1, 8, 32}) {
-      // rpw 0 is the default; n = 1: 4 (8) is four (eight) weight rows per warp, 1 (affine) the
-      // same with the activations staged in shared memory; n > 1: 0 (affine) is the
-      // block-wide GEMV, -1 the per-row GEMV, 1 the shared-memory batched one.
-      for (int rpw : {0, -1, 1, 4, 8}) {
-        if ((n > 1 && rpw > 1) || (n == 1 && rpw == -1) || (f.bits == 0 && rpw == 0)) continue;
+    for (int n : {1, 8, 32, 64, 128}) {
+      std::vector<Variant> vs;
+      if (f.bits == 0) {
+        if (n <= 32) vs.push_back({"rpw=1", 1, 0, false});
+      } else {
+        vs.push_back({"mma default", 0, 0, false});
+        vs.push_back({"mma p3", 0, 3, false});
+        vs.push_back({"mma p2", 0, 2, false});
+        if (n == 1) vs.push_back({"mma unstaged", 0, -3, false});
+        if (n <= 32) vs.push_back({"simt (rpw=16)", 16, 0, false});
+        if (n == 1) vs.push_back({"rpw=4", 4, 0, false});
+        if (n >= 32 && have_lt) vs.push_back({"cublasLt", 0, 0, true});
+      }
+      for (const auto& v : vs) {
         double total_ms = 0, total_bytes = 0;
         for (const auto& m : mats) {
           kc::WeightView w;
@@ -86,26 +152,54 @@ int main() {
           std::size_t bytes = 0;
           if (f.bits == 0) {
             bytes = static_cast<std::size_t>(m.rows) * m.cols * 2;
-            w.data = dev(bytes);
+            w.data = wbf16;
           } else {
             const std::size_t packed = static_cast<std::size_t>(m.rows) * m.cols * f.bits / 8;
             const std::size_t sb = static_cast<std::size_t>(m.rows) * (m.cols / f.group) * 2;
-            w.data = dev(packed);
-            w.scales = dev(sb);
-            w.biases = dev(sb);
+            w.data = wbuf;
+            w.scales = sbuf;
+            w.biases = bbuf;
             bytes = packed + 2 * sb;
           }
-          const double ms = time_ms([&] { kc::linear(w, x, n, y, nullptr, rpw); }, 20);
+          // Each call reads another part of the 1 GiB buffers, so a matrix smaller than L2
+          // is read from device memory every time, as in a model.
+          std::size_t rep = 0;
+          const auto at = [&](void* base, std::size_t buf, std::size_t need) {
+            const std::size_t span = buf - need;
+            const std::size_t off = span == 0 ? 0 : (rep * (need + 4096)) % span / 256 * 256;
+            return static_cast<void*>(static_cast<char*>(base) + off);
+          };
+          const auto call = [&] {
+            ++rep;
+            if (f.bits == 0) {
+              w.data = at(wbf16, max_bytes, static_cast<std::size_t>(m.rows) * m.cols * 2);
+            } else {
+              const std::size_t sb = static_cast<std::size_t>(m.rows) * (m.cols / f.group) * 2;
+              w.data = at(wbuf, max_bytes, static_cast<std::size_t>(m.rows) * m.cols * f.bits / 8);
+              w.scales = at(sbuf, max_sb, sb);
+              w.biases = at(bbuf, max_sb, sb);
+            }
+            if (v.lt) {
+              if (!gemm.linear(w, x, n, y, nullptr)) std::exit(3);
+            } else if (v.parts != 0) {
+              // parts -3: three parts, activations not staged in shared memory.
+              if (!kc::affine_mma_linear(w, x, n, y, nullptr, v.parts < 0 ? -v.parts : v.parts,
+                                         v.parts > 0)) {
+                std::exit(4);
+              }
+            } else {
+              kc::linear(w, x, n, y, nullptr, v.rpw);
+            }
+          };
+          const double ms = time_ms(call, 20);
           total_ms += ms * m.count;
           total_bytes += static_cast<double>(bytes) * m.count;
-          std::printf("%-11s n=%-3d rpw=%d %-22s %8.1f us %7.0f GB/s\n", f.name, n, rpw, m.name,
-                      ms * 1e3, bytes / ms / 1e6);
-          cudaFree(const_cast<void*>(w.data));
-          if (w.scales) cudaFree(const_cast<void*>(w.scales));
-          if (w.biases) cudaFree(const_cast<void*>(w.biases));
+          std::printf("%-11s n=%-3d %-14s %-22s %8.1f us %7.0f GB/s\n", f.name, n, v.name.c_str(),
+                      m.name, ms * 1e3, bytes / ms / 1e6);
         }
-        std::printf("TOTAL %-11s n=%-3d rpw=%d: %.2f ms per token-step, %.0f GB/s, %.1f steps/s\n",
-                    f.name, n, rpw, total_ms, total_bytes / total_ms / 1e6, 1e3 / total_ms);
+        std::printf("TOTAL %-11s n=%-3d %-14s: %.3f ms per token-step, %.0f GB/s, %.1f steps/s\n",
+                    f.name, n, v.name.c_str(), total_ms, total_bytes / total_ms / 1e6,
+                    1e3 / total_ms);
       }
     }
   }

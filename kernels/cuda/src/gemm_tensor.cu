@@ -259,9 +259,11 @@ const std::string& TensorGemm::unavailable_reason() const {
 bool TensorGemm::linear(const WeightView& w, const float* x, std::int64_t n, float* y,
                         cudaStream_t s) {
   const bool affine = w.bits != 0;
-  const std::int64_t min_rows = affine                 ? min_rows_affine_
-                                : w.type == WType::f32 ? kTensorMinRowsF32
-                                                       : kTensorMinRowsDense;
+  const std::int64_t min_rows =
+      affine && min_rows_affine_ > 0 ? min_rows_affine_
+      : affine ? (affine_mma_applies(w, 1) ? kTensorMinRowsAffine : kTensorMinRowsAffineSimt)
+      : w.type == WType::f32 ? kTensorMinRowsF32
+                             : kTensorMinRowsDense;
   if (n < min_rows || w.rows <= 0 || w.cols <= 0) return false;
   if (affine && (w.group_size <= 0 || w.group_size % 32 != 0 || w.cols % w.group_size != 0)) {
     return false;  // the SIMT kernels name the problem

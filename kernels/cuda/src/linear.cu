@@ -487,6 +487,9 @@ void affine_linear(const WeightView& w, const float* x, std::int64_t n, float* y
                    cudaStream_t s) {
   const int rows = static_cast<int>(w.rows), cols = static_cast<int>(w.cols);
   const auto* packed = static_cast<const unsigned*>(w.data);
+  // The default for 2/4/8-bit codes: the exact tensor-core kernel (affine_mma.cu).
+  if (rpw == 0 && n >= kAffineMmaMinRows && affine_mma_linear(w, x, n, y, s)) return;
+  if (rpw == 16) rpw = 0;
   // 0 (the default), 2-32 rows: the block-wide GEMV where the codes never
   // straddle a word (on an H100 it beats the staged one; for one row the
   // four-rows-per-warp GEMV is faster, bench/gpu/NOTES.md).
@@ -584,7 +587,8 @@ void linear(const WeightView& w, const float* x, std::int64_t n, float* y, cudaS
   // per warp sharing each activation load.
   // -1: the per-row GEMV for batches too (the version before the staged one).
   const bool per_row_batches = rows_per_warp == -1;
-  if (rows_per_warp != 1 && rows_per_warp != 2 && rows_per_warp != 4 && rows_per_warp != 8) {
+  if (rows_per_warp != 1 && rows_per_warp != 2 && rows_per_warp != 4 && rows_per_warp != 8 &&
+      !(rows_per_warp == 16 && w.bits != 0)) {
     rows_per_warp = w.bits == 0 ? 1 : 0;
   }
   if (per_row_batches) rows_per_warp = -1;

@@ -15,13 +15,16 @@ namespace rmlx::kernels_cuda {
 
 // Dense 16-bit weights take the tensor-core path from this many rows on.
 inline constexpr std::int64_t kTensorMinRowsDense = 16;
-// Affine weights below this stay on the fused dequantizing GEMV (it reads the
-// codes, not a dequantized bf16 copy, and multiplies the exact f32 weight);
-// from here on they are dequantized to bf16 and multiplied on tensor cores.
-// 16 would be faster for decode batches (8B, 32 sequences: 802 against 490
-// tok/s on an H100), but the bf16-rounded weight then changes greedy tokens
-// against the CPU backend within 64 tokens on most affine shapes.
+// Affine weights below this stay on the kernels that read the codes and multiply
+// the exact weight (the tensor-core affine kernel for 2/4/8-bit codes up to
+// kAffineMmaMaxRows rows, the SIMT GEMVs otherwise); from here on they are
+// dequantized to bf16 and multiplied by cuBLASLt, whose bf16-rounded weight
+// changes greedy tokens against the CPU backend within 64 tokens on most affine
+// shapes (bench/gpu/NOTES.md).
 inline constexpr std::int64_t kTensorMinRowsAffine = 33;
+// Affine weights the tensor-core affine kernel does not take (3/5/6-bit codes, 2-bit
+// groups of 32): the SIMT GEMV below this, dequantize + cuBLASLt from here on.
+inline constexpr std::int64_t kTensorMinRowsAffineSimt = 33;
 // f32 weights take cuBLAS's f32 GEMM from this many rows on.
 inline constexpr std::int64_t kTensorMinRowsF32 = 33;
 // Below this many rows the GEMM is bound by weight traffic, so activations are
@@ -44,7 +47,8 @@ class TensorGemm {
   // must have run once before a capture that contains it.
   bool linear(const WeightView& w, const float* x, std::int64_t n, float* y, cudaStream_t s);
 
-  // Rows from which affine weights take this path (kTensorMinRowsAffine unless set).
+  // Rows from which affine weights take this path (unless set: kTensorMinRowsAffine where
+  // the tensor-core affine kernel applies, kTensorMinRowsAffineSimt otherwise).
   void set_min_rows_affine(std::int64_t rows) { min_rows_affine_ = rows; }
   std::int64_t min_rows_affine() const { return min_rows_affine_; }
 
@@ -55,7 +59,7 @@ class TensorGemm {
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
-  std::int64_t min_rows_affine_ = kTensorMinRowsAffine;
+  std::int64_t min_rows_affine_ = 0;
 };
 
 // The affine weight dequantized to bf16, [rows, cols] row-major: scale * code +

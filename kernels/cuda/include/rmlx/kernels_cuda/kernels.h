@@ -25,9 +25,24 @@ struct WeightView {
 };
 
 // y[n, rows] = x[n, cols] * W^T. Picks a GEMV for small n, a tiled GEMM otherwise.
-// rows_per_warp (1, 2, 4 or 8; 0: the default) tunes the single-row GEMV.
+// rows_per_warp (1, 2, 4 or 8; 0: the default) tunes the single-row GEMV; 16 keeps
+// affine weights off the tensor-core kernel (the SIMT defaults, for comparisons).
 void linear(const WeightView& w, const float* x, std::int64_t n, float* y, cudaStream_t s,
             int rows_per_warp = 0);
+// Affine weights of 2, 4 or 8 bits in groups of 32, 64 or 128 (not 2-bit g32) for
+// 1..kAffineMmaMaxRows activation rows on tensor cores (affine_mma.cu): codes as exact
+// bf16 integers, each activation split into `parts` bf16 parts (3: exact, 2: 16-17
+// significant bits; 0: kAffineMmaThreePartsMaxRows decides), f32 accumulation per
+// group. Returns false, queuing nothing, when the shape does not qualify.
+inline constexpr std::int64_t kAffineMmaMaxRows = 128;
+// kernels::linear takes it by default from this many rows on (below, the SIMT GEMVs
+// are faster on an H100: bench/gpu/NOTES.md, version 5).
+inline constexpr std::int64_t kAffineMmaMinRows = 16;
+inline constexpr std::int64_t kAffineMmaThreePartsMaxRows = 8;
+bool affine_mma_applies(const WeightView& w, std::int64_t n);
+// stage = false keeps the activations out of shared memory (for comparisons).
+bool affine_mma_linear(const WeightView& w, const float* x, std::int64_t n, float* y,
+                       cudaStream_t s, int parts = 0, bool stage = true);
 // y[i, :] += bias (of type t) for every row i.
 void add_bias(float* y, const void* bias, WType t, std::int64_t n, std::int64_t cols,
               cudaStream_t s);

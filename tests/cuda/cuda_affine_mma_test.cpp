@@ -1,0 +1,284 @@
+// The tensor-core affine kernel (kernels/cuda/src/affine_mma.cu) against a
+// double-precision reference of MLX's affine math: 2/4/8-bit codes x groups of
+// 32/64/128 x bf16/f16/f32 scales, 1..128 activation rows, an odd number of
+// weight rows, random codes, scales, biases and activations (no zeros), eagerly
+// and recorded in a CUDA graph. Outputs are poisoned first, so a row left
+// unwritten fails. Skips without a GPU.
+#include <cuda_runtime_api.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "rmlx/kernels/half.h"
+#include "rmlx/kernels_cuda/kernels.h"
+
+namespace {
+
+namespace k = rmlx::kernels;
+namespace kc = rmlx::kernels_cuda;
+
+bool have_gpu() {
+  int n = 0;
+  return cudaGetDeviceCount(&n) == cudaSuccess && n > 0;
+}
+
+// A device buffer freed at scope exit.
+struct Dev {
+  void* p = nullptr;
+  explicit Dev(std::size_t bytes) { EXPECT_EQ(cudaMalloc(&p, bytes), cudaSuccess); }
+  ~Dev() { cudaFree(p); }
+  Dev(const Dev&) = delete;
+  Dev& operator=(const Dev&) = delete;
+  template <typename T>
+  void put(const std::vector<T>& v) {
+    ASSERT_EQ(cudaMemcpy(p, v.data(), v.size() * sizeof(T), cudaMemcpyHostToDevice), cudaSuccess);
+  }
+};
+
+struct Case {
+  int bits, gs;
+  kc::WType stype;
+};
+
+std::string name(const Case& c) {
+  const char* t = c.stype == kc::WType::bf16 ? "bf16" : c.stype == kc::WType::f16 ? "f16" : "f32";
+  return std::to_string(c.bits) + "-bit g" + std::to_string(c.gs) + " " + t + " scales";
+}
+
+// A random quantized weight and its values as MLX computes them (scale * code +
+// bias in f32, two roundings), for the reference.
+struct Weight {
+  std::int64_t rows, cols;
+  std::vector<std::uint32_t> packed;
+  std::vector<std::uint16_t> s16, b16;
+  std::vector<float> s32, b32;
+  std::vector<float> values;
+};
+
+Weight make_weight(const Case& c, std::int64_t rows, std::int64_t cols, unsigned seed) {
+  std::mt19937 rng(seed);
+  Weight w{rows, cols, {}, {}, {}, {}, {}, {}};
+  w.packed.resize(static_cast<std::size_t>(rows * cols * c.bits / 32));
+  for (auto& v : w.packed) v = rng();
+  const std::int64_t groups = rows * (cols / c.gs);
+  std::uniform_real_distribution<float> scale(0.002f, 0.02f), bias(-0.2f, 0.2f);
+  std::vector<float> s(static_cast<std::size_t>(groups)), b(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    s[i] = scale(rng) * (rng() % 2 ? 1.0f : -1.0f);
+    b[i] = bias(rng);
+    if (b[i] == 0.0f) b[i] = 0.125f;
+    // Values the scale type holds exactly, so every backend sees the same numbers.
+    if (c.stype == kc::WType::bf16) {
+      w.s16.push_back(k::f32_to_bf16(s[i]));
+      w.b16.push_back(k::f32_to_bf16(b[i]));
+      s[i] = k::bf16_to_f32(w.s16.back());
+      b[i] = k::bf16_to_f32(w.b16.back());
+    } else if (c.stype == kc::WType::f16) {
+      w.s16.push_back(k::f32_to_f16(s[i]));
+      w.b16.push_back(k::f32_to_f16(b[i]));
+      s[i] = k::f16_to_f32(w.s16.back());
+      b[i] = k::f16_to_f32(w.b16.back());
+    }
+  }
+  w.s32 = s;
+  w.b32 = b;
+  w.values.resize(static_cast<std::size_t>(rows * cols));
+  const std::int64_t per_word = 32 / c.bits;
+  for (std::int64_t r = 0; r < rows; ++r) {
+    for (std::int64_t i = 0; i < cols; ++i) {
+      const std::uint32_t word = w.packed[static_cast<std::size_t>((r * cols + i) / per_word)];
+      const unsigned q = (word >> ((i % per_word) * c.bits)) & ((1u << c.bits) - 1u);
+      const std::size_t g = static_cast<std::size_t>(r * (cols / c.gs) + i / c.gs);
+      w.values[static_cast<std::size_t>(r * cols + i)] = s[g] * static_cast<float>(q) + b[g];
+    }
+  }
+  return w;
+}
+
+std::vector<float> random_activations(std::size_t n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> d(0.0f, 1.0f);
+  std::vector<float> v(n);
+  for (auto& x : v) {
+    x = d(rng);
+    if (x == 0.0f) x = 0.5f;
+  }
+  return v;
+}
+
+// Largest |got - want| over the largest |want|; NaN (an unwritten output) counts as infinite.
+double rel_error(const std::vector<float>& got, const std::vector<double>& want) {
+  double scale = 1e-30, worst = 0.0;
+  for (double v : want) scale = std::max(scale, std::fabs(v));
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    const double e = std::fabs(static_cast<double>(got[i]) - want[i]);
+    if (!(e <= worst)) worst = std::isnan(e) ? INFINITY : e;
+  }
+  return worst / scale;
+}
+
+std::vector<double> reference(const Weight& w, const std::vector<float>& x, std::int64_t n) {
+  std::vector<double> y(static_cast<std::size_t>(n * w.rows));
+  for (std::int64_t b = 0; b < n; ++b) {
+    for (std::int64_t r = 0; r < w.rows; ++r) {
+      double acc = 0.0;
+      const float* wr = w.values.data() + r * w.cols;
+      const float* xr = x.data() + b * w.cols;
+      for (std::int64_t i = 0; i < w.cols; ++i) acc += static_cast<double>(wr[i]) * xr[i];
+      y[static_cast<std::size_t>(b * w.rows + r)] = acc;
+    }
+  }
+  return y;
+}
+
+// Runs y = x W^T on the GPU (through kc::linear's default dispatch, or the
+// tensor-core kernel with `parts` activation parts; negative: not staged in
+// shared memory), eagerly or as a graph.
+std::vector<float> run(const kc::WeightView& v, const std::vector<float>& x, std::int64_t n,
+                       int parts, bool graph) {
+  Dev xd(x.size() * 4), yd(static_cast<std::size_t>(n * v.rows) * 4);
+  xd.put(x);
+  EXPECT_EQ(cudaMemset(yd.p, 0xff, static_cast<std::size_t>(n * v.rows) * 4), cudaSuccess);
+  // The copies and the poison run on the default stream; the kernel on another one.
+  EXPECT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+  cudaStream_t s = nullptr;
+  EXPECT_EQ(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking), cudaSuccess);
+  const auto launch = [&] {
+    if (parts == 0) {
+      kc::linear(v, static_cast<const float*>(xd.p), n, static_cast<float*>(yd.p), s);
+    } else {
+      EXPECT_TRUE(kc::affine_mma_linear(v, static_cast<const float*>(xd.p), n,
+                                        static_cast<float*>(yd.p), s, parts < 0 ? -parts : parts,
+                                        parts > 0));
+    }
+  };
+  if (graph) {
+    cudaGraph_t g = nullptr;
+    cudaGraphExec_t exec = nullptr;
+    EXPECT_EQ(cudaStreamBeginCapture(s, cudaStreamCaptureModeRelaxed), cudaSuccess);
+    launch();
+    EXPECT_EQ(cudaStreamEndCapture(s, &g), cudaSuccess);
+    EXPECT_EQ(cudaGraphInstantiate(&exec, g, 0), cudaSuccess);
+    EXPECT_EQ(cudaGraphLaunch(exec, s), cudaSuccess);
+    EXPECT_EQ(cudaStreamSynchronize(s), cudaSuccess);
+    cudaGraphExecDestroy(exec);
+    cudaGraphDestroy(g);
+  } else {
+    launch();
+    EXPECT_EQ(cudaStreamSynchronize(s), cudaSuccess);
+  }
+  cudaStreamDestroy(s);
+  std::vector<float> y(static_cast<std::size_t>(n * v.rows));
+  EXPECT_EQ(cudaMemcpy(y.data(), yd.p, y.size() * 4, cudaMemcpyDeviceToHost), cudaSuccess);
+  return y;
+}
+
+// Every row count of `ns` for one weight format and shape: the default dispatch
+// (eager and in a graph) and the tensor-core kernel with three and two parts.
+void check_case(const Case& c, std::int64_t rows, std::int64_t cols,
+                const std::vector<std::int64_t>& ns, unsigned& seed, double& worst3,
+                double& worst2) {
+  const Weight w = make_weight(c, rows, cols, seed++);
+  Dev pd(w.packed.size() * 4);
+  pd.put(w.packed);
+  const bool f32 = c.stype == kc::WType::f32;
+  Dev sd(w.s32.size() * (f32 ? 4 : 2)), bd(w.s32.size() * (f32 ? 4 : 2));
+  if (f32) {
+    sd.put(w.s32);
+    bd.put(w.b32);
+  } else {
+    sd.put(w.s16);
+    bd.put(w.b16);
+  }
+  kc::WeightView v;
+  v.data = pd.p;
+  v.type = c.stype;
+  v.rows = rows;
+  v.cols = cols;
+  v.bits = c.bits;
+  v.group_size = c.gs;
+  v.scales = sd.p;
+  v.biases = bd.p;
+  const bool mma = !(c.bits == 2 && c.gs == 32);
+  for (std::int64_t n : ns) {
+    const std::string what = name(c) + " [" + std::to_string(rows) + ", " + std::to_string(cols) +
+                             "] n=" + std::to_string(n);
+    EXPECT_EQ(kc::affine_mma_applies(v, n), mma) << what;
+    const auto x = random_activations(static_cast<std::size_t>(n * cols), seed++);
+    const auto want = reference(w, x, n);
+    // The default dispatch, eager and in a graph.
+    EXPECT_LE(rel_error(run(v, x, n, 0, false), want), 2e-5) << what;
+    EXPECT_LE(rel_error(run(v, x, n, 0, true), want), 2e-5) << what << " graph";
+    if (!mma) continue;
+    // Both activation splits explicitly: three parts are exact, two keep 16-17 bits.
+    const double e3 = rel_error(run(v, x, n, 3, false), want);
+    const double e2 = rel_error(run(v, x, n, 2, false), want);
+    EXPECT_LE(e3, 5e-6) << what << " three parts";
+    EXPECT_LE(e2, 2e-5) << what << " two parts";
+    // Three parts split per lane, not staged in shared memory.
+    if (n <= 2) {
+      EXPECT_LE(rel_error(run(v, x, n, -3, false), want), 5e-6) << what << " unstaged";
+    }
+    worst3 = std::max(worst3, e3);
+    worst2 = std::max(worst2, e2);
+  }
+}
+
+TEST(CudaAffineMma, EveryWidthGroupScaleTypeAndRowCountMatchesTheReference) {
+  if (!have_gpu()) GTEST_SKIP() << "no CUDA device";
+  // 67 weight rows (three row blocks, the last partial); 2304 columns = 18..72 groups,
+  // more than the eight warps that split them.
+  double worst3 = 0.0, worst2 = 0.0;
+  unsigned seed = 1;
+  for (int bits : {2, 4, 8}) {
+    for (int gs : {32, 64, 128}) {
+      for (kc::WType st : {kc::WType::bf16, kc::WType::f16, kc::WType::f32}) {
+        check_case({bits, gs, st}, 67, 2304, {1, 2, 3, 8, 17, 32, 33, 64, 100, 128}, seed, worst3,
+                   worst2);
+      }
+    }
+  }
+  std::printf("worst error / max |y|: three parts %.3g, two parts %.3g\n", worst3, worst2);
+}
+
+// Long rows (an MLP down projection): the split activations of one or two rows take
+// more than 48 KiB of shared memory.
+TEST(CudaAffineMma, LongRowsMatchTheReference) {
+  if (!have_gpu()) GTEST_SKIP() << "no CUDA device";
+  double worst3 = 0.0, worst2 = 0.0;
+  unsigned seed = 500;
+  for (int bits : {4, 8}) {
+    check_case({bits, 64, kc::WType::bf16}, 37, 14336, {1, 2, 5}, seed, worst3, worst2);
+  }
+  std::printf("worst error / max |y|: three parts %.3g, two parts %.3g\n", worst3, worst2);
+}
+
+// The shapes the kernel does not take are refused, so the SIMT kernels run them.
+TEST(CudaAffineMma, RefusesShapesItDoesNotTake) {
+  kc::WeightView v;
+  v.rows = 64;
+  v.cols = 256;
+  v.bits = 4;
+  v.group_size = 64;
+  EXPECT_TRUE(kc::affine_mma_applies(v, 1));
+  EXPECT_TRUE(kc::affine_mma_applies(v, kc::kAffineMmaMaxRows));
+  EXPECT_FALSE(kc::affine_mma_applies(v, kc::kAffineMmaMaxRows + 1));
+  EXPECT_FALSE(kc::affine_mma_applies(v, 0));
+  for (int bits : {3, 5, 6}) {
+    v.bits = bits;
+    EXPECT_FALSE(kc::affine_mma_applies(v, 1)) << bits;
+  }
+  v.bits = 2;
+  v.group_size = 32;
+  EXPECT_FALSE(kc::affine_mma_applies(v, 1));
+  v.bits = 8;
+  v.group_size = 16;
+  EXPECT_FALSE(kc::affine_mma_applies(v, 1));
+}
+
+}  // namespace
