@@ -1,7 +1,9 @@
 // rmlx-gpu-check: what bench/gpu/run measures through the engine, with no
 // tokenizer needed (prompts are token ids):
 //   greedy  MODEL N          greedy ids from the CPU and the CUDA backend, compared, and
-//                            the log-softmax of each token and its top 5 alternatives
+//                            the log-softmax of each token and its top 5 alternatives;
+//                            the CUDA run is repeated without logprobs, where the token
+//                            is chosen on the device (device_sampling_identical)
 //   decode  MODEL BACKEND N  B=1 decode tok/s after a 32-token prompt
 //   prefill MODEL BACKEND P  prefill tok/s of a P-token prompt
 //   batch   MODEL BACKEND B N  aggregate decode tok/s of B sequences of N tokens
@@ -13,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "rmlx/engine/engine.h"
@@ -115,11 +118,15 @@ int main(int argc, char** argv) {
       const auto p = prompt_ids(24, 7);
       std::vector<std::vector<std::int32_t>> ids;
       std::vector<std::vector<std::vector<std::pair<std::int32_t, float>>>> tops;
+      std::vector<std::int32_t> device_ids;
       for (const char* b : {"cpu", "cuda"}) {
         auto e = load(model, b, *reg, 1, 256);
         Run r = generate(*e, {p}, n, 5);
         ids.push_back(r.ids[0]);
         tops.push_back(r.top[0]);
+        // Without logprobs a greedy step's token is chosen on the device (when the
+        // backend samples there): only the ids cross to the host.
+        if (std::string_view(b) == "cuda") device_ids = generate(*e, {p}, n).ids[0];
       }
       // Teacher-forced comparison: while the ids agree both backends saw the
       // same prefix, so their log-softmax values of the same tokens compare.
@@ -148,7 +155,10 @@ int main(int argc, char** argv) {
       }
       out["cpu"] = ids[0];
       out["cuda"] = ids[1];
-      out["identical"] = ids[0] == ids[1] && static_cast<int>(ids[0].size()) == n;
+      out["cuda_device_sampling"] = device_ids;
+      out["device_sampling_identical"] = device_ids == ids[0];
+      out["identical"] =
+          ids[0] == ids[1] && device_ids == ids[0] && static_cast<int>(ids[0].size()) == n;
       out["first_difference"] = diff;
     } else if (mode == "decode" || mode == "prefill") {
       const std::string& backend = a[2];

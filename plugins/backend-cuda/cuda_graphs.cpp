@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "cuda_graphs.h"
+#include "rmlx/kernels_cuda/sampling.h"
 
 namespace rmlx::backend_cuda {
 
@@ -44,11 +45,12 @@ bool CudaOps::decode_only(const sdk::ForwardBatch& b) {
   return true;
 }
 
-CudaOps::StepKey CudaOps::step_key(const sdk::ForwardBatch& b) const {
+CudaOps::StepKey CudaOps::step_key(const sdk::ForwardBatch& b, bool greedy) const {
   int max_keys = 0;
   for (const auto& s : b.seqs) max_keys = std::max(max_keys, s.start_pos + 1);
   StepKey k;
   k.batch = b.seqs.size();
+  k.greedy = greedy;
   k.key_blocks = (max_keys + kKeysPerBucket - 1) / kKeysPerBucket;
   k.kv = b.kv[0].k_blocks;
   return k;
@@ -74,7 +76,7 @@ std::size_t CudaOps::pack_attention(std::span<const sdk::AttentionSeq> seqs, int
 }
 
 CudaOps::StepGraph& CudaOps::graph_for(const StepKey& key, const sdk::ForwardBatch& b,
-                                       const sdk::Tensor& logits) {
+                                       std::size_t out_bytes) {
   for (auto& g : graphs_) {
     if (g->key == key) return *g;
   }
@@ -101,7 +103,7 @@ CudaOps::StepGraph& CudaOps::graph_for(const StepKey& key, const sdk::ForwardBat
   void* d = nullptr;
   check(cudaMalloc(&d, g->n_ints * sizeof(std::int32_t)), "cudaMalloc");
   g->dev_in.reset(d);
-  g->logits_bytes = logits.nbytes();
+  g->logits_bytes = out_bytes;
   check(cudaHostAlloc(&h, std::max<std::size_t>(g->logits_bytes, 4), cudaHostAllocDefault),
         "cudaHostAlloc");
   g->host_logits.reset(h);
@@ -159,18 +161,18 @@ void* CudaOps::graph_scratch(std::size_t bytes) {
   return p;
 }
 
-void CudaOps::record_host_output(const sdk::Tensor& out, const sdk::Tensor& device_copy) {
+void CudaOps::record_host_output(std::size_t bytes, const void* device) {
   StepGraph& g = *recording_;
-  if (out.nbytes() != g.logits_bytes || g.logits_recorded) {
-    throw NotRecordable("a host output other than the logits");
+  if (bytes != g.logits_bytes || g.logits_recorded) {
+    throw NotRecordable("a host output other than the step's logits or tokens");
   }
-  check(cudaMemcpyAsync(g.host_logits.get(), device_copy.data, g.logits_bytes,
-                        cudaMemcpyDeviceToHost, stream_),
-        "copy logits");
+  check(
+      cudaMemcpyAsync(g.host_logits.get(), device, g.logits_bytes, cudaMemcpyDeviceToHost, stream_),
+      "copy logits");
   g.logits_recorded = true;
 }
 
-void CudaOps::record(StepGraph& g, sdk::Tensor& logits, const std::function<void()>& forward) {
+void CudaOps::record(StepGraph& g, const std::function<void()>& forward) {
   recording_ = &g;
   g.attn_packed = false;
   g.logits_recorded = false;
@@ -181,8 +183,10 @@ void CudaOps::record(StepGraph& g, sdk::Tensor& logits, const std::function<void
                           stream_),
           "copy step inputs");
     forward();
+    flush_pending();
     if (!g.logits_recorded) throw NotRecordable("the step wrote no logits");
   } catch (...) {
+    pending_.clear();
     recording_ = nullptr;
     cudaStreamEndCapture(stream_, &graph);
     if (graph != nullptr) cudaGraphDestroy(graph);
@@ -194,44 +198,92 @@ void CudaOps::record(StepGraph& g, sdk::Tensor& logits, const std::function<void
   const cudaError_t e = cudaGraphInstantiate(&g.exec, graph, 0);
   cudaGraphDestroy(graph);
   check(e, "cudaGraphInstantiate");
-  (void)logits;
 }
 
-void CudaOps::replay(StepGraph& g, sdk::Tensor& logits) {
+void CudaOps::replay(StepGraph& g, void* host_out) {
+  prof_->step_begin(stream_);
   check(cudaGraphLaunch(g.exec, stream_), "cudaGraphLaunch");
+  prof_->step_end(stream_);
   synchronize();
-  std::memcpy(logits.data, g.host_logits.get(), g.logits_bytes);
+  std::memcpy(host_out, g.host_logits.get(), g.logits_bytes);
 }
 
 void CudaOps::run_forward(const sdk::ForwardBatch& batch, sdk::Tensor& logits,
                           const std::function<void()>& forward) {
-  if (!graphs_enabled_ || !decode_only(batch) || on_device(logits.data)) {
+  if (on_device(logits.data)) {
+    prof_->step_other();
     forward();
+    flush_pending();
     return;
   }
-  const StepKey key = step_key(batch);
-  StepGraph& g = graph_for(key, batch, logits);
+  run_step(batch, logits.data, logits.nbytes(), false, forward);
+}
+
+void CudaOps::run_forward_greedy(const sdk::ForwardBatch& batch, std::int64_t vocab,
+                                 std::span<std::int32_t> tokens,
+                                 const std::function<void(sdk::Tensor& logits)>& forward) {
+  if (tokens.size() != batch.logit_rows.size() || vocab <= 0) {
+    throw std::invalid_argument("cuda: run_forward_greedy: " + std::to_string(tokens.size()) +
+                                " token slots for " + std::to_string(batch.logit_rows.size()) +
+                                " logits rows");
+  }
+  const auto rows = static_cast<std::int64_t>(tokens.size());
+  run_step(batch, tokens.data(), tokens.size_bytes(), true, [&] {
+    sdk::Tensor logits = scratch(sdk::DType::f32, {rows, vocab});
+    forward(logits);
+    // Ids in a float-sized scratch slot: the arena hands out f32 tensors.
+    sdk::Tensor ids = scratch(sdk::DType::f32, {rows});
+    auto* d_ids = static_cast<std::int32_t*>(ids.data);
+    const int slot = prof_->op_begin(stream_);
+    const std::int64_t n_part = 2 * rows * kernels_cuda::argmax_blocks(vocab);
+    sdk::Tensor part = scratch(sdk::DType::f32, {n_part});
+    kernels_cuda::greedy_argmax(logits.as<const float>(), rows, vocab, d_ids, stream_, part.data,
+                                rows <= kArgmaxTicketRows ? argmax_tickets() : nullptr);
+    prof_->op_end(slot, stream_, "greedy argmax");
+    host_output(tokens.data(), d_ids, tokens.size_bytes());
+  });
+}
+
+void CudaOps::run_step(const sdk::ForwardBatch& batch, void* host_out, std::size_t out_bytes,
+                       bool greedy, const std::function<void()>& forward) {
+  if (!graphs_enabled_ || !decode_only(batch)) {
+    const bool timed = decode_only(batch);
+    if (timed) {
+      prof_->step_begin(stream_);
+    } else {
+      prof_->step_other();
+    }
+    forward();
+    flush_pending();
+    if (timed) prof_->step_end(stream_);
+    return;
+  }
+  const StepKey key = step_key(batch, greedy);
+  StepGraph& g = graph_for(key, batch, out_bytes);
   std::size_t tables = 0;
   for (const auto& s : batch.seqs) tables += s.block_table.size();
-  if (!g.recordable || tables > g.table_cap || logits.nbytes() != g.logits_bytes ||
-      g.plain_runs++ == 0) {
+  if (!g.recordable || tables > g.table_cap || out_bytes != g.logits_bytes || g.plain_runs++ == 0) {
+    prof_->step_other();
     forward();
+    flush_pending();
     return;
   }
   if (g.exec == nullptr) {
+    prof_->step_other();
     step_batch_ = &batch;
     try {
-      record(g, logits, forward);
+      record(g, forward);
     } catch (const std::exception&) {
       // An op the graph cannot hold (or a failed capture): this shape runs
       // plainly from now on; a real error shows again in the plain run.
       g.recordable = false;
       forward();
+      flush_pending();
       return;
     }
   }
   fill_inputs(g, batch);
-  replay(g, logits);
+  replay(g, host_out);
 }
 
 }  // namespace rmlx::backend_cuda

@@ -65,9 +65,20 @@ std::unique_ptr<sdk::LinearWeight> affine_bind_entry(const sdk::PackedWeight& w,
 
 AffineBindFn affine_bind_fn = &affine_bind_entry;
 
+std::string weight_label(const kc::WeightView& w) {
+  std::string t = w.bits > 0
+                      ? "affine" + std::to_string(w.bits) + ":" + std::to_string(w.group_size)
+                  : w.type == kc::WType::f32 ? "f32"
+                  : w.type == kc::WType::f16 ? "f16"
+                                             : "bf16";
+  return t + " " + std::to_string(w.rows) + "x" + std::to_string(w.cols);
+}
+
 }  // namespace
 
-CudaOps::CudaOps(int device_index) : device_index_(device_index) {
+CudaOps::CudaOps(int device_index)
+    : prof_(std::make_unique<OpProfiler>(OpProfiler::mode_from_env())),
+      device_index_(device_index) {
   // RMLX_CUDA_AFFINE_TENSOR_ROWS=N: affine linears of N rows and more take the
   // tensor-core path (for comparisons against the default threshold). Read before any
   // resource is created, so a bad value leaks nothing.
@@ -93,10 +104,16 @@ CudaOps::CudaOps(int device_index) : device_index_(device_index) {
   check(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
   // RMLX_CUDA_GRAPHS=0 runs every step op by op (for comparisons).
   const char* g = std::getenv("RMLX_CUDA_GRAPHS");
-  graphs_enabled_ = g == nullptr || std::string_view(g) != "0";
+  const char* fz = std::getenv("RMLX_CUDA_FUSE");
+  fuse_ = fz == nullptr || std::string_view(fz) != "0";
+  const char* ds = std::getenv("RMLX_CUDA_SAMPLING");
+  device_sampling_ = ds == nullptr || std::string_view(ds) != "0";
+  graphs_enabled_ =
+      (g == nullptr || std::string_view(g) != "0") && prof_->mode() != OpProfiler::Mode::ops;
 }
 
 CudaOps::~CudaOps() {
+  prof_.reset();  // prints its table while the device is still ours
   if (stream_ != nullptr) {
     cudaStreamSynchronize(stream_);
     graphs_.clear();
@@ -105,12 +122,19 @@ CudaOps::~CudaOps() {
 }
 
 void* CudaOps::native(std::string_view key) {
-  if (key == "cuda.stream") return &stream_;
+  if (key == "cuda.stream") {
+    flush_pending();  // a plugin's own kernels follow on the stream
+    return &stream_;
+  }
   if (key == "affine.bind") return &affine_bind_fn;
+  if (key == sdk::kDeviceSamplerKey && device_sampling_) {
+    return static_cast<sdk::DeviceSampler*>(this);
+  }
   return nullptr;
 }
 
 void CudaOps::synchronize() {
+  flush_pending();
   check(cudaStreamSynchronize(stream_), "cudaStreamSynchronize");
 }
 
@@ -153,6 +177,7 @@ sdk::Tensor CudaOps::scratch(sdk::DType dtype, std::vector<std::int64_t> shape) 
 }
 
 void CudaOps::begin_step() {
+  pending_.clear();  // a step that failed part-way leaves ops that must not run
   synchronize();
   next_chunk_ = 0;
   ints_used_ = 0;
@@ -227,12 +252,18 @@ void CudaOps::into(sdk::Tensor& out, Op&& op) {
   }
   sdk::Tensor tmp = scratch(out.dtype, out.shape);
   op(tmp.as<float>());
+  host_output(out.data, tmp.data, out.nbytes());
+}
+
+void CudaOps::host_output(void* host, const void* device, std::size_t bytes) {
+  flush_pending();
   if (recording_ != nullptr) {
-    record_host_output(out, tmp);
+    record_host_output(bytes, device);
     return;
   }
-  check(cudaMemcpyAsync(out.data, tmp.data, out.nbytes(), cudaMemcpyDeviceToHost, stream_),
-        "copy to host");
+  const int slot = prof_->op_begin(stream_);
+  check(cudaMemcpyAsync(host, device, bytes, cudaMemcpyDeviceToHost, stream_), "copy to host");
+  prof_->op_end(slot, stream_, "copy output to host (" + std::to_string(bytes) + " B)");
   synchronize();
 }
 
@@ -241,17 +272,21 @@ void CudaOps::linear(const kc::WeightView& w, const sdk::Tensor* bias, const sdk
   require_f32(x, "linear input");
   require_f32(y, "linear output");
   require_device(x, "linear input");
+  flush_pending();
   const std::int64_t n = x.numel() / w.cols;
   if (x.numel() != n * w.cols || y.numel() != n * w.rows) {
     throw std::invalid_argument("cuda: linear shapes disagree");
   }
   into(y, [&](float* out) {
+    const int slot = prof_->op_begin(stream_);
     if (!gemm_.linear(w, x.as<const float>(), n, out, stream_)) {
       kc::linear(w, x.as<const float>(), n, out, stream_);
     }
     if (bias != nullptr) {
       kc::add_bias(out, bias->data, wtype(*bias, "linear bias"), n, w.rows, stream_);
     }
+    if (slot >= 0)
+      prof_->op_end(slot, stream_, "linear " + weight_label(w) + " n=" + std::to_string(n));
   });
 }
 
@@ -267,9 +302,13 @@ void CudaOps::gather(const kc::WeightView& w, std::span<const std::int32_t> ids,
     }
   }
   if (ids.empty()) return;
+  flush_pending();
   const std::int32_t* d = to_device(ids);
-  into(out,
-       [&](float* o) { kc::gather_rows(w, d, static_cast<std::int64_t>(ids.size()), o, stream_); });
+  into(out, [&](float* o) {
+    const int slot = prof_->op_begin(stream_);
+    kc::gather_rows(w, d, static_cast<std::int64_t>(ids.size()), o, stream_);
+    prof_->op_end(slot, stream_, "gather_rows");
+  });
 }
 
 void CudaOps::dense_linear(const sdk::Tensor& w, const sdk::Tensor* bias, const sdk::Tensor& x,
@@ -300,8 +339,27 @@ void CudaOps::rms_norm(const sdk::Tensor& x, const sdk::Tensor& weight, float ep
   require_device(weight, "rms_norm weight");
   const std::int64_t dim = x.dim(-1);
   if (weight.numel() != dim) throw std::invalid_argument("cuda: rms_norm weight length");
-  kc::rms_norm(x.as<const float>(), weight.data, wtype(weight, "rms_norm weight"), x.numel() / dim,
-               dim, eps, out.as<float>(), stream_);
+  const kc::WType wt = wtype(weight, "rms_norm weight");
+  if (fuse_add_rms_norm(x, weight.data, wt, dim, eps, out.as<float>())) return;
+  if (fuse_ && x.data == out.data) {
+    // In place (per-head q/k norms): may join the rope and cache write before attention.
+    if (!only_head_ops_pending()) flush_pending();
+    PendingOp op;
+    op.kind = PendingOp::Kind::head_norm;
+    op.x = out.as<float>();
+    op.rows = x.numel() / dim;
+    op.head_dim = static_cast<int>(dim);
+    op.w = weight.data;
+    op.wt = wt;
+    op.eps = eps;
+    pending_.push_back(op);
+    return;
+  }
+  flush_pending();
+  const int slot = prof_->op_begin(stream_);
+  kc::rms_norm(x.as<const float>(), weight.data, wt, x.numel() / dim, dim, eps, out.as<float>(),
+               stream_);
+  if (slot >= 0) prof_->op_end(slot, stream_, "rms_norm dim=" + std::to_string(dim));
 }
 
 void CudaOps::layer_norm(const sdk::Tensor& x, const sdk::Tensor& weight, const sdk::Tensor* bias,
@@ -310,6 +368,7 @@ void CudaOps::layer_norm(const sdk::Tensor& x, const sdk::Tensor& weight, const 
   require_f32(weight, "layer_norm weight");
   if (bias != nullptr) require_f32(*bias, "layer_norm bias");
   const std::int64_t dim = x.dim(-1);
+  flush_pending();
   kc::layer_norm(x.as<const float>(), weight.as<const float>(),
                  bias != nullptr ? bias->as<const float>() : nullptr, x.numel() / dim, dim, eps,
                  out.as<float>(), stream_);
@@ -356,14 +415,36 @@ void CudaOps::rope(sdk::Tensor& x, std::span<const std::int32_t> positions,
   bool trad = false;
   const float* inv = inv_freq_for(head_dim, p, &ps, &xs, &rd, &trad);
   if (positions.empty()) return;
-  kc::rope(x.as<float>(), x.dim(0), heads, head_dim, rd, trad, inv, ps, xs, to_device(positions),
-           stream_);
+  const std::int32_t* pos = to_device(positions);
+  if (fuse_) {
+    if (!only_head_ops_pending()) flush_pending();
+    PendingOp op;
+    op.kind = PendingOp::Kind::rope;
+    op.x = x.as<float>();
+    op.rows = x.dim(0);
+    op.dim = heads;
+    op.head_dim = head_dim;
+    op.rope.rotary_dim = rd;
+    op.rope.traditional = trad;
+    op.rope.inv_freq = inv;
+    op.rope.position_scale = ps;
+    op.rope.x_scale = xs;
+    op.rope.positions = pos;
+    pending_.push_back(op);
+    return;
+  }
+  const int slot = prof_->op_begin(stream_);
+  kc::rope(x.as<float>(), x.dim(0), heads, head_dim, rd, trad, inv, ps, xs, pos, stream_);
+  if (slot >= 0) prof_->op_end(slot, stream_, "rope heads=" + std::to_string(heads));
 }
 
 void CudaOps::glu(const sdk::Tensor& gate, const sdk::Tensor& up, bool gelu_tanh,
                   sdk::Tensor& out) {
+  flush_pending();
+  const int slot = prof_->op_begin(stream_);
   kc::glu(gate.as<const float>(), up.as<const float>(), gate.numel(), gelu_tanh, out.as<float>(),
           stream_);
+  prof_->op_end(slot, stream_, "glu");
 }
 
 void CudaOps::add(const sdk::Tensor& a, const sdk::Tensor& b, sdk::Tensor& out) {
@@ -372,7 +453,21 @@ void CudaOps::add(const sdk::Tensor& a, const sdk::Tensor& b, sdk::Tensor& out) 
   }
   require_f32(a, "add operand");
   require_f32(b, "add operand");
+  flush_pending();
+  if (fuse_) {
+    // Waits for a following RMSNorm of the sum (fuse_add_rms_norm).
+    PendingOp op;
+    op.kind = PendingOp::Kind::add;
+    op.a = a.as<const float>();
+    op.b = b.as<const float>();
+    op.out = out.as<float>();
+    op.count = a.numel();
+    pending_.push_back(op);
+    return;
+  }
+  const int slot = prof_->op_begin(stream_);
   kc::add(a.as<const float>(), b.as<const float>(), a.numel(), out.as<float>(), stream_);
+  prof_->op_end(slot, stream_, "add");
 }
 
 void CudaOps::attention(const sdk::Tensor& q, const sdk::Tensor& k, const sdk::Tensor& v,
@@ -442,12 +537,20 @@ void CudaOps::attention(const sdk::Tensor& q, const sdk::Tensor& k, const sdk::T
   std::int64_t covered = 0;
   for (const auto& s : seqs) covered += s.n_rows;
   if (covered != n_rows) throw std::invalid_argument("cuda: attention rows not covered by seqs");
-  kc::write_kv(a, stream_);
+  if (!fuse_prep_heads(a)) {
+    flush_pending();
+    const int kv_slot = prof_->op_begin(stream_);
+    kc::write_kv(a, stream_);
+    prof_->op_end(kv_slot, stream_, "attention: write_kv");
+  }
+  const int slot = prof_->op_begin(stream_);
   if (kc::flash_prefill_takes(a)) {
     kc::flash_prefill(a, stream_);
   } else {
     kc::attention(a, stream_);
   }
+  if (slot >= 0)
+    prof_->op_end(slot, stream_, "attention: split-K (splits=" + std::to_string(a.splits) + ")");
 }
 
 }  // namespace rmlx::backend_cuda

@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "cuda_profile.h"
+#include "rmlx/kernels_cuda/fused.h"
 #include "rmlx/kernels_cuda/gemm.h"
 #include "rmlx/kernels_cuda/kernels.h"
 
@@ -33,7 +35,7 @@ struct HostFree {
 using DeviceBuffer = std::unique_ptr<void, DeviceFree>;
 using PinnedBuffer = std::unique_ptr<void, HostFree>;
 
-class CudaOps final : public sdk::Ops {
+class CudaOps final : public sdk::Ops, public sdk::DeviceSampler {
  public:
   explicit CudaOps(int device_index);
   ~CudaOps() override;
@@ -67,6 +69,11 @@ class CudaOps final : public sdk::Ops {
   // batch shape and replayed (cuda_graphs.cpp); anything else runs `forward`.
   void run_forward(const sdk::ForwardBatch& batch, sdk::Tensor& logits,
                    const std::function<void()>& forward) override;
+  // Greedy steps: logits stay on the device, an argmax kernel picks each row's
+  // token and only the ids are copied back (in the step's graph when recorded).
+  void run_forward_greedy(const sdk::ForwardBatch& batch, std::int64_t vocab,
+                          std::span<std::int32_t> tokens,
+                          const std::function<void(sdk::Tensor& logits)>& forward) override;
 
   // y = x W^T (+ bias) for any weight the kernels know (dense or affine); y may
   // be host memory, then it is copied back before returning.
@@ -91,26 +98,67 @@ class CudaOps final : public sdk::Ops {
   template <typename Op>
   void into(sdk::Tensor& out, Op&& op);
 
+  // Deferred small ops (cuda_fusion.cpp). A residual add waits to see whether an
+  // RMSNorm of its sum comes next (one fused kernel); in-place per-head norms and
+  // ropes of q and k wait for the attention that writes k to the cache (one kernel
+  // for all of them and the cache write). Every other op runs what waits first, in
+  // order, so results never depend on the fusion. RMLX_CUDA_FUSE=0 turns it off.
+  struct PendingOp {
+    enum class Kind { add, head_norm, rope } kind = Kind::add;
+    const float* a = nullptr;  // add: out = a + b over count floats
+    const float* b = nullptr;
+    float* out = nullptr;
+    std::int64_t count = 0;
+    float* x = nullptr;  // head ops: x [rows, dim] in place (rope: rows = tokens)
+    std::int64_t rows = 0;
+    int dim = 0;  // head_norm: head_dim; rope: heads
+    int head_dim = 0;
+    const void* w = nullptr;  // head_norm
+    kernels_cuda::WType wt = kernels_cuda::WType::f32;
+    float eps = 0.0f;
+    kernels_cuda::HeadPrep rope;  // rope: its rotary fields
+  };
+  void flush_pending();
+  void run_pending(const PendingOp& op);
+  bool only_head_ops_pending() const;
+  bool fuse_add_rms_norm(const sdk::Tensor& x, const void* w, kernels_cuda::WType wt,
+                         std::int64_t dim, float eps, float* out);
+  // Replaces write_kv with the fused kernel when what waits is exactly q/k norms and ropes.
+  bool fuse_prep_heads(const kernels_cuda::AttnArgs& a);
+  std::vector<PendingOp> pending_;
+  bool fuse_ = true;
+  // The multi-block argmax's per-row ticket counters (zeroed once; each launch
+  // leaves them zero), allocated before the first greedy step is recorded.
+  static constexpr std::int64_t kArgmaxTicketRows = 4096;
+  unsigned* argmax_tickets();
+  DeviceBuffer argmax_tickets_;
+
   // The decode-step recordings (cuda_graphs.cpp).
   struct StepGraph;
   struct StepKey {
     std::size_t batch = 0;
-    int key_blocks = 0;  // longest key range, in attention splits of 256 keys
+    bool greedy = false;  // the step's host output is token ids, not logits
+    int key_blocks = 0;   // longest key range, in attention splits of 256 keys
     const void* kv = nullptr;
     bool operator==(const StepKey&) const = default;
   };
   static bool decode_only(const sdk::ForwardBatch& b);
-  StepKey step_key(const sdk::ForwardBatch& b) const;
-  StepGraph& graph_for(const StepKey& key, const sdk::ForwardBatch& b, const sdk::Tensor& logits);
-  void record(StepGraph& g, sdk::Tensor& logits, const std::function<void()>& forward);
+  StepKey step_key(const sdk::ForwardBatch& b, bool greedy) const;
+  // A step whose one host output (logits or token ids) is `out_bytes` at `host_out`.
+  void run_step(const sdk::ForwardBatch& batch, void* host_out, std::size_t out_bytes, bool greedy,
+                const std::function<void()>& forward);
+  StepGraph& graph_for(const StepKey& key, const sdk::ForwardBatch& b, std::size_t out_bytes);
+  void record(StepGraph& g, const std::function<void()>& forward);
   void fill_inputs(StepGraph& g, const sdk::ForwardBatch& b);
-  void replay(StepGraph& g, sdk::Tensor& logits);
+  void replay(StepGraph& g, void* host_out);
+  // Copies a step's host output back (eager), or records the copy into the graph's pinned buffer.
+  void host_output(void* host, const void* device, std::size_t bytes);
   // While recording: the ops' inputs, scratch and host output go to the graph's buffers.
   const std::int32_t* recorded_input(std::span<const std::int32_t> v);
   const std::int32_t* recorded_attention(std::span<const sdk::AttentionSeq> seqs, int n_rows,
                                          std::size_t table_len);
   void* graph_scratch(std::size_t bytes);
-  void record_host_output(const sdk::Tensor& out, const sdk::Tensor& device_copy);
+  void record_host_output(std::size_t bytes, const void* device);
   const sdk::ForwardBatch* step_batch_ = nullptr;
   // Writes attention's staged ints: seqs (4 each), the row->seq map, the tables.
   static std::size_t pack_attention(std::span<const sdk::AttentionSeq> seqs, int n_rows,
@@ -118,6 +166,8 @@ class CudaOps final : public sdk::Ops {
   std::vector<std::unique_ptr<StepGraph>> graphs_;
   StepGraph* recording_ = nullptr;  // non-null while forward is being recorded
   bool graphs_enabled_ = true;
+  bool device_sampling_ = true;       // RMLX_CUDA_SAMPLING=0: the engine samples on the host
+  std::unique_ptr<OpProfiler> prof_;  // RMLX_CUDA_PROFILE (cuda_profile.h)
 
   int device_index_;
   cudaStream_t stream_ = nullptr;

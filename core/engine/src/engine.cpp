@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <limits>
 #include <random>
 #include <stdexcept>
 #include <thread>
@@ -342,8 +343,16 @@ class EngineImpl final : public Engine {
     batch.kv = pool_->views();
     MaskStage masks(sampled);  // the grammar works while the model does
     model_.ops().begin_step();
-    model_.ops().run_forward(batch, logits,
-                             [&] { model_.arch().forward(batch, model_.ops(), logits); });
+    sdk::DeviceSampler* device = device_greedy(sampled);
+    if (device != nullptr) {
+      device_tokens_.assign(sampled.size(), 0);
+      device->run_forward_greedy(batch, vocab, device_tokens_, [&](sdk::Tensor& l) {
+        model_.arch().forward(batch, model_.ops(), l);
+      });
+    } else {
+      model_.ops().run_forward(batch, logits,
+                               [&] { model_.arch().forward(batch, model_.ops(), logits); });
+    }
     masks.wait();
 
     std::int64_t prompt_done = 0;
@@ -367,6 +376,11 @@ class EngineImpl final : public Engine {
       std::span<float> rows(logits_.data() + row * static_cast<std::size_t>(vocab),
                             n_rows * static_cast<std::size_t>(vocab));
       row += n_rows;
+      if (device != nullptr) {
+        emit_device_token(s, device_tokens_[row - 1]);
+        ++emitted;
+        continue;
+      }
       if (n_rows == 1) {
         sample_and_emit(s, rows);
         ++emitted;
@@ -415,6 +429,37 @@ class EngineImpl final : public Engine {
     }
   }
 
+  // The backend's device argmax can choose every sampled row's token: one row per
+  // sequence (no drafts), greedy with no bias, penalties, constraint or logprobs, which
+  // is exactly the host sampler's argmax (ties to the lowest id).
+  sdk::DeviceSampler* device_greedy(const std::vector<Sequence*>& sampled) {
+    if (sampled.empty() || logit_rows_.size() != sampled.size()) return nullptr;
+    for (const Sequence* s : sampled) {
+      const sampling::SamplingParams& p = s->sampler.params();
+      if (p.temperature >= 1e-5f || !p.logit_bias.empty() || p.repetition_penalty != 1.0f ||
+          p.presence_penalty != 0.0f || p.frequency_penalty != 0.0f || p.logprobs ||
+          p.top_logprobs > 0 || s->request.constraint || !s->constraint_error.empty() ||
+          !s->drafts.empty()) {
+        return nullptr;
+      }
+    }
+    return static_cast<sdk::DeviceSampler*>(model_.ops().native(sdk::kDeviceSamplerKey));
+  }
+
+  void emit_device_token(Sequence& s, std::int32_t token) {
+    if (token < 0) {
+      // The host sampler's errors for the same rows (ops.h: -1 NaN, -2 all -inf).
+      finish(s, FinishReason::error,
+             token == -1 ? "sampling: logits contain NaN"
+                         : "sampling: no token can be chosen (every logit is -inf or masked)");
+      return;
+    }
+    sampling::Sampled out;
+    out.token = token;
+    out.logprob = std::numeric_limits<float>::quiet_NaN();
+    emit(s, std::move(out));
+  }
+
   void sample_and_emit(Sequence& s, std::span<float> row) {
     std::span<const std::int32_t> prompt(s.tokens.data(), static_cast<std::size_t>(s.prompt_len));
     std::span<const std::int32_t> generated(s.tokens.data() + s.prompt_len,
@@ -429,6 +474,10 @@ class EngineImpl final : public Engine {
       finish(s, FinishReason::error, e.what());
       return;
     }
+    emit(s, std::move(out), constraint_done);
+  }
+
+  void emit(Sequence& s, sampling::Sampled out, bool constraint_done = false) {
     s.tokens.push_back(out.token);
     Event ev;
     TokenOut t;
@@ -483,6 +532,7 @@ class EngineImpl final : public Engine {
   std::vector<std::int32_t> tokens_, positions_, logit_rows_;
   std::vector<sdk::AttentionSeq> seqs_;
   std::vector<float> logits_;
+  std::vector<std::int32_t> device_tokens_;  // a step's tokens chosen on the device
   std::thread thread_;
 };
 

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "common.cuh"
+#include "rmlx/kernels_cuda/fused.h"
 
 namespace rmlx::kernels_cuda {
 
@@ -32,6 +33,79 @@ __global__ void write_kv_kernel(AttnArgs a) {
   auto* vc = static_cast<__half*>(a.v_cache);
   for (int d = threadIdx.x; d < a.head_dim; d += blockDim.x) {
     kc[dst + d] = __float2half_rn(a.k[src + d]);
+    vc[dst + d] = __float2half_rn(a.v[src + d]);
+  }
+}
+
+// Block sum over the block's threads (a multiple of 32, at most 1024).
+__device__ float head_sum(float v, float* red) {
+  v = warp_sum(v);
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  if (lane == 0) red[warp] = v;
+  __syncthreads();
+  v = threadIdx.x < blockDim.x / 32 ? red[threadIdx.x] : 0.0f;
+  if (warp == 0) v = warp_sum(v);
+  if (threadIdx.x == 0) red[0] = v;
+  __syncthreads();
+  const float r = red[0];
+  __syncthreads();
+  return r;
+}
+
+// One block per (row, head of q then of k): the head is normed (rms_norm's
+// arithmetic) and rotated (rope_kernel's) in shared memory, written back, and for
+// a k head written with its v head to the cache slot. head_dim a multiple of 4.
+__global__ void prep_heads_kernel(AttnArgs a, HeadPrep p) {
+  extern __shared__ float head[];
+  __shared__ float red[32];
+  const int r = blockIdx.x, y = blockIdx.y;
+  const bool is_q = y < a.n_heads;
+  const int hh = is_q ? y : y - a.n_heads;
+  const int n_h = is_q ? a.n_heads : a.n_kv_heads;
+  const int hd = a.head_dim;
+  float* x = const_cast<float*>(is_q ? a.q : a.k) + (static_cast<std::size_t>(r) * n_h + hh) * hd;
+  for (int d = threadIdx.x; d < hd; d += blockDim.x) head[d] = x[d];
+  const void* w = is_q ? p.q_norm : p.k_norm;
+  if (w != nullptr) {
+    // Four consecutive values per thread, as rms_norm's register-resident kernel
+    // sums them (same partial sums, same reduction: the same result).
+    __syncthreads();
+    float ss = 0.0f;
+    if (4 * static_cast<int>(threadIdx.x) < hd) {
+      const float4 v = reinterpret_cast<const float4*>(head)[threadIdx.x];
+      ss += v.x * v.x + v.y * v.y + v.z * v.z + v.w * v.w;
+    }
+    ss = head_sum(ss, red);
+    const float rs = rsqrtf(ss / static_cast<float>(hd) + p.eps);
+    for (int d = threadIdx.x; d < hd; d += blockDim.x) {
+      head[d] = head[d] * rs * load_any(w, p.norm_type, d);
+    }
+  }
+  __syncthreads();
+  const int half = p.rotary_dim / 2;
+  if (half > 0) {
+    const float pos = static_cast<float>(p.positions[r]) * p.position_scale;
+    for (int i = threadIdx.x; i < half; i += blockDim.x) {
+      const float theta = pos * p.inv_freq[i];
+      float sn, co;
+      sincosf(theta, &sn, &co);
+      const int ia = p.traditional ? 2 * i : i, ic = p.traditional ? 2 * i + 1 : i + half;
+      const float x1 = head[ia] * p.x_scale, x2 = head[ic] * p.x_scale;
+      head[ia] = x1 * co - x2 * sn;
+      head[ic] = x1 * sn + x2 * co;
+    }
+    __syncthreads();
+  }
+  for (int d = threadIdx.x; d < hd; d += blockDim.x) x[d] = head[d];
+  if (is_q) return;
+  const AttnSeq sq = a.seqs[a.row_seq[r]];
+  const int t = sq.start_pos + (r - sq.first_row);
+  const std::size_t dst = slot_offset(a, sq, t, hh);
+  const std::size_t src = (static_cast<std::size_t>(r) * a.n_kv_heads + hh) * hd;
+  auto* kc = static_cast<__half*>(a.k_cache);
+  auto* vc = static_cast<__half*>(a.v_cache);
+  for (int d = threadIdx.x; d < hd; d += blockDim.x) {
+    kc[dst + d] = __float2half_rn(head[d]);
     vc[dst + d] = __float2half_rn(a.v[src + d]);
   }
 }
@@ -162,6 +236,17 @@ void write_kv(const AttnArgs& a, cudaStream_t s) {
   if (a.n_rows == 0) return;
   write_kv_kernel<<<dim3(a.n_rows, a.n_kv_heads), 128, 0, s>>>(a);
   check_launch("write_kv");
+}
+
+void prep_heads_write_kv(const AttnArgs& a, const HeadPrep& p, cudaStream_t s) {
+  if (a.n_rows == 0) return;
+  if (a.head_dim % 4 != 0 || a.head_dim > 1024) {
+    throw std::invalid_argument("cuda: fused q/k preparation needs head_dim a multiple of 4");
+  }
+  const int threads = a.head_dim <= 128 ? 128 : 256;
+  prep_heads_kernel<<<dim3(a.n_rows, a.n_heads + a.n_kv_heads), threads,
+                      static_cast<std::size_t>(a.head_dim) * sizeof(float), s>>>(a, p);
+  check_launch("prep_heads_write_kv");
 }
 
 void attention(const AttnArgs& a, cudaStream_t s) {

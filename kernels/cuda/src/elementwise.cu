@@ -1,5 +1,8 @@
 // Row-wise and element-wise ops: norms, rotary embeddings, GLU, residual add.
+#include <algorithm>
+
 #include "common.cuh"
+#include "rmlx/kernels_cuda/fused.h"
 
 namespace rmlx::kernels_cuda {
 
@@ -30,6 +33,122 @@ __global__ void rms_norm_kernel(const float* x, const void* w, WType wt, int dim
   ss = block_sum(ss, red);
   const float rs = rsqrtf(ss / static_cast<float>(dim) + eps);
   for (int i = threadIdx.x; i < dim; i += blockDim.x) o[i] = xr[i] * rs * load_any(w, wt, i);
+}
+
+// rms_norm_kernel over a + b, with the sum written out: each thread reads and
+// writes only its own elements, so sum may alias a or b and out may alias b.
+__global__ void add_rms_norm_kernel(const float* a, const float* b, float* sum, const void* w,
+                                    WType wt, int dim, float eps, float* out) {
+  __shared__ float red[32];
+  const std::size_t base = static_cast<std::size_t>(blockIdx.x) * dim;
+  float ss = 0.0f;
+  for (int i = threadIdx.x; i < dim; i += blockDim.x) {
+    const float v = a[base + i] + b[base + i];
+    sum[base + i] = v;
+    ss += v * v;
+  }
+  ss = block_sum(ss, red);
+  const float rs = rsqrtf(ss / static_cast<float>(dim) + eps);
+  for (int i = threadIdx.x; i < dim; i += blockDim.x) {
+    out[base + i] = sum[base + i] * rs * load_any(w, wt, i);
+  }
+}
+
+// Four weights from index i (a multiple of 4) of a 16-byte-aligned weight row.
+__device__ __forceinline__ float4 load4(const void* w, WType t, int i) {
+  if (t == WType::f32) return reinterpret_cast<const float4*>(w)[i / 4];
+  const uint2 u = reinterpret_cast<const uint2*>(w)[i / 4];
+  const std::uint16_t h[4] = {
+      static_cast<std::uint16_t>(u.x & 0xffffu), static_cast<std::uint16_t>(u.x >> 16),
+      static_cast<std::uint16_t>(u.y & 0xffffu), static_cast<std::uint16_t>(u.y >> 16)};
+  float f[4];
+#pragma unroll
+  for (int k = 0; k < 4; ++k) {
+    f[k] = t == WType::bf16 ? bf16_bits_to_f32(h[k]) : f16_bits_to_f32(h[k]);
+  }
+  return make_float4(f[0], f[1], f[2], f[3]);
+}
+
+// RMSNorm of one row per block with the row held in registers (VPT float4 per
+// thread, up to 1024 threads): one read and one write of the row, so a decode
+// step's norm is a few memory round trips instead of a loop of them. With b, the
+// row is a + b and is written to sum first (the residual add fused in).
+template <int VPT>
+__global__ void __launch_bounds__(1024)
+    rms_norm_rows_kernel(const float* a, const float* b, float* sum, const void* w, WType wt,
+                         int dim, float eps, float* out) {
+  __shared__ float red[32];
+  const std::size_t base = static_cast<std::size_t>(blockIdx.x) * dim;
+  const float4* a4 = reinterpret_cast<const float4*>(a + base);
+  float4 v[VPT];
+  float ss = 0.0f;
+#pragma unroll
+  for (int k = 0; k < VPT; ++k) {
+    const int j = threadIdx.x + k * blockDim.x;
+    v[k] = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+    if (4 * j < dim) {
+      v[k] = a4[j];
+      if (b != nullptr) {
+        const float4 c = reinterpret_cast<const float4*>(b + base)[j];
+        v[k].x += c.x;
+        v[k].y += c.y;
+        v[k].z += c.z;
+        v[k].w += c.w;
+      }
+    }
+  }
+  // Reads of the whole row come before any write: sum and out may alias a or b.
+  if (sum != nullptr) {
+    __syncthreads();
+#pragma unroll
+    for (int k = 0; k < VPT; ++k) {
+      const int j = threadIdx.x + k * blockDim.x;
+      if (4 * j < dim) reinterpret_cast<float4*>(sum + base)[j] = v[k];
+    }
+  }
+#pragma unroll
+  for (int k = 0; k < VPT; ++k) {
+    ss += v[k].x * v[k].x + v[k].y * v[k].y + v[k].z * v[k].z + v[k].w * v[k].w;
+  }
+  ss = block_sum(ss, red);
+  const float rs = rsqrtf(ss / static_cast<float>(dim) + eps);
+#pragma unroll
+  for (int k = 0; k < VPT; ++k) {
+    const int j = threadIdx.x + k * blockDim.x;
+    if (4 * j < dim) {
+      const float4 g = load4(w, wt, 4 * j);
+      reinterpret_cast<float4*>(out + base)[j] =
+          make_float4(v[k].x * rs * g.x, v[k].y * rs * g.y, v[k].z * rs * g.z, v[k].w * rs * g.w);
+    }
+  }
+}
+
+bool aligned16(const void* p) {
+  return (reinterpret_cast<std::uintptr_t>(p) & 15) == 0;
+}
+
+// The register-resident kernel when the shapes allow it (dim a multiple of 4, at
+// most 16384, rows 16-byte aligned); false otherwise.
+bool rms_norm_rows(const float* a, const float* b, float* sum, const void* w, WType wt,
+                   std::int64_t rows, std::int64_t dim, float eps, float* out, cudaStream_t s) {
+  if (dim % 4 != 0 || dim > 16384 || !aligned16(a) || !aligned16(out) ||
+      (b != nullptr && !aligned16(b)) || (sum != nullptr && !aligned16(sum)) || !aligned16(w)) {
+    return false;
+  }
+  const int quads = static_cast<int>(dim / 4);
+  const int threads = std::min(1024, (quads + 31) / 32 * 32);
+  const int vpt = (quads + threads - 1) / threads;
+  const auto grid = static_cast<unsigned>(rows);
+  const int d = static_cast<int>(dim);
+  if (vpt == 1) {
+    rms_norm_rows_kernel<1><<<grid, threads, 0, s>>>(a, b, sum, w, wt, d, eps, out);
+  } else if (vpt == 2) {
+    rms_norm_rows_kernel<2><<<grid, threads, 0, s>>>(a, b, sum, w, wt, d, eps, out);
+  } else {
+    rms_norm_rows_kernel<4><<<grid, threads, 0, s>>>(a, b, sum, w, wt, d, eps, out);
+  }
+  check_launch("rms_norm");
+  return true;
 }
 
 __global__ void layer_norm_kernel(const float* x, const float* w, const float* b, int dim,
@@ -91,9 +210,19 @@ __global__ void add_kernel(const float* a, const float* b, std::int64_t count, f
 void rms_norm(const float* x, const void* w, WType wt, std::int64_t rows, std::int64_t dim,
               float eps, float* out, cudaStream_t s) {
   if (rows == 0) return;
+  if (rms_norm_rows(x, nullptr, nullptr, w, wt, rows, dim, eps, out, s)) return;
   rms_norm_kernel<<<static_cast<unsigned>(rows), dim <= 128 ? 128 : 256, 0, s>>>(
       x, w, wt, static_cast<int>(dim), eps, out);
   check_launch("rms_norm");
+}
+
+void add_rms_norm(const float* a, const float* b, float* sum, const void* w, WType wt,
+                  std::int64_t rows, std::int64_t dim, float eps, float* out, cudaStream_t s) {
+  if (rows == 0) return;
+  if (rms_norm_rows(a, b, sum, w, wt, rows, dim, eps, out, s)) return;
+  add_rms_norm_kernel<<<static_cast<unsigned>(rows), dim <= 128 ? 128 : 256, 0, s>>>(
+      a, b, sum, w, wt, static_cast<int>(dim), eps, out);
+  check_launch("add_rms_norm");
 }
 
 void layer_norm(const float* x, const float* w, const float* b, std::int64_t rows, std::int64_t dim,

@@ -153,6 +153,25 @@ inline void Ops::run_forward(const ForwardBatch&, Tensor&, const std::function<v
   forward();
 }
 
+// Token choice on the device, so a step's logits rows never reach the host. A
+// backend that has it answers Ops::native(kDeviceSamplerKey) with a DeviceSampler*;
+// one that does not answers nullptr and the engine samples on the host as before.
+// (A separate interface reached through native(), so Ops' table is unchanged.)
+inline constexpr std::string_view kDeviceSamplerKey = "sampling.device";
+
+class DeviceSampler {
+ public:
+  virtual ~DeviceSampler() = default;
+  // One forward pass as Ops::run_forward runs it, but the logits [rows, vocab] stay
+  // in device memory: `forward(logits)` issues the step's ops into them, then each
+  // row's greedy token (argmax, ties to the lowest id, -1 when the row holds a NaN,
+  // -2 when every logit is -inf) lands in tokens[row]; only those ids are copied to
+  // the host.
+  virtual void run_forward_greedy(const ForwardBatch& batch, std::int64_t vocab,
+                                  std::span<std::int32_t> tokens,
+                                  const std::function<void(Tensor& logits)>& forward) = 0;
+};
+
 // Backends without encoder kernels say so instead of computing something else.
 inline void Ops::gelu(const Tensor&, Tensor&) {
   throw std::runtime_error(backend_name() + ": the gelu op is not implemented");

@@ -1,0 +1,129 @@
+// Peephole fusion of a decode step's small ops (see CudaOps::PendingOp): the
+// architecture issues plain ops; the backend holds back the ones a following op
+// can absorb and runs them inside that op's kernel.
+#include <string>
+
+#include "cuda_ops.h"
+
+namespace rmlx::backend_cuda {
+
+namespace kc = kernels_cuda;
+
+void CudaOps::run_pending(const PendingOp& op) {
+  const int slot = prof_->op_begin(stream_);
+  switch (op.kind) {
+    case PendingOp::Kind::add:
+      kc::add(op.a, op.b, op.count, op.out, stream_);
+      prof_->op_end(slot, stream_, "add");
+      return;
+    case PendingOp::Kind::head_norm:
+      kc::rms_norm(op.x, op.w, op.wt, op.rows, op.head_dim, op.eps, op.x, stream_);
+      if (slot >= 0) prof_->op_end(slot, stream_, "rms_norm dim=" + std::to_string(op.head_dim));
+      return;
+    case PendingOp::Kind::rope:
+      kc::rope(op.x, op.rows, op.dim, op.head_dim, op.rope.rotary_dim, op.rope.traditional,
+               op.rope.inv_freq, op.rope.position_scale, op.rope.x_scale, op.rope.positions,
+               stream_);
+      if (slot >= 0) prof_->op_end(slot, stream_, "rope heads=" + std::to_string(op.dim));
+      return;
+  }
+}
+
+bool CudaOps::only_head_ops_pending() const {
+  for (const PendingOp& op : pending_) {
+    if (op.kind == PendingOp::Kind::add) return false;
+  }
+  return true;
+}
+
+void CudaOps::flush_pending() {
+  if (pending_.empty()) return;
+  // Cleared first: a failing launch must not leave the ops to run again.
+  std::vector<PendingOp> ops;
+  ops.swap(pending_);
+  for (const PendingOp& op : ops) run_pending(op);
+}
+
+bool CudaOps::fuse_add_rms_norm(const sdk::Tensor& x, const void* w, kc::WType wt, std::int64_t dim,
+                                float eps, float* out) {
+  if (pending_.size() != 1 || pending_[0].kind != PendingOp::Kind::add) return false;
+  const PendingOp& add = pending_[0];
+  if (add.out != x.data || add.count != x.numel()) return false;
+  // out must not overlap a unless a is the sum itself (each thread reads before it writes).
+  if (add.a != add.out && static_cast<const void*>(out) == add.a) return false;
+  const int slot = prof_->op_begin(stream_);
+  kc::add_rms_norm(add.a, add.b, add.out, w, wt, x.numel() / dim, dim, eps, out, stream_);
+  if (slot >= 0) prof_->op_end(slot, stream_, "add+rms_norm (fused) dim=" + std::to_string(dim));
+  pending_.clear();
+  return true;
+}
+
+bool CudaOps::fuse_prep_heads(const kc::AttnArgs& a) {
+  if (pending_.empty() || a.head_dim % 4 != 0 || a.head_dim > 1024) return false;
+  const PendingOp* norm[2] = {nullptr, nullptr};  // q, k
+  const PendingOp* rope[2] = {nullptr, nullptr};
+  for (const PendingOp& op : pending_) {
+    int which = -1;
+    if (op.x == a.q) which = 0;
+    if (op.x == a.k) which = 1;
+    if (which < 0) return false;
+    const int heads = which == 0 ? a.n_heads : a.n_kv_heads;
+    if (op.kind == PendingOp::Kind::head_norm) {
+      // A norm after the rope, or twice, is not what the fused kernel computes.
+      if (norm[which] != nullptr || rope[which] != nullptr) return false;
+      if (op.head_dim != a.head_dim || op.rows != static_cast<std::int64_t>(a.n_rows) * heads) {
+        return false;
+      }
+      norm[which] = &op;
+    } else if (op.kind == PendingOp::Kind::rope) {
+      if (rope[which] != nullptr || op.dim != heads || op.head_dim != a.head_dim ||
+          op.rows != a.n_rows) {
+        return false;
+      }
+      rope[which] = &op;
+    } else {
+      return false;
+    }
+  }
+  // q and k rotate alike or not at all; q and k norms share a type and epsilon.
+  if ((rope[0] == nullptr) != (rope[1] == nullptr)) return false;
+  if (norm[0] != nullptr && norm[1] != nullptr &&
+      (norm[0]->wt != norm[1]->wt || norm[0]->eps != norm[1]->eps)) {
+    return false;
+  }
+  kc::HeadPrep p;
+  if (rope[0] != nullptr) {
+    const kc::HeadPrep& rq = rope[0]->rope;
+    const kc::HeadPrep& rk = rope[1]->rope;
+    if (rq.inv_freq != rk.inv_freq || rq.positions != rk.positions ||
+        rq.rotary_dim != rk.rotary_dim || rq.traditional != rk.traditional ||
+        rq.position_scale != rk.position_scale || rq.x_scale != rk.x_scale) {
+      return false;
+    }
+    p = rq;
+  }
+  for (int i = 0; i < 2; ++i) {
+    if (norm[i] == nullptr) continue;
+    (i == 0 ? p.q_norm : p.k_norm) = norm[i]->w;
+    p.norm_type = norm[i]->wt;
+    p.eps = norm[i]->eps;
+  }
+  const int slot = prof_->op_begin(stream_);
+  kc::prep_heads_write_kv(a, p, stream_);
+  prof_->op_end(slot, stream_, "q/k norm+rope+write_kv (fused)");
+  pending_.clear();
+  return true;
+}
+
+unsigned* CudaOps::argmax_tickets() {
+  if (!argmax_tickets_) {
+    if (recording_ != nullptr) return nullptr;  // the single-block argmax needs none
+    void* p = nullptr;
+    check(cudaMalloc(&p, kArgmaxTicketRows * sizeof(unsigned)), "cudaMalloc");
+    argmax_tickets_.reset(p);
+    check(cudaMemsetAsync(p, 0, kArgmaxTicketRows * sizeof(unsigned), stream_), "cudaMemset");
+  }
+  return static_cast<unsigned*>(argmax_tickets_.get());
+}
+
+}  // namespace rmlx::backend_cuda
