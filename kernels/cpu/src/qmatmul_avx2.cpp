@@ -51,7 +51,7 @@ inline __m256i dot32(const std::uint8_t* wsrc, std::int64_t avail, const std::in
 
 template <int BITS, FloatType ST, int R, int C>
 void int8_tile(const AffineWeight& w, const QuantActs& a, std::int64_t r, std::int64_t i0,
-               float* y) {
+               std::int64_t r_end, float* y) {
   // A step is 32 weight bytes (direct) or 32 unpacked values.
   constexpr int kStepValues = kDirect<BITS> ? 32 * kPlanes<BITS> : 32;
   constexpr int kLaneValues = kStepValues / 8;
@@ -77,7 +77,8 @@ void int8_tile(const AffineWeight& w, const QuantActs& a, std::int64_t r, std::i
           // Scales and biases of the rows the weight prefetch is fetching (4 KiB ahead).
           constexpr std::int64_t kSize = ST == FloatType::f32 ? 4 : 2;
           const std::int64_t ahead =
-              gi + (R > 1 ? R : std::max<std::int64_t>(1, 4096 / row_bytes)) * groups;
+              std::min(r_end * groups - 1,
+                       gi + (R > 1 ? R : std::max<std::int64_t>(1, 4096 / row_bytes)) * groups);
           _mm_prefetch(static_cast<const char*>(w.scales) + ahead * kSize, _MM_HINT_T0);
           _mm_prefetch(static_cast<const char*>(w.biases) + ahead * kSize, _MM_HINT_T0);
         }
@@ -127,7 +128,9 @@ void int8_tile(const AffineWeight& w, const QuantActs& a, std::int64_t r, std::i
       const std::int64_t boff = k * BITS / 8;
       for (int rr = 0; rr < R; ++rr) {
         const std::uint8_t* src = base + (r + rr) * row_bytes + boff;
-        _mm_prefetch(reinterpret_cast<const char*>(src + (R > 1 ? R * row_bytes : 4096)),
+        // Prefetches stop at the end of the task's rows (see the AVX-512 kernels).
+        _mm_prefetch(reinterpret_cast<const char*>(std::min(src + (R > 1 ? R * row_bytes : 4096),
+                                                            base + r_end * row_bytes - 1)),
                      _MM_HINT_T0);
         const __m256 sl = _mm256_permutevar8x32_ps(sw[rr][h], idx);
         for (int c = 0; c < C; ++c) {
@@ -146,7 +149,7 @@ void int8_tile(const AffineWeight& w, const QuantActs& a, std::int64_t r, std::i
 // Exact path: per 8 packed bytes (direct) or 8 unpacked values, one group.
 template <int BITS, FloatType ST, int R, int C>
 void exact_tile(const AffineWeight& w, const FloatActs& a, std::int64_t r, std::int64_t i0,
-                float* y) {
+                std::int64_t r_end, float* y) {
   constexpr int kP = kPlanes<BITS>;
   const int g = w.group_size;
   const std::int64_t groups = w.cols / g;
@@ -181,7 +184,8 @@ void exact_tile(const AffineWeight& w, const FloatActs& a, std::int64_t r, std::
         const std::int64_t half = (k - sub) / (8 * kP);
         for (int rr = 0; rr < R; ++rr) {
           const std::uint8_t* src = base + (r + rr) * row_bytes + k * BITS / 8;
-          _mm_prefetch(reinterpret_cast<const char*>(src + (R > 1 ? R * row_bytes : 4096)),
+          _mm_prefetch(reinterpret_cast<const char*>(std::min(src + (R > 1 ? R * row_bytes : 4096),
+                                                              base + r_end * row_bytes - 1)),
                        _MM_HINT_T0);
           const __m256i v =
               _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(src)));
@@ -243,18 +247,20 @@ template <int BITS, FloatType ST>
 void int8_rows(const AffineWeight& w, const QuantActs& a, std::int64_t r0, std::int64_t r1,
                float* y) {
   tiles(
-      a, r0, r1, [&](std::int64_t r, std::int64_t i) { int8_tile<BITS, ST, 4, 3>(w, a, r, i, y); },
-      [&](std::int64_t r, std::int64_t i) { int8_tile<BITS, ST, 4, 1>(w, a, r, i, y); },
-      [&](std::int64_t r, std::int64_t i) { int8_tile<BITS, ST, 1, 1>(w, a, r, i, y); });
+      a, r0, r1,
+      [&](std::int64_t r, std::int64_t i) { int8_tile<BITS, ST, 4, 3>(w, a, r, i, r1, y); },
+      [&](std::int64_t r, std::int64_t i) { int8_tile<BITS, ST, 4, 1>(w, a, r, i, r1, y); },
+      [&](std::int64_t r, std::int64_t i) { int8_tile<BITS, ST, 1, 1>(w, a, r, i, r1, y); });
 }
 
 template <int BITS, FloatType ST>
 void exact_rows(const AffineWeight& w, const FloatActs& a, std::int64_t r0, std::int64_t r1,
                 float* y) {
   tiles(
-      a, r0, r1, [&](std::int64_t r, std::int64_t i) { exact_tile<BITS, ST, 4, 3>(w, a, r, i, y); },
-      [&](std::int64_t r, std::int64_t i) { exact_tile<BITS, ST, 4, 1>(w, a, r, i, y); },
-      [&](std::int64_t r, std::int64_t i) { exact_tile<BITS, ST, 1, 1>(w, a, r, i, y); });
+      a, r0, r1,
+      [&](std::int64_t r, std::int64_t i) { exact_tile<BITS, ST, 4, 3>(w, a, r, i, r1, y); },
+      [&](std::int64_t r, std::int64_t i) { exact_tile<BITS, ST, 4, 1>(w, a, r, i, r1, y); },
+      [&](std::int64_t r, std::int64_t i) { exact_tile<BITS, ST, 1, 1>(w, a, r, i, r1, y); });
 }
 
 #define RMLX_DISPATCH(fn, acts_t)                                                           \

@@ -29,7 +29,7 @@ struct StepGroups {
 
 template <int BITS, FloatType ST, int R, int C>
 void exact_tile(const AffineWeight& w, const FloatActs& a, const StepGroups<BITS>& lg,
-                std::int64_t r, std::int64_t i0, float* y) {
+                std::int64_t r, std::int64_t i0, std::int64_t r_end, float* y) {
   constexpr bool kDirect = BITS == 2 || BITS == 4 || BITS == 8;
   constexpr int kPlanes = BITS == 2 ? 4 : BITS == 4 ? 2 : 1;
   // Values per step: 16 packed bytes (direct) or 64 unpacked values.
@@ -49,8 +49,10 @@ void exact_tile(const AffineWeight& w, const FloatActs& a, const StepGroups<BITS
     const __mmask16 gm = lane_mask(groups - g0);
     __m512 sw[R];
     for (int rr = 0; rr < R; ++rr) {
-      const std::int64_t ahead = (r + rr) * groups + g0 +
-                                 (R > 1 ? R : std::max<std::int64_t>(1, 4096 / row_bytes)) * groups;
+      const std::int64_t ahead =
+          std::min(r_end * groups - 1,
+                   (r + rr) * groups + g0 +
+                       (R > 1 ? R : std::max<std::int64_t>(1, 4096 / row_bytes)) * groups);
       avx512::prefetch_groups<ST>(w.scales, ahead);
       avx512::prefetch_groups<ST>(w.biases, ahead);
       sw[rr] = load16<ST>(w.scales, (r + rr) * groups + g0, gm);
@@ -68,7 +70,8 @@ void exact_tile(const AffineWeight& w, const FloatActs& a, const StepGroups<BITS
         for (int rr = 0; rr < R; ++rr) {
           const std::uint8_t* src = base + (r + rr) * row_bytes + boff;
           if ((boff & 63) == 0) {
-            _mm_prefetch(reinterpret_cast<const char*>(src + (R > 1 ? R * row_bytes : 4096)),
+            _mm_prefetch(reinterpret_cast<const char*>(std::min(
+                             src + (R > 1 ? R * row_bytes : 4096), base + r_end * row_bytes - 1)),
                          _MM_HINT_T0);
           }
           const __m128i raw =
@@ -135,13 +138,17 @@ void exact_tile(const AffineWeight& w, const FloatActs& a, const StepGroups<BITS
 // without its scale and is scaled once at its end.
 template <int BITS, FloatType ST>
 [[gnu::always_inline]] inline void exact_row(const AffineWeight& w, const FloatActs& a,
-                                             std::int64_t r, std::int64_t i, float* y) {
+                                             std::int64_t r, std::int64_t i, std::int64_t r_end,
+                                             float* y) {
   static_assert(BITS == 4 || BITS == 8);
   constexpr int kSubValues = BITS == 4 ? 32 : 16;  // values per 16 packed bytes
   const int g = w.group_size;
   const std::int64_t groups = w.cols / g;
   const std::int64_t row_bytes = w.cols * BITS / 8;
   const auto* src = reinterpret_cast<const std::uint8_t*>(w.packed) + r * row_bytes;
+  // Prefetches stop at the end of the task's rows (see the int8 kernels).
+  const std::uint8_t* last =
+      reinterpret_cast<const std::uint8_t*>(w.packed) + r_end * row_bytes - 1;
   const float* x = a.row(i);
   const int subs = g / kSubValues;
   const __m512i low4 = _mm512_set1_epi32(15);
@@ -149,8 +156,8 @@ template <int BITS, FloatType ST>
   __m512 acc = _mm512_setzero_ps();
   for (std::int64_t g0 = 0; g0 < groups; g0 += kBlockGroups) {
     const __mmask16 gm = lane_mask(groups - g0);
-    const std::int64_t ahead =
-        r * groups + g0 + std::max<std::int64_t>(1, 4096 / row_bytes) * groups;
+    const std::int64_t ahead = std::min(
+        r_end * groups - 1, r * groups + g0 + std::max<std::int64_t>(1, 4096 / row_bytes) * groups);
     avx512::prefetch_groups<ST>(w.scales, ahead);
     avx512::prefetch_groups<ST>(w.biases, ahead);
     _mm512_store_ps(sc, load16<ST>(w.scales, r * groups + g0, gm));
@@ -164,7 +171,8 @@ template <int BITS, FloatType ST>
         const std::int64_t k = k0 + static_cast<std::int64_t>(sub) * kSubValues;
         const std::int64_t boff = k * BITS / 8;
         if ((boff & 63) == 0)
-          _mm_prefetch(reinterpret_cast<const char*>(src + boff + 4096), _MM_HINT_T0);
+          _mm_prefetch(reinterpret_cast<const char*>(std::min(src + boff + 4096, last)),
+                       _MM_HINT_T0);
         const __m512i v =
             _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + boff)));
         if constexpr (BITS == 4) {
@@ -192,13 +200,16 @@ template <int BITS, FloatType ST>
 // arithmetic is exact_row's, so a verified row equals the decoded one bit for bit.
 template <int BITS, FloatType ST, int C>
 void exact_row_tile(const AffineWeight& w, const FloatActs& a, std::int64_t r, std::int64_t i0,
-                    float* y) {
+                    std::int64_t r_end, float* y) {
   static_assert(BITS == 4 || BITS == 8);
   constexpr int kSubValues = BITS == 4 ? 32 : 16;  // values per 16 packed bytes
   const int g = w.group_size;
   const std::int64_t groups = w.cols / g;
   const std::int64_t row_bytes = w.cols * BITS / 8;
   const auto* src = reinterpret_cast<const std::uint8_t*>(w.packed) + r * row_bytes;
+  // Prefetches stop at the end of the task's rows (see the int8 kernels).
+  const std::uint8_t* last =
+      reinterpret_cast<const std::uint8_t*>(w.packed) + r_end * row_bytes - 1;
   const float* x[C];
   for (int c = 0; c < C; ++c) x[c] = a.row(i0 + c);
   const int subs = g / kSubValues;
@@ -208,8 +219,8 @@ void exact_row_tile(const AffineWeight& w, const FloatActs& a, std::int64_t r, s
   for (int c = 0; c < C; ++c) acc[c] = _mm512_setzero_ps();
   for (std::int64_t g0 = 0; g0 < groups; g0 += kBlockGroups) {
     const __mmask16 gm = lane_mask(groups - g0);
-    const std::int64_t ahead =
-        r * groups + g0 + std::max<std::int64_t>(1, 4096 / row_bytes) * groups;
+    const std::int64_t ahead = std::min(
+        r_end * groups - 1, r * groups + g0 + std::max<std::int64_t>(1, 4096 / row_bytes) * groups);
     avx512::prefetch_groups<ST>(w.scales, ahead);
     avx512::prefetch_groups<ST>(w.biases, ahead);
     _mm512_store_ps(sc, load16<ST>(w.scales, r * groups + g0, gm));
@@ -226,7 +237,8 @@ void exact_row_tile(const AffineWeight& w, const FloatActs& a, std::int64_t r, s
         const std::int64_t k = k0 + static_cast<std::int64_t>(sub) * kSubValues;
         const std::int64_t boff = k * BITS / 8;
         if ((boff & 63) == 0)
-          _mm_prefetch(reinterpret_cast<const char*>(src + boff + 4096), _MM_HINT_T0);
+          _mm_prefetch(reinterpret_cast<const char*>(std::min(src + boff + 4096, last)),
+                       _MM_HINT_T0);
         const __m512i v =
             _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + boff)));
         if constexpr (BITS == 4) {
@@ -275,22 +287,22 @@ void exact_few_rows(const AffineWeight& w, const FloatActs& a, std::int64_t r0, 
       for (std::int64_t r = rb; r < re; ++r) {
         switch (c) {
           case 1:
-            exact_row<BITS, ST>(w, a, r, i, y);
+            exact_row<BITS, ST>(w, a, r, i, r1, y);
             break;
           case 2:
-            exact_row_tile<BITS, ST, 2>(w, a, r, i, y);
+            exact_row_tile<BITS, ST, 2>(w, a, r, i, r1, y);
             break;
           case 3:
-            exact_row_tile<BITS, ST, 3>(w, a, r, i, y);
+            exact_row_tile<BITS, ST, 3>(w, a, r, i, r1, y);
             break;
           case 4:
-            exact_row_tile<BITS, ST, 4>(w, a, r, i, y);
+            exact_row_tile<BITS, ST, 4>(w, a, r, i, r1, y);
             break;
           case 5:
-            exact_row_tile<BITS, ST, 5>(w, a, r, i, y);
+            exact_row_tile<BITS, ST, 5>(w, a, r, i, r1, y);
             break;
           default:
-            exact_row_tile<BITS, ST, 6>(w, a, r, i, y);
+            exact_row_tile<BITS, ST, 6>(w, a, r, i, r1, y);
             break;
         }
       }
@@ -311,15 +323,15 @@ void exact_rows(const AffineWeight& w, const FloatActs& a, std::int64_t r0, std:
   std::int64_t r = r0;
   for (; a.n > 1 && r + kR <= r1; r += kR) {
     std::int64_t i = 0;
-    for (; i + kC <= a.n; i += kC) exact_tile<BITS, ST, kR, kC>(w, a, lg, r, i, y);
-    for (; i < a.n; ++i) exact_tile<BITS, ST, kR, 1>(w, a, lg, r, i, y);
+    for (; i + kC <= a.n; i += kC) exact_tile<BITS, ST, kR, kC>(w, a, lg, r, i, r1, y);
+    for (; i < a.n; ++i) exact_tile<BITS, ST, kR, 1>(w, a, lg, r, i, r1, y);
   }
   for (; r < r1; ++r) {
     for (std::int64_t i = 0; i < a.n; ++i) {
       if constexpr (BITS == 4 || BITS == 8) {
-        exact_row<BITS, ST>(w, a, r, i, y);
+        exact_row<BITS, ST>(w, a, r, i, r1, y);
       } else {
-        exact_tile<BITS, ST, 1, 1>(w, a, lg, r, i, y);
+        exact_tile<BITS, ST, 1, 1>(w, a, lg, r, i, r1, y);
       }
     }
   }
