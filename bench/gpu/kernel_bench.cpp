@@ -127,10 +127,10 @@ int main() {
     bool lt;
   };
   for (const auto& f : fmts) {
-    for (int n : {1, 8, 32, 64, 128}) {
+    for (int n : {1, 2, 4, 8, 16, 32, 64, 128}) {
       std::vector<Variant> vs;
       if (f.bits == 0) {
-        if (n <= 32) vs.push_back({"rpw=1", 1, 0, false});
+        if (n <= 32 && (n == 1 || n % 8 == 0)) vs.push_back({"rpw=1", 1, 0, false});
       } else {
         vs.push_back({"mma default", 0, 0, false});
         vs.push_back({"mma p3", 0, 3, false});

@@ -99,35 +99,35 @@ struct MmaArgs {
   int staged;  // activations split once per block into shared memory (columns staged)
 };
 
-// A group's scale and bias as loaded: two 16-bit values in one register, or two f32.
+// A scale or bias from the 32-bit word cp.async brought in: the f32 itself, or the
+// 16-bit value in the half `odd` names (the word is the aligned pair holding it).
 template <bool S32>
-struct ScaleBias;
-template <>
-struct ScaleBias<false> {
-  unsigned v;
-  __device__ __forceinline__ void load(const MmaArgs& a, std::int64_t i) {
-    v = static_cast<unsigned>(static_cast<const std::uint16_t*>(a.scales)[i]) |
-        (static_cast<unsigned>(static_cast<const std::uint16_t*>(a.biases)[i]) << 16);
-  }
-  __device__ __forceinline__ float scale(WType t) const {
+__device__ __forceinline__ float sb_value(unsigned raw, bool odd, WType t) {
+  if constexpr (S32) {
+    return __uint_as_float(raw);
+  } else {
+    const unsigned v = odd ? raw >> 16 : raw & 0xffffu;
     return t == WType::bf16 ? __uint_as_float(v << 16)
                             : __half2float(__ushort_as_half(static_cast<unsigned short>(v)));
   }
-  __device__ __forceinline__ float bias(WType t) const {
-    return t == WType::bf16 ? __uint_as_float(v & 0xffff0000u)
-                            : __half2float(__ushort_as_half(static_cast<unsigned short>(v >> 16)));
+}
+
+template <int B>
+__device__ __forceinline__ void cp_async(unsigned smem, const void* g) {
+  if constexpr (B == 16) {
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(smem), "l"(g) : "memory");
+  } else {
+    asm volatile("cp.async.ca.shared.global [%0], [%1], %2;\n" ::"r"(smem), "l"(g), "n"(B)
+                 : "memory");
   }
-};
-template <>
-struct ScaleBias<true> {
-  float s, b;
-  __device__ __forceinline__ void load(const MmaArgs& a, std::int64_t i) {
-    s = static_cast<const float*>(a.scales)[i];
-    b = static_cast<const float*>(a.biases)[i];
-  }
-  __device__ __forceinline__ float scale(WType) const { return s; }
-  __device__ __forceinline__ float bias(WType) const { return b; }
-};
+}
+__device__ __forceinline__ void cp_async_commit() {
+  asm volatile("cp.async.commit_group;\n" ::: "memory");
+}
+template <int N>
+__device__ __forceinline__ void cp_async_wait() {
+  asm volatile("cp.async.wait_group %0;\n" ::"n"(N) : "memory");
+}
 
 // Part `part` (0 hi, 1 mid, 2 lo, else zero) of two activations as bf16x2.
 __device__ __forceinline__ unsigned act_part(float a, float b, int part) {
@@ -139,21 +139,24 @@ __device__ __forceinline__ unsigned act_part(float a, float b, int part) {
   return part == 2 ? pack_bf16(ra - low_f(m), rb - high_f(m)) : 0u;
 }
 
+constexpr int kStages = 3;  // cp.async pipeline depth per warp
+
 template <int BITS, int GS, bool S32>
 struct Cfg {
   static constexpr int NC = 32 / BITS;              // codes per word
   static constexpr int NP = NC / 2;                 // bf16x2 pairs per word
-  static constexpr int WPL = GS * BITS / 128;       // words per lane per group
+  static constexpr int WPL = GS * BITS / 128;       // words per lane per group and row
   static constexpr int U = WPL >= 4 ? 1 : 4 / WPL;  // groups per pipeline stage
-};
-
-// One pipeline stage: the codes and scales of U groups (of this warp) for the
-// lane's four weight rows.
-template <int BITS, int GS, bool S32>
-struct Stage {
-  using C = Cfg<BITS, GS, S32>;
-  unsigned w[C::U][kMT][2][C::WPL];
-  ScaleBias<S32> sb[C::U][kMT][2];
+  // Per warp and stage: the 32 rows' words of U consecutive groups (RW words, 64 or
+  // 128 contiguous bytes per row, copied 16 bytes per lane), rows R words apart so a
+  // quad's reads of eight rows fall in different banks; then the scale words
+  // [U * kMT][32 lanes].
+  static constexpr int RW = U * 4 * WPL;
+  static constexpr int R = RW + (WPL <= 2 ? 4 * WPL : 0);
+  static constexpr int CPR = RW / 4;  // 16-byte chunks per row
+  static constexpr int kCodeBytes = kRowsPerBlock * R * 4;
+  static constexpr int kStageBytes = kCodeBytes + U * kMT * 32 * 4;
+  static constexpr int kRingBytes = kWarps * kStages * kStageBytes;
 };
 
 // NT n8 tiles of columns per block: tokens_per_block = NT*8 / parts.
@@ -184,45 +187,67 @@ __global__ void __launch_bounds__(kWarps * 32, NT == 1 ? 2 : 1) affine_mma_kerne
     part[j] = ok ? c % P : 3;
     xrow[j] = a.x + static_cast<std::size_t>(ok ? tok : 0) * a.cols;
   }
-  // Weight rows of this lane: tile mt, half h (row g or g + 8).
-  const unsigned* wrow[kMT][2];
+  // Scale rows of this lane: tile mt, half h (row g or g + 8).
   std::int64_t srow[kMT][2];
 #pragma unroll
   for (int mt = 0; mt < kMT; ++mt)
 #pragma unroll
     for (int h = 0; h < 2; ++h) {
       const int r = min(row0 + mt * 16 + h * 8 + g, a.rows - 1);
-      wrow[mt][h] = a.packed + static_cast<std::size_t>(r) * words_row + t * WPL;
       srow[mt][h] = static_cast<std::int64_t>(r) * groups;
     }
+  // The scale word this lane brings in for tile mt: lane t of the quad takes row
+  // half t / 2, the scale (t even) or the bias (t odd).
+  const char* sb_base = static_cast<const char*>((t & 1) ? a.biases : a.scales);
 
-  const auto load = [&](Stage<BITS, GS, S32>& st, int gb) {
+  // This warp's groups: one contiguous range (whole stages), so each row's codes
+  // come in as 64-128 contiguous bytes.
+  const int per_warp = (groups + kWarps * U - 1) / (kWarps * U) * U;
+  const int g_begin = warp * per_warp;
+  const int g_end = min(groups, g_begin + per_warp);
+  const int nst = g_begin < g_end ? (g_end - g_begin + U - 1) / U : 0;
+
+  // Per-warp ring of kStages stages in shared memory, filled by cp.async.
+  char* ring = reinterpret_cast<char*>(smem_raw) + warp * kStages * C::kStageBytes;
+  const unsigned ring_s = static_cast<unsigned>(__cvta_generic_to_shared(ring));
+  const auto issue = [&](int i) {
+    if (i < nst) {
+      const unsigned st = ring_s + (i % kStages) * C::kStageBytes;
+      const int grp0 = g_begin + i * U;
 #pragma unroll
-    for (int u = 0; u < U; ++u) {
-      const int grp = gb + u * kWarps;
-      if (grp < groups) {
+      for (int k = 0; k < C::CPR; ++k) {
+        const int id = k * 32 + lane, r = id / C::CPR, c = id % C::CPR;
+        if (grp0 + c / WPL < g_end) {
+          const int rg = min(row0 + r, a.rows - 1);
+          cp_async<16>(
+              st + (r * C::R + c * 4) * 4,
+              a.packed + static_cast<std::size_t>(rg) * words_row + grp0 * 4 * WPL + c * 4);
+        }
+      }
 #pragma unroll
-        for (int mt = 0; mt < kMT; ++mt)
+      for (int u = 0; u < U; ++u) {
+        const int grp = grp0 + u;
+        if (grp < g_end) {
 #pragma unroll
-          for (int h = 0; h < 2; ++h) {
-            load_words<WPL>(wrow[mt][h] + static_cast<std::size_t>(grp) * 4 * WPL, st.w[u][mt][h]);
-            st.sb[u][mt][h].load(a, srow[mt][h] + grp);
+          for (int mt = 0; mt < kMT; ++mt) {
+            const std::int64_t idx = srow[mt][t >> 1] + grp;
+            const std::int64_t off = S32 ? idx * 4 : (idx & ~std::int64_t{1}) * 2;
+            cp_async<4>(st + C::kCodeBytes + ((u * kMT + mt) * 32 + lane) * 4, sb_base + off);
           }
+        }
       }
     }
+    cp_async_commit();
   };
-
-  // Stage 0's loads go out before the activations are staged.
-  Stage<BITS, GS, S32> st0, st1;
-  load(st0, warp);
+#pragma unroll
+  for (int i = 0; i < kStages - 1; ++i) issue(i);
 
   // Staged activations: column c (token c / P, part c % P) of this block, word wd,
   // pair s at xs[c * xstride + wd * NP + s] (bf16x2), split once for all warps.
-  const unsigned* xs = reinterpret_cast<const unsigned*>(smem_raw);
+  unsigned* xw = reinterpret_cast<unsigned*>(reinterpret_cast<char*>(smem_raw) + C::kRingBytes);
   const int xstride = a.cols / 2 + 4;  // pad: parts of one word in other banks
   const int staged = a.staged;
   if constexpr (XS) {
-    unsigned* xw = reinterpret_cast<unsigned*>(smem_raw);
     const int ntok = staged / P;
     for (int i = threadIdx.x; i < ntok * words_row; i += kWarps * 32) {
       const int tl = i / words_row, wd = i % words_row;
@@ -257,19 +282,44 @@ __global__ void __launch_bounds__(kWarps * 32, NT == 1 ? 2 : 1) affine_mma_kerne
       for (int i = 0; i < 4; ++i) tot[mt][j][i] = 0.0f;
 
   constexpr unsigned kOnes = 0x3f803f80u;  // bf16x2 (1, 1)
-  const auto compute = [&](const Stage<BITS, GS, S32>& st, int gb) {
+  for (int i = 0; i < nst; ++i) {
+    issue(i + kStages - 1);
+    cp_async_wait<kStages - 1>();
+    __syncwarp();  // the scale words came in through the other lanes of the quad
+    const char* st = ring + (i % kStages) * C::kStageBytes;
 #pragma unroll
     for (int u = 0; u < U; ++u) {
-      const int grp = gb + u * kWarps;
-      if (grp >= groups) break;
+      const int grp = g_begin + i * U + u;
+      if (grp >= g_end) break;
+      unsigned w[kMT][2][WPL];
+#pragma unroll
+      for (int mt = 0; mt < kMT; ++mt)
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+          const unsigned* src = reinterpret_cast<const unsigned*>(st) +
+                                (mt * 16 + h * 8 + g) * C::R + u * 4 * WPL + t * WPL;
+          if constexpr (WPL == 1) {
+            w[mt][h][0] = src[0];
+          } else if constexpr (WPL == 2) {
+            const uint2 v = *reinterpret_cast<const uint2*>(src);
+            w[mt][h][0] = v.x, w[mt][h][1] = v.y;
+          } else {
+#pragma unroll
+            for (int c = 0; c < WPL / 4; ++c) {
+              const uint4 v = *reinterpret_cast<const uint4*>(src + 4 * c);
+              w[mt][h][4 * c] = v.x, w[mt][h][4 * c + 1] = v.y;
+              w[mt][h][4 * c + 2] = v.z, w[mt][h][4 * c + 3] = v.w;
+            }
+          }
+        }
       float acc[kMT][NT][4], sx[NT][4];
 #pragma unroll
       for (int j = 0; j < NT; ++j)
 #pragma unroll
-        for (int i = 0; i < 4; ++i) {
-          sx[j][i] = 0.0f;
+        for (int e = 0; e < 4; ++e) {
+          sx[j][e] = 0.0f;
 #pragma unroll
-          for (int mt = 0; mt < kMT; ++mt) acc[mt][j][i] = 0.0f;
+          for (int mt = 0; mt < kMT; ++mt) acc[mt][j][e] = 0.0f;
         }
 #pragma unroll
       for (int wi = 0; wi < WPL; ++wi) {
@@ -280,7 +330,7 @@ __global__ void __launch_bounds__(kWarps * 32, NT == 1 ? 2 : 1) affine_mma_kerne
           if constexpr (XS) {
             const int c = j * 8 + g;
             if (c < staged) {
-              const unsigned* src = xs + c * xstride + wd * NP;
+              const unsigned* src = xw + c * xstride + wd * NP;
 #pragma unroll
               for (int s2 = 0; s2 < NP; s2 += 2) {
                 const uint2 v = *reinterpret_cast<const uint2*>(src + s2);
@@ -310,10 +360,10 @@ __global__ void __launch_bounds__(kWarps * 32, NT == 1 ? 2 : 1) affine_mma_kerne
           }
 #pragma unroll
           for (int mt = 0; mt < kMT; ++mt) {
-            const unsigned a0 = code_pair<BITS>(st.w[u][mt][0][wi], 2 * tau);
-            const unsigned a1 = code_pair<BITS>(st.w[u][mt][1][wi], 2 * tau);
-            const unsigned a2 = code_pair<BITS>(st.w[u][mt][0][wi], 2 * tau + 1);
-            const unsigned a3 = code_pair<BITS>(st.w[u][mt][1][wi], 2 * tau + 1);
+            const unsigned a0 = code_pair<BITS>(w[mt][0][wi], 2 * tau);
+            const unsigned a1 = code_pair<BITS>(w[mt][1][wi], 2 * tau);
+            const unsigned a2 = code_pair<BITS>(w[mt][0][wi], 2 * tau + 1);
+            const unsigned a3 = code_pair<BITS>(w[mt][1][wi], 2 * tau + 1);
 #pragma unroll
             for (int j = 0; j < NT; ++j) {
               mma_bf16(acc[mt][j], a0, a1, a2, a3, b[j][2 * tau], b[j][2 * tau + 1]);
@@ -322,11 +372,15 @@ __global__ void __launch_bounds__(kWarps * 32, NT == 1 ? 2 : 1) affine_mma_kerne
         }
       }
       // y += s * sum q x + b * sum x, per row of the C fragment (g, g + 8).
+      const unsigned* sbw = reinterpret_cast<const unsigned*>(st + C::kCodeBytes);
 #pragma unroll
       for (int mt = 0; mt < kMT; ++mt)
 #pragma unroll
         for (int h = 0; h < 2; ++h) {
-          const float sc = st.sb[u][mt][h].scale(a.stype), bi = st.sb[u][mt][h].bias(a.stype);
+          const bool odd = ((srow[mt][h] + grp) & 1) != 0;
+          const unsigned* q = sbw + (u * kMT + mt) * 32 + g * 4 + 2 * h;
+          const float sc = sb_value<S32>(q[0], odd, a.stype);
+          const float bi = sb_value<S32>(q[1], odd, a.stype);
 #pragma unroll
           for (int j = 0; j < NT; ++j)
 #pragma unroll
@@ -336,18 +390,11 @@ __global__ void __launch_bounds__(kWarps * 32, NT == 1 ? 2 : 1) affine_mma_kerne
             }
         }
     }
-  };
-
-  // Two stages in flight: the next stage's loads go out before this one's math.
-  constexpr int step = kWarps * U;
-  for (int gb = warp; gb < groups; gb += 2 * step) {
-    load(st1, gb + step);
-    compute(st0, gb);
-    load(st0, gb + 2 * step);
-    compute(st1, gb + step);
+    __syncwarp();  // every lane is done with this slot before it is refilled
   }
+  cp_async_wait<0>();
+  __syncthreads();  // the ring's space becomes `red`
 
-  if constexpr (XS) __syncthreads();  // the staged activations' space becomes `red`
   auto* red = reinterpret_cast<float(*)[kRowsPerBlock][NT * 8 + 1]>(smem_raw);
 #pragma unroll
   for (int mt = 0; mt < kMT; ++mt)
@@ -370,29 +417,32 @@ __global__ void __launch_bounds__(kWarps * 32, NT == 1 ? 2 : 1) affine_mma_kerne
   }
 }
 
-// Shared memory up to which the activations are staged (two blocks per SM still fit).
-constexpr std::size_t kStageBytes = 100u << 10;
+// Shared memory a block may take for the staged activations (on top of the ring).
+constexpr std::size_t kStageBytes = 96u << 10;
+constexpr std::size_t kMaxSmemBytes = 227u << 10;  // per block on sm_90
 
 template <int BITS, int GS, bool S32>
 void launch_nt(MmaArgs a, cudaStream_t s) {
+  using C = Cfg<BITS, GS, S32>;
   // Columns per block: enough n8 tiles for the batch, at most four (registers).
   const int cols = a.n * a.parts;
   const auto go = [&]<int NT>() {
+    static_assert(sizeof(float) * kWarps * kRowsPerBlock * (NT * 8 + 1) <= C::kRingBytes,
+                  "the reduction reuses the ring");
     const int tpb = NT * 8 / a.parts;
-    const std::size_t red = sizeof(float) * kWarps * kRowsPerBlock * (NT * 8 + 1);
     // Stage when every block's activation columns fit: each x element is then split
     // once per block instead of once per lane column.
     const int ntok = a.n < tpb ? a.n : tpb;
     const std::size_t xbytes =
         static_cast<std::size_t>(ntok * a.parts) * (static_cast<std::size_t>(a.cols) / 2 + 4) * 4;
-    const bool stage = NT == 1 && a.n <= tpb && xbytes <= kStageBytes && a.staged >= 0;
+    const bool stage = NT == 1 && a.n <= tpb && xbytes <= kStageBytes &&
+                       C::kRingBytes + xbytes <= kMaxSmemBytes && a.staged >= 0;
     a.staged = stage ? ntok * a.parts : 0;
-    const std::size_t bytes = stage && xbytes > red ? xbytes : red;
+    const std::size_t bytes = C::kRingBytes + (stage ? xbytes : 0);
     auto* k = stage ? &affine_mma_kernel<BITS, GS, NT, S32, NT == 1>
                     : &affine_mma_kernel<BITS, GS, NT, S32, false>;
     if (bytes > (48u << 10)) {
-      cudaFuncSetAttribute(k, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                           static_cast<int>(kStageBytes));
+      cudaFuncSetAttribute(k, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(bytes));
     }
     // Column blocks of one row block are neighbours in launch order: the second
     // reads the weights from L2.
@@ -438,12 +488,17 @@ bool affine_mma_applies(const WeightView& w, std::int64_t n) {
   if (w.bits != 2 && w.bits != 4 && w.bits != 8) return false;
   if (w.group_size != 32 && w.group_size != 64 && w.group_size != 128) return false;
   if (w.bits == 2 && w.group_size == 32) return false;  // 16 bits per lane: not a word
-  return w.cols % w.group_size == 0;
+  // cp.async moves 4-16 bytes: codes 16-byte aligned, scales and biases 4-byte aligned.
+  const auto aligned = [](const void* p, unsigned a) {
+    return reinterpret_cast<std::uintptr_t>(p) % a == 0;
+  };
+  return w.cols % w.group_size == 0 && aligned(w.data, 16) && aligned(w.scales, 4) &&
+         aligned(w.biases, 4);
 }
 
 bool affine_mma_linear(const WeightView& w, const float* x, std::int64_t n, float* y,
                        cudaStream_t s, int parts, bool stage) {
-  if (!affine_mma_applies(w, n)) return false;
+  if (!affine_mma_applies(w, n) || reinterpret_cast<std::uintptr_t>(x) % 16 != 0) return false;
   if (parts != 2 && parts != 3) parts = n <= kAffineMmaThreePartsMaxRows ? 3 : 2;
   MmaArgs a{static_cast<const unsigned*>(w.data),
             w.scales,

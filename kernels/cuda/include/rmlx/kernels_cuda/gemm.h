@@ -16,11 +16,13 @@ namespace rmlx::kernels_cuda {
 // Dense 16-bit weights take the tensor-core path from this many rows on.
 inline constexpr std::int64_t kTensorMinRowsDense = 16;
 // Affine weights below this stay on the kernels that read the codes and multiply
-// the exact weight (the tensor-core affine kernel for 2/4/8-bit codes up to
-// kAffineMmaMaxRows rows, the SIMT GEMVs otherwise); from here on they are
+// the exact weight (the tensor-core affine kernel for 2/4/8-bit codes from
+// kAffineMmaMinRows rows, the SIMT GEMVs otherwise); from here on they are
 // dequantized to bf16 and multiplied by cuBLASLt, whose bf16-rounded weight
 // changes greedy tokens against the CPU backend within 64 tokens on most affine
-// shapes (bench/gpu/NOTES.md).
+// shapes. The exact kernel could take up to kAffineMmaMaxRows rows, but from 33
+// rows on cuBLASLt is faster (8B step at 64 rows: 21 ms against 38 ms on an H100;
+// at 32 rows they tie at 20 ms: bench/gpu/NOTES.md, version 5).
 inline constexpr std::int64_t kTensorMinRowsAffine = 33;
 // Affine weights the tensor-core affine kernel does not take (3/5/6-bit codes, 2-bit
 // groups of 32): the SIMT GEMV below this, dequantize + cuBLASLt from here on.

@@ -35,10 +35,11 @@ void linear(const WeightView& w, const float* x, std::int64_t n, float* y, cudaS
 // significant bits; 0: kAffineMmaThreePartsMaxRows decides), f32 accumulation per
 // group. Returns false, queuing nothing, when the shape does not qualify.
 inline constexpr std::int64_t kAffineMmaMaxRows = 128;
-// kernels::linear takes it by default from this many rows on (below, the SIMT GEMVs
-// are faster on an H100: bench/gpu/NOTES.md, version 5).
-inline constexpr std::int64_t kAffineMmaMinRows = 16;
-inline constexpr std::int64_t kAffineMmaThreePartsMaxRows = 8;
+// kernels::linear takes it by default from this many rows on: below, the SIMT GEMVs
+// are faster on an H100 (8B step, 4-bit g64: one row 4.2 ms SIMT against 4.8 ms; eight
+// rows 12.6 ms SIMT against 8.3 ms; bench/gpu/NOTES.md, version 5).
+inline constexpr std::int64_t kAffineMmaMinRows = 8;
+inline constexpr std::int64_t kAffineMmaThreePartsMaxRows = 2;
 bool affine_mma_applies(const WeightView& w, std::int64_t n);
 // stage = false keeps the activations out of shared memory (for comparisons).
 bool affine_mma_linear(const WeightView& w, const float* x, std::int64_t n, float* y,
