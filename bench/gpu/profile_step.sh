@@ -6,8 +6,9 @@
 #          microseconds per step);
 #   graph  decode steps replayed as CUDA graphs: device time per step against wall time
 #          per token (the difference is the host's gap);
-# each once as before this work (RMLX_CUDA_FUSE=0 RMLX_CUDA_SAMPLING=0: unfused small ops,
-# logits copied to the host and sampled there) and once as now; then plain tok/s both ways.
+# each once as before this work (RMLX_CUDA_FUSE=0 RMLX_CUDA_SAMPLING=0 RMLX_CUDA_PDL=0:
+# unfused small ops, logits copied to the host and sampled there, plain launches), once as
+# now without programmatic dependent launch (graph only) and once as now; then plain tok/s.
 # PREFIX is a tree made by bench/gpu/pack.sh. Snapshots go to $RMLX_GPU_WORK (/tmp default).
 set -uo pipefail
 prefix=$1
@@ -24,9 +25,15 @@ for m in "${models[@]}"; do
   dir="$work/$shape-${quant//:/-}"
   [ -f "$dir/config.json" ] || "$prefix/bin/rmlx-host" synth --like "$shape" --quant "$quant" \
     --out "$dir" >/dev/null 2>&1 || { echo "synth $m failed"; continue; }
-  for setting in before now; do
-    if [ $setting = before ]; then env_set="RMLX_CUDA_FUSE=0 RMLX_CUDA_SAMPLING=0"; else env_set=""; fi
-    for mode in ops graph; do
+  for setting in before now-without-pdl now; do
+    case $setting in
+      before) env_set="RMLX_CUDA_FUSE=0 RMLX_CUDA_SAMPLING=0 RMLX_CUDA_PDL=0" ;;
+      now-without-pdl) env_set="RMLX_CUDA_PDL=0" ;;
+      *) env_set="RMLX_CUDA_PDL=1" ;;
+    esac
+    modes="ops graph"
+    [ $setting = now-without-pdl ] && modes=graph
+    for mode in $modes; do
       echo "### $shape $quant, $setting, RMLX_CUDA_PROFILE=$mode"
       env $env_set RMLX_CUDA_PROFILE=$mode "$check" decode "$dir" cuda "$tokens" 2>&1 |
         grep -v '^\[' | grep -v '^{'

@@ -115,15 +115,15 @@ bool CudaOps::fuse_prep_heads(const kc::AttnArgs& a) {
   return true;
 }
 
-unsigned* CudaOps::argmax_tickets() {
-  if (!argmax_tickets_) {
+unsigned* CudaOps::tickets() {
+  if (!tickets_) {
     if (recording_ != nullptr) return nullptr;  // the single-block argmax needs none
     void* p = nullptr;
-    check(cudaMalloc(&p, kArgmaxTicketRows * sizeof(unsigned)), "cudaMalloc");
-    argmax_tickets_.reset(p);
-    check(cudaMemsetAsync(p, 0, kArgmaxTicketRows * sizeof(unsigned), stream_), "cudaMemset");
+    check(cudaMalloc(&p, kTickets * sizeof(unsigned)), "cudaMalloc");
+    tickets_.reset(p);
+    check(cudaMemsetAsync(p, 0, kTickets * sizeof(unsigned), stream_), "cudaMemset");
   }
-  return static_cast<unsigned*>(argmax_tickets_.get());
+  return static_cast<unsigned*>(tickets_.get());
 }
 
 }  // namespace rmlx::backend_cuda

@@ -238,7 +238,7 @@ void CudaOps::run_forward_greedy(const sdk::ForwardBatch& batch, std::int64_t vo
     const std::int64_t n_part = 2 * rows * kernels_cuda::argmax_blocks(vocab);
     sdk::Tensor part = scratch(sdk::DType::f32, {n_part});
     kernels_cuda::greedy_argmax(logits.as<const float>(), rows, vocab, d_ids, stream_, part.data,
-                                rows <= kArgmaxTicketRows ? argmax_tickets() : nullptr);
+                                rows <= kTickets ? tickets() : nullptr);
     prof_->op_end(slot, stream_, "greedy argmax");
     host_output(tokens.data(), d_ids, tokens.size_bytes());
   });

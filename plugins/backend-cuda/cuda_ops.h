@@ -127,11 +127,12 @@ class CudaOps final : public sdk::Ops, public sdk::DeviceSampler {
   bool fuse_prep_heads(const kernels_cuda::AttnArgs& a);
   std::vector<PendingOp> pending_;
   bool fuse_ = true;
-  // The multi-block argmax's per-row ticket counters (zeroed once; each launch
-  // leaves them zero), allocated before the first greedy step is recorded.
-  static constexpr std::int64_t kArgmaxTicketRows = 4096;
-  unsigned* argmax_tickets();
-  DeviceBuffer argmax_tickets_;
+  // Ticket counters of the kernels whose last block finishes the work (the
+  // multi-block argmax per row, split-K attention per (row, head)): zeroed once, each
+  // launch leaves them zero; allocated outside a recording (null inside one until then).
+  static constexpr std::int64_t kTickets = 65536;
+  unsigned* tickets();
+  DeviceBuffer tickets_;
 
   // The decode-step recordings (cuda_graphs.cpp).
   struct StepGraph;

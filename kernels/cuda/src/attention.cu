@@ -58,6 +58,7 @@ __device__ float head_sum(float v, float* red) {
 __global__ void prep_heads_kernel(AttnArgs a, HeadPrep p) {
   extern __shared__ float head[];
   __shared__ float red[32];
+  wait_prior_grid();
   const int r = blockIdx.x, y = blockIdx.y;
   const bool is_q = y < a.n_heads;
   const int hh = is_q ? y : y - a.n_heads;
@@ -110,11 +111,34 @@ __global__ void prep_heads_kernel(AttnArgs a, HeadPrep p) {
   }
 }
 
+// Merges the splits' partial results of one (row, head); the partials are read
+// through L2 (__ldcg): in the fused case other blocks wrote them moments ago.
+__device__ void merge_row_head(const AttnArgs& a, std::size_t row_head) {
+  const std::size_t stride = static_cast<std::size_t>(a.n_rows) * a.n_heads * (a.head_dim + 2);
+  const float* base = a.partial + row_head * (a.head_dim + 2);
+  float big = -INFINITY;
+  for (int z = 0; z < a.splits; ++z) big = fmaxf(big, __ldcg(base + z * stride));
+  float total = 0.0f;
+  for (int z = 0; z < a.splits; ++z) {
+    const float mz = __ldcg(base + z * stride);
+    if (mz != -INFINITY) total += __ldcg(base + z * stride + 1) * __expf(mz - big);
+  }
+  for (int d = threadIdx.x; d < a.head_dim; d += blockDim.x) {
+    float o = 0.0f;
+    for (int z = 0; z < a.splits; ++z) {
+      const float mz = __ldcg(base + z * stride);
+      if (mz != -INFINITY) o += __ldcg(base + z * stride + 2 + d) * __expf(mz - big);
+    }
+    a.out[row_head * a.head_dim + d] = o / total;
+  }
+}
+
 // One block per (head, row, split); its warps take every kWarps-th key.
 template <int DPL>
 __global__ void __launch_bounds__(kWarps * 32) attention_kernel(AttnArgs a) {
   __shared__ float sm_m[kWarps], sm_l[kWarps];
   __shared__ float sm_acc[kWarps][DPL * 32];
+  wait_prior_grid();
   const int h = blockIdx.x, r = blockIdx.y, z = blockIdx.z;
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   const int kvh = h / (a.n_heads / a.n_kv_heads);
@@ -190,28 +214,23 @@ __global__ void __launch_bounds__(kWarps * 32) attention_kernel(AttnArgs a) {
       }
     }
   }
+  if (a.splits == 1 || a.tickets == nullptr) return;
+  // The last split of this (row, head) to finish merges all of them.
+  __shared__ bool last;
+  __threadfence();
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    last = atomicAdd(&a.tickets[row_head], 1u) == static_cast<unsigned>(a.splits - 1);
+  }
+  __syncthreads();
+  if (!last) return;
+  __threadfence();
+  merge_row_head(a, row_head);
+  if (threadIdx.x == 0) a.tickets[row_head] = 0;
 }
 
 __global__ void merge_splits_kernel(AttnArgs a) {
-  const int h = blockIdx.x, r = blockIdx.y;
-  const std::size_t row_head = static_cast<std::size_t>(r) * a.n_heads + h;
-  const std::size_t stride = static_cast<std::size_t>(a.n_rows) * a.n_heads * (a.head_dim + 2);
-  const float* base = a.partial + row_head * (a.head_dim + 2);
-  float big = -INFINITY;
-  for (int z = 0; z < a.splits; ++z) big = fmaxf(big, base[z * stride]);
-  float total = 0.0f;
-  for (int z = 0; z < a.splits; ++z) {
-    const float mz = base[z * stride];
-    if (mz != -INFINITY) total += base[z * stride + 1] * __expf(mz - big);
-  }
-  for (int d = threadIdx.x; d < a.head_dim; d += blockDim.x) {
-    float o = 0.0f;
-    for (int z = 0; z < a.splits; ++z) {
-      const float mz = base[z * stride];
-      if (mz != -INFINITY) o += base[z * stride + 2 + d] * __expf(mz - big);
-    }
-    a.out[row_head * a.head_dim + d] = o / total;
-  }
+  merge_row_head(a, static_cast<std::size_t>(blockIdx.y) * a.n_heads + blockIdx.x);
 }
 
 }  // namespace
@@ -244,9 +263,8 @@ void prep_heads_write_kv(const AttnArgs& a, const HeadPrep& p, cudaStream_t s) {
     throw std::invalid_argument("cuda: fused q/k preparation needs head_dim a multiple of 4");
   }
   const int threads = a.head_dim <= 128 ? 128 : 256;
-  prep_heads_kernel<<<dim3(a.n_rows, a.n_heads + a.n_kv_heads), threads,
-                      static_cast<std::size_t>(a.head_dim) * sizeof(float), s>>>(a, p);
-  check_launch("prep_heads_write_kv");
+  launch_pdl("prep_heads_write_kv", prep_heads_kernel, dim3(a.n_rows, a.n_heads + a.n_kv_heads),
+             dim3(threads), static_cast<std::size_t>(a.head_dim) * sizeof(float), s, a, p);
 }
 
 void attention(const AttnArgs& a, cudaStream_t s) {
@@ -255,15 +273,11 @@ void attention(const AttnArgs& a, cudaStream_t s) {
     throw std::invalid_argument("cuda: attention needs head_dim <= 256 and whole GQA groups");
   }
   const dim3 grid(a.n_heads, a.n_rows, a.splits);
-  if (a.head_dim <= 64) {
-    attention_kernel<2><<<grid, kWarps * 32, 0, s>>>(a);
-  } else if (a.head_dim <= 128) {
-    attention_kernel<4><<<grid, kWarps * 32, 0, s>>>(a);
-  } else {
-    attention_kernel<8><<<grid, kWarps * 32, 0, s>>>(a);
-  }
-  check_launch("attention");
-  if (a.splits > 1) {
+  auto* kernel = a.head_dim <= 64    ? attention_kernel<2>
+                 : a.head_dim <= 128 ? attention_kernel<4>
+                                     : attention_kernel<8>;
+  launch_pdl("attention", kernel, grid, dim3(kWarps * 32), 0, s, a);
+  if (a.splits > 1 && a.tickets == nullptr) {
     merge_splits_kernel<<<dim3(a.n_heads, a.n_rows), 128, 0, s>>>(a);
     check_launch("attention merge");
   }

@@ -4,8 +4,11 @@
 #include <cuda_fp16.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "rmlx/kernels_cuda/kernels.h"
 
@@ -81,6 +84,44 @@ __device__ __forceinline__ float code_f(const unsigned* w, int e) {
 
 inline void check_launch(const char* what) {
   const cudaError_t e = cudaGetLastError();
+  if (e != cudaSuccess) {
+    throw std::runtime_error(std::string("cuda: ") + what + ": " + cudaGetErrorString(e));
+  }
+}
+
+// Programmatic dependent launch (Hopper): a kernel launched by launch_pdl may be
+// scheduled while the kernel before it on the stream is finishing; it must call
+// wait_prior_grid() before touching memory that kernel writes (here: first thing).
+// Without the launch attribute the wait returns at once.
+__device__ __forceinline__ void wait_prior_grid() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.wait;" ::: "memory");
+#endif
+}
+
+// RMLX_CUDA_PDL=0 launches every kernel plainly (for comparisons); read once.
+inline bool pdl_enabled() {
+  static const bool on = [] {
+    const char* v = std::getenv("RMLX_CUDA_PDL");
+    return v == nullptr || std::string_view(v) != "0";
+  }();
+  return on;
+}
+
+template <typename... Params, typename... Args>
+void launch_pdl(const char* what, void (*kernel)(Params...), dim3 grid, dim3 block,
+                std::size_t smem, cudaStream_t s, Args&&... args) {
+  cudaLaunchConfig_t cfg{};
+  cfg.gridDim = grid;
+  cfg.blockDim = block;
+  cfg.dynamicSmemBytes = smem;
+  cfg.stream = s;
+  cudaLaunchAttribute attr[1];
+  attr[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+  attr[0].val.programmaticStreamSerializationAllowed = 1;
+  cfg.attrs = attr;
+  cfg.numAttrs = pdl_enabled() ? 1 : 0;
+  const cudaError_t e = cudaLaunchKernelEx(&cfg, kernel, std::forward<Args>(args)...);
   if (e != cudaSuccess) {
     throw std::runtime_error(std::string("cuda: ") + what + ": " + cudaGetErrorString(e));
   }

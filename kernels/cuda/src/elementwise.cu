@@ -78,6 +78,7 @@ __global__ void __launch_bounds__(1024)
     rms_norm_rows_kernel(const float* a, const float* b, float* sum, const void* w, WType wt,
                          int dim, float eps, float* out) {
   __shared__ float red[32];
+  wait_prior_grid();
   const std::size_t base = static_cast<std::size_t>(blockIdx.x) * dim;
   const float4* a4 = reinterpret_cast<const float4*>(a + base);
   float4 v[VPT];
@@ -140,14 +141,10 @@ bool rms_norm_rows(const float* a, const float* b, float* sum, const void* w, WT
   const int vpt = (quads + threads - 1) / threads;
   const auto grid = static_cast<unsigned>(rows);
   const int d = static_cast<int>(dim);
-  if (vpt == 1) {
-    rms_norm_rows_kernel<1><<<grid, threads, 0, s>>>(a, b, sum, w, wt, d, eps, out);
-  } else if (vpt == 2) {
-    rms_norm_rows_kernel<2><<<grid, threads, 0, s>>>(a, b, sum, w, wt, d, eps, out);
-  } else {
-    rms_norm_rows_kernel<4><<<grid, threads, 0, s>>>(a, b, sum, w, wt, d, eps, out);
-  }
-  check_launch("rms_norm");
+  auto* kernel = vpt == 1   ? rms_norm_rows_kernel<1>
+                 : vpt == 2 ? rms_norm_rows_kernel<2>
+                            : rms_norm_rows_kernel<4>;
+  launch_pdl("rms_norm", kernel, dim3(grid), dim3(threads), 0, s, a, b, sum, w, wt, d, eps, out);
   return true;
 }
 
@@ -188,6 +185,7 @@ __global__ void rope_kernel(float* x, int heads, int head_dim, int rotary_dim, b
 
 __global__ void glu_kernel(const float* gate, const float* up, std::int64_t count, bool gelu_tanh,
                            float* out) {
+  wait_prior_grid();
   const std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= count) return;
   const float g = gate[i];
@@ -245,8 +243,8 @@ void rope(float* x, std::int64_t n, int heads, int head_dim, int rotary_dim, boo
 void glu(const float* gate, const float* up, std::int64_t count, bool gelu_tanh, float* out,
          cudaStream_t s) {
   if (count == 0) return;
-  glu_kernel<<<blocks_for(count, 256), 256, 0, s>>>(gate, up, count, gelu_tanh, out);
-  check_launch("glu");
+  launch_pdl("glu", glu_kernel, dim3(blocks_for(count, 256)), dim3(256), 0, s, gate, up, count,
+             gelu_tanh, out);
 }
 
 void add(const float* a, const float* b, std::int64_t count, float* out, cudaStream_t s) {

@@ -114,6 +114,7 @@ __device__ Best block_best(Best b, bool nan, Best* part, int* any_nan) {
 __global__ void __launch_bounds__(kSplitThreads)
     greedy_argmax_split_kernel(const float* logits, int vocab, int chunk, std::int32_t* ids,
                                Best* partials, unsigned* tickets) {
+  wait_prior_grid();
   const int z = blockIdx.x, r = blockIdx.y, nz = gridDim.x;
   const float* row = logits + static_cast<std::size_t>(r) * vocab;
   const int lo = z * chunk, hi = min(vocab, lo + chunk);
@@ -183,9 +184,9 @@ void greedy_argmax(const float* logits, std::int64_t rows, std::int64_t vocab, s
   const int nz = argmax_blocks(vocab);
   if (partials != nullptr && tickets != nullptr && nz > 1 && rows <= 65535) {
     const int chunk = static_cast<int>((vocab + nz - 1) / nz + 3) / 4 * 4;
-    greedy_argmax_split_kernel<<<dim3(nz, static_cast<unsigned>(rows)), kSplitThreads, 0, s>>>(
-        logits, static_cast<int>(vocab), chunk, ids, static_cast<Best*>(partials), tickets);
-    check_launch("greedy_argmax");
+    launch_pdl("greedy_argmax", greedy_argmax_split_kernel, dim3(nz, static_cast<unsigned>(rows)),
+               dim3(kSplitThreads), 0, s, logits, static_cast<int>(vocab), chunk, ids,
+               static_cast<Best*>(partials), tickets);
     return;
   }
   greedy_argmax_kernel<<<static_cast<unsigned>(rows), kArgmaxThreads, 0, s>>>(

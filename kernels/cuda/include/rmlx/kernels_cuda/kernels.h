@@ -92,6 +92,10 @@ struct AttnArgs {
   int max_keys = 0;          // longest attended span of any row
   float* partial = nullptr;  // split-K workspace: splits * rows * heads * (head_dim + 2)
   int splits = 1;
+  // With splits > 1: rows * heads counters, zero before the launch and left zero; the
+  // last split of each (row, head) to finish merges the others (no second kernel).
+  // Null: a separate merge kernel.
+  unsigned* tickets = nullptr;
 };
 // Floats of split-K workspace attention() needs for these arguments.
 std::int64_t attention_workspace(int n_rows, int n_heads, int head_dim, int splits);
