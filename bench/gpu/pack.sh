@@ -7,6 +7,7 @@ build=$1 dest=$2
 rm -rf "$dest"
 mkdir -p "$dest/bin" "$dest/lib/rmlx/plugins" "$dest/tests" "$dest/libs"
 cp "$build/bin/rmlx-host" "$build/bench/gpu/rmlx-gpu-check" "$build/bench/gpu/rmlx-gpu-kernels" "$dest/bin/"
+cp "$build/tests/engine/rmlx_teacher_forced" "$dest/bin/"
 cp "$build/tests/cuda/cuda_ops_test" "$dest/tests/"
 # Only the plugins carried here, so the manifest names no missing library.
 python3 - "$build/lib/rmlx/plugins/plugins.yaml" > "$dest/lib/rmlx/plugins/plugins.yaml" <<'PY'
