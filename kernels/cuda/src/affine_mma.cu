@@ -15,9 +15,13 @@
 // s + NC/2 of a word (one shift and one logic op make a bf16x2 of them); its
 // activation reads are the word's contiguous float4s.
 //
-// A warp owns 32 weight rows (two m16 tiles sharing each B fragment); the eight
-// warps of a block take groups in turn (split-K; neighbouring groups at once)
-// and reduce through shared memory.
+// A block owns 32 weight rows (two m16 tiles sharing each B fragment) and 8-32
+// columns; its eight warps split the groups into contiguous ranges (split-K) and
+// reduce through shared memory. Each warp streams its codes and scales with
+// cp.async through its own ring of shared-memory stages (64-128 contiguous bytes
+// per row per stage), so the loads in flight do not hold registers. Activations of
+// one or two rows are split once per block into shared memory; larger batches split
+// them per lane. Measurements: bench/gpu/NOTES.md, version 5.
 #include <cuda_bf16.h>
 
 #include "common.cuh"
