@@ -154,10 +154,16 @@ int simd_planes(Isa isa, int bits) {
   return bits == 2 ? 4 : bits == 4 ? 2 : 1;
 }
 
-// Rows of W per parallel task: enough to amortize the claim, small enough to balance.
-std::int64_t row_grain(std::int64_t rows, int threads) {
-  const std::int64_t per = rows / (static_cast<std::int64_t>(threads) * 8);
-  return std::clamp<std::int64_t>(per / 4 * 4, 8, 256);
+// Rows of W per parallel task. Each task restarts the weight prefetch stream, so tasks
+// hold at least ~64 KiB of weights (a SmolLM2 projection is ~330 KiB: a few tasks, not
+// 16 of 20 KiB); at most 8 per thread, to balance a descheduled thread; and a multiple
+// of the thread count, so that threads running at equal speed finish together.
+std::int64_t row_grain(std::int64_t rows, std::int64_t row_bytes, int threads) {
+  const std::int64_t t = threads;
+  std::int64_t tasks = std::clamp<std::int64_t>(rows * row_bytes / 65536, 1, 8 * t);
+  tasks = std::max<std::int64_t>(t, tasks / t * t);
+  const std::int64_t grain = (rows + tasks - 1) / tasks;
+  return std::max<std::int64_t>(4, (grain + 3) / 4 * 4);
 }
 
 // Rows of several weights reading the same activations, as one range split over the
@@ -180,7 +186,7 @@ void run_rows(const Exec& exec, std::span<const AffineWeight> ws, const Acts& ac
     range(0, total);
     return;
   }
-  exec.pool->parallel_for(total, row_grain(total, threads),
+  exec.pool->parallel_for(total, row_grain(total, ws[0].cols * ws[0].bits / 8, threads),
                           [&](std::int64_t b, std::int64_t e, int) { range(b, e); });
 }
 
