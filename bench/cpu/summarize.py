@@ -12,14 +12,29 @@ def weight_bytes(snapshot):
                if f.endswith(".safetensors"))
 
 
+def read_bandwidth(path):
+    return {int(m.group(1)): float(m.group(2)) for m in
+            re.finditer(r"== (\d+) thread\(s\): read bandwidth ([\d.]+) GB/s", open(path).read())}
+
+
 def main():
     results = [json.loads(l) for l in open(sys.argv[1])]
-    bw = {int(m.group(1)): float(m.group(2)) for m in
-          re.finditer(r"== (\d+) thread\(s\): read bandwidth ([\d.]+) GB/s", open(sys.argv[2]).read())}
+    bw = read_bandwidth(sys.argv[2])
     work = sys.argv[3]
+    # Each weight set's roofline uses the bandwidth over a buffer of its own size.
+    bw_of = {}
+    for name in sorted({r["weights"] for r in results}):
+        path = os.path.join(work, f"bandwidth-{name}.txt")
+        bw_of[name] = read_bandwidth(path) if os.path.exists(path) else bw
     by = {(r["engine"], r["weights"], r["test"], r["threads"]): r["tok_s"] for r in results}
     engines = sorted({r["engine"] for r in results if r["engine"] != "llama.cpp"})
-    print(f"memory read bandwidth: " + ", ".join(f"{t} thread(s) {b:.1f} GB/s" for t, b in sorted(bw.items())))
+    print(f"memory read bandwidth, 64 MiB buffer: " +
+          ", ".join(f"{t} thread(s) {b:.1f} GB/s" for t, b in sorted(bw.items())))
+    for name, b in bw_of.items():
+        if b is not bw:
+            mib = weight_bytes(os.path.join(work, name)) / 2**20
+            print(f"  over {name}'s {mib:.0f} MiB (its roofline): " +
+                  ", ".join(f"{t} thread(s) {v:.1f} GB/s" for t, v in sorted(b.items())))
     header = f"{'weights':12} {'test':6} {'thr':>3} {'llama.cpp':>10}"
     for e in engines:
         header += f" {e:>11} {'ratio':>6}"
@@ -31,8 +46,8 @@ def main():
         for e in engines:
             v = by.get((e, w, test, t))
             line += f" {v:>11.1f} {v / base:>5.2f}x" if v else f" {'-':>11} {'-':>6}"
-        if test.startswith("tg") and t in bw:
-            roof = bw[t] * 1e9 / weight_bytes(os.path.join(work, w))
+        if test.startswith("tg") and t in bw_of[w]:
+            roof = bw_of[w][t] * 1e9 / weight_bytes(os.path.join(work, w))
             fr = [f"llama.cpp {base / roof:.0%}"] + [f"{e} {by[(e, w, test, t)] / roof:.0%}" for e in engines
                                                      if (e, w, test, t) in by]
             line += "   " + ", ".join(fr) + f" of {roof:.0f} tok/s"

@@ -2,6 +2,10 @@
 // GEMV gets to it (weights streamed from DRAM), plus quantized GEMM throughput.
 //
 //   rmlx_kernels_bench [--threads 1,2] [--isa avx512] [--reps 5] [--quick]
+//                      [--bandwidth-mib N] [--bandwidth-only]
+// The read bandwidth depends on how much is read: on the 2-core VM this was built on, a
+// 64 MiB buffer read at 40 / 59 GB/s (1 / 2 threads) and a 768 MiB one at 33 / 46 GB/s.
+// A decode roofline should use a buffer as large as the model (--bandwidth-mib).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -123,6 +127,8 @@ struct Options {
   rk::Isa isa = rk::select_isa();
   int reps = 5;
   bool quick = false;
+  std::int64_t bandwidth_mib = 0;  // 0: 64 (quick) or 256 MiB
+  bool bandwidth_only = false;
 };
 
 std::vector<int> parse_list(const std::string& s) {
@@ -145,6 +151,14 @@ int main(int argc, char** argv) {
       opt.reps = std::stoi(argv[++i]);
     } else if (a == "--quick") {
       opt.quick = true;
+    } else if (a == "--bandwidth-only") {
+      opt.bandwidth_only = true;
+    } else if (a == "--bandwidth-mib" && i + 1 < argc) {
+      opt.bandwidth_mib = std::stoll(argv[++i]);
+      if (opt.bandwidth_mib < 1) {
+        std::fprintf(stderr, "--bandwidth-mib needs a positive size\n");
+        return 2;
+      }
     } else if (a == "--isa" && i + 1 < argc) {
       const std::string v = argv[++i];
       bool found = false;
@@ -160,7 +174,8 @@ int main(int argc, char** argv) {
       }
     } else {
       std::fprintf(stderr,
-                   "usage: %s [--threads 1,2] [--isa portable|avx2|avx512] [--reps N] [--quick]\n",
+                   "usage: %s [--threads 1,2] [--isa portable|avx2|avx512] [--reps N] [--quick] "
+                   "[--bandwidth-mib N] [--bandwidth-only]\n",
                    argv[0]);
       return 2;
     }
@@ -168,8 +183,8 @@ int main(int argc, char** argv) {
   std::printf("isa %s, physical cores %d\n", std::string(rk::isa_name(opt.isa)).c_str(),
               rk::physical_cores());
   const int layers = opt.quick ? 2 : 4;
-  std::vector<std::uint64_t> buf(static_cast<std::size_t>(opt.quick ? 64 : 256)
-                                 << 17);  // 64/256 MiB
+  const std::int64_t buf_mib = opt.bandwidth_mib > 0 ? opt.bandwidth_mib : opt.quick ? 64 : 256;
+  std::vector<std::uint64_t> buf(static_cast<std::size_t>(buf_mib) << 17);
   for (std::size_t i = 0; i < buf.size(); ++i) buf[i] = i * 0x9e3779b97f4a7c15ull;
 
   struct Config {
@@ -180,7 +195,9 @@ int main(int argc, char** argv) {
     rk::ThreadPool pool(nt);
     const rk::Exec ex{opt.isa, &pool};
     const double bw = read_bandwidth(pool, buf, opt.reps * 2);
-    std::printf("\n== %d thread(s): read bandwidth %.1f GB/s\n", nt, bw);
+    std::printf("\n== %d thread(s): read bandwidth %.1f GB/s (%lld MiB buffer)\n", nt, bw,
+                static_cast<long long>(buf_mib));
+    if (opt.bandwidth_only) continue;
     std::printf("%-12s %-6s %10s %10s %9s\n", "GEMV", "acts", "MB/pass", "GB/s", "roofline");
     for (const auto& c : configs) {
       const auto set = make_layer_set(c.bits, c.g, layers);
