@@ -4,7 +4,8 @@
 //                            the log-softmax of each token and its top 5 alternatives;
 //                            the CUDA run is repeated without logprobs, where the token
 //                            is chosen on the device (device_sampling_identical)
-//   decode  MODEL BACKEND N  B=1 decode tok/s after a 32-token prompt
+//   decode  MODEL BACKEND N [T]  B=1 decode tok/s after a 32-token prompt (greedy, or
+//                            temperature T with top-p 0.95, seed 1)
 //   prefill MODEL BACKEND P  prefill tok/s of a P-token prompt
 //   batch   MODEL BACKEND B N  aggregate decode tok/s of B sequences of N tokens
 // Each prints one JSON line.
@@ -55,13 +56,17 @@ struct Run {
 };
 
 Run generate(engine::Engine& e, const std::vector<std::vector<std::int32_t>>& prompts, int gen,
-             int top_logprobs = 0) {
+             int top_logprobs = 0, float temperature = 0.0f) {
   std::vector<std::shared_ptr<engine::Stream>> streams;
   const auto t0 = Clock::now();
   for (const auto& p : prompts) {
     engine::Request r;
     r.prompt = p;
-    r.sampling.temperature = 0.0f;
+    r.sampling.temperature = temperature;
+    if (temperature > 0.0f) {
+      r.sampling.top_p = 0.95f;
+      r.sampling.seed = 1;
+    }
     r.sampling.logprobs = top_logprobs > 0;
     r.sampling.top_logprobs = top_logprobs;
     r.max_tokens = gen;
@@ -163,6 +168,8 @@ int main(int argc, char** argv) {
     } else if (mode == "decode" || mode == "prefill") {
       const std::string& backend = a[2];
       const int n = std::stoi(a[3]);
+      const float temperature = mode == "decode" && a.size() > 4 ? std::stof(a[4]) : 0.0f;
+      out["temperature"] = temperature;
       auto e = load(model, backend, *reg, 1, std::max(1024, n + 64));
       generate(*e, {prompt_ids(16, 1)}, 4);  // warm-up
       double best = 1e30;
@@ -170,7 +177,7 @@ int main(int argc, char** argv) {
       const int reps = mode == "prefill" && n >= 4096 ? 1 : 3;
       for (int rep = 0; rep < reps; ++rep) {
         if (mode == "decode") {
-          const Run r = generate(*e, {prompt_ids(32, 10 + rep)}, n + 1);
+          const Run r = generate(*e, {prompt_ids(32, 10 + rep)}, n + 1, 0, temperature);
           best = std::min(best, (r.total_s - r.first_token_s) / n);
         } else {
           const Run r = generate(*e, {prompt_ids(n, 20 + rep)}, 1);

@@ -45,12 +45,13 @@ bool CudaOps::decode_only(const sdk::ForwardBatch& b) {
   return true;
 }
 
-CudaOps::StepKey CudaOps::step_key(const sdk::ForwardBatch& b, bool greedy) const {
+CudaOps::StepKey CudaOps::step_key(const sdk::ForwardBatch& b, bool greedy, bool sampled) const {
   int max_keys = 0;
   for (const auto& s : b.seqs) max_keys = std::max(max_keys, s.start_pos + 1);
   StepKey k;
   k.batch = b.seqs.size();
   k.greedy = greedy;
+  k.sampled = sampled;
   k.key_blocks = (max_keys + kKeysPerBucket - 1) / kKeysPerBucket;
   k.kv = b.kv[0].k_blocks;
   return k;
@@ -96,7 +97,8 @@ CudaOps::StepGraph& CudaOps::graph_for(const StepKey& key, const sdk::ForwardBat
   g->off_rows = 2 * n;
   g->off_attn = 3 * n;
   g->table_cap = n * per_seq;
-  g->n_ints = g->off_attn + 5 * n + g->table_cap;
+  g->off_sampling = g->off_attn + 5 * n + g->table_cap;
+  g->n_ints = g->off_sampling + 8 * n;
   void* h = nullptr;
   check(cudaHostAlloc(&h, g->n_ints * sizeof(std::int32_t), cudaHostAllocDefault), "cudaHostAlloc");
   g->host_in.reset(h);
@@ -117,6 +119,7 @@ void CudaOps::fill_inputs(StepGraph& g, const sdk::ForwardBatch& b) {
   std::copy(b.positions.begin(), b.positions.end(), in + g.off_positions);
   std::copy(b.logit_rows.begin(), b.logit_rows.end(), in + g.off_rows);
   pack_attention(b.seqs, static_cast<int>(b.seqs.size()), in + g.off_attn);
+  if (g.key.sampled) std::copy(step_sampling_.begin(), step_sampling_.end(), in + g.off_sampling);
 }
 
 const std::int32_t* CudaOps::recorded_input(std::span<const std::int32_t> v) {
@@ -216,7 +219,7 @@ void CudaOps::run_forward(const sdk::ForwardBatch& batch, sdk::Tensor& logits,
     flush_pending();
     return;
   }
-  run_step(batch, logits.data, logits.nbytes(), false, forward);
+  run_step(batch, logits.data, logits.nbytes(), false, false, forward);
 }
 
 void CudaOps::run_forward_greedy(const sdk::ForwardBatch& batch, std::int64_t vocab,
@@ -228,7 +231,7 @@ void CudaOps::run_forward_greedy(const sdk::ForwardBatch& batch, std::int64_t vo
                                 " logits rows");
   }
   const auto rows = static_cast<std::int64_t>(tokens.size());
-  run_step(batch, tokens.data(), tokens.size_bytes(), true, [&] {
+  run_step(batch, tokens.data(), tokens.size_bytes(), true, false, [&] {
     sdk::Tensor logits = scratch(sdk::DType::f32, {rows, vocab});
     forward(logits);
     // Ids in a float-sized scratch slot: the arena hands out f32 tensors.
@@ -244,8 +247,55 @@ void CudaOps::run_forward_greedy(const sdk::ForwardBatch& batch, std::int64_t vo
   });
 }
 
+void CudaOps::run_forward_sample(const sdk::ForwardBatch& batch, std::int64_t vocab,
+                                 std::span<const Row> rows, std::span<std::int32_t> tokens,
+                                 const std::function<void(sdk::Tensor& logits)>& forward) {
+  if (tokens.size() != batch.logit_rows.size() || rows.size() != tokens.size() || vocab <= 0) {
+    throw std::invalid_argument("cuda: run_forward_sample: " + std::to_string(rows.size()) +
+                                " parameter rows and " + std::to_string(tokens.size()) +
+                                " token slots for " + std::to_string(batch.logit_rows.size()) +
+                                " logits rows");
+  }
+  const auto n = static_cast<std::int64_t>(tokens.size());
+  step_sampling_.resize(8 * tokens.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    kernels_cuda::RowSampling r;
+    r.temperature = rows[i].temperature;
+    r.top_p = rows[i].top_p;
+    r.min_p = rows[i].min_p;
+    r.top_k = rows[i].top_k;
+    r.seed_lo = static_cast<std::uint32_t>(rows[i].seed);
+    r.seed_hi = static_cast<std::uint32_t>(rows[i].seed >> 32);
+    r.counter_lo = static_cast<std::uint32_t>(rows[i].counter);
+    r.counter_hi = static_cast<std::uint32_t>(rows[i].counter >> 32);
+    std::memcpy(step_sampling_.data() + 8 * i, &r, sizeof r);
+  }
+  run_step(batch, tokens.data(), tokens.size_bytes(), true, true, [&] {
+    sdk::Tensor logits = scratch(sdk::DType::f32, {n, vocab});
+    forward(logits);
+    const std::int32_t* params = nullptr;
+    if (recording_ != nullptr) {
+      std::copy(step_sampling_.begin(), step_sampling_.end(),
+                recording_->in() + recording_->off_sampling);
+      params = recording_->dev() + recording_->off_sampling;
+    } else {
+      flush_pending();
+      params = to_device(step_sampling_);
+    }
+    sdk::Tensor ids = scratch(sdk::DType::f32, {n});
+    auto* d_ids = static_cast<std::int32_t*>(ids.data);
+    const int slot = prof_->op_begin(stream_);
+    kernels_cuda::sample_rows(logits.as<const float>(), n, vocab,
+                              reinterpret_cast<const kernels_cuda::RowSampling*>(params), d_ids,
+                              stream_);
+    prof_->op_end(slot, stream_, "sample (temperature / top-k / top-p / min-p)");
+    host_output(tokens.data(), d_ids, tokens.size_bytes());
+  });
+  step_sampling_.clear();
+}
+
 void CudaOps::run_step(const sdk::ForwardBatch& batch, void* host_out, std::size_t out_bytes,
-                       bool greedy, const std::function<void()>& forward) {
+                       bool greedy, bool sampled, const std::function<void()>& forward) {
   if (!graphs_enabled_ || !decode_only(batch)) {
     const bool timed = decode_only(batch);
     if (timed) {
@@ -258,7 +308,7 @@ void CudaOps::run_step(const sdk::ForwardBatch& batch, void* host_out, std::size
     if (timed) prof_->step_end(stream_);
     return;
   }
-  const StepKey key = step_key(batch, greedy);
+  const StepKey key = step_key(batch, greedy, sampled);
   StepGraph& g = graph_for(key, batch, out_bytes);
   std::size_t tables = 0;
   for (const auto& s : batch.seqs) tables += s.block_table.size();

@@ -17,10 +17,10 @@ struct CudaOps::StepGraph {
   // on first use (tensor-core workspace) do so outside the recording.
   int plain_runs = 0;
   cudaGraphExec_t exec = nullptr;
-  // Inputs: [tokens B][positions B][logit rows B][attention ints].
+  // Inputs: [tokens B][positions B][logit rows B][attention ints][sampling 8 B].
   PinnedBuffer host_in;
   DeviceBuffer dev_in;
-  std::size_t off_positions = 0, off_rows = 0, off_attn = 0, n_ints = 0;
+  std::size_t off_positions = 0, off_rows = 0, off_attn = 0, off_sampling = 0, n_ints = 0;
   std::size_t table_cap = 0;  // ints left for the block tables
   bool attn_packed = false;
   PinnedBuffer host_logits;

@@ -74,6 +74,11 @@ class CudaOps final : public sdk::Ops, public sdk::DeviceSampler {
   void run_forward_greedy(const sdk::ForwardBatch& batch, std::int64_t vocab,
                           std::span<std::int32_t> tokens,
                           const std::function<void(sdk::Tensor& logits)>& forward) override;
+  // Temperature / top-k / top-p / min-p draws on the device (kernels_cuda::sample_rows);
+  // the rows' parameters are step inputs (in the graph's pinned inputs when recorded).
+  void run_forward_sample(const sdk::ForwardBatch& batch, std::int64_t vocab,
+                          std::span<const Row> rows, std::span<std::int32_t> tokens,
+                          const std::function<void(sdk::Tensor& logits)>& forward) override;
 
   // y = x W^T (+ bias) for any weight the kernels know (dense or affine); y may
   // be host memory, then it is copied back before returning.
@@ -138,16 +143,19 @@ class CudaOps final : public sdk::Ops, public sdk::DeviceSampler {
   struct StepGraph;
   struct StepKey {
     std::size_t batch = 0;
-    bool greedy = false;  // the step's host output is token ids, not logits
-    int key_blocks = 0;   // longest key range, in attention splits of 256 keys
+    bool greedy = false;   // the step's host output is token ids, not logits
+    bool sampled = false;  // ... drawn by sample_rows from per-row parameters
+    int key_blocks = 0;    // longest key range, in attention splits of 256 keys
     const void* kv = nullptr;
     bool operator==(const StepKey&) const = default;
   };
   static bool decode_only(const sdk::ForwardBatch& b);
-  StepKey step_key(const sdk::ForwardBatch& b, bool greedy) const;
+  StepKey step_key(const sdk::ForwardBatch& b, bool greedy, bool sampled) const;
+  // The sampling parameters of the step being run (sample_rows layout), or empty.
+  std::vector<std::int32_t> step_sampling_;
   // A step whose one host output (logits or token ids) is `out_bytes` at `host_out`.
   void run_step(const sdk::ForwardBatch& batch, void* host_out, std::size_t out_bytes, bool greedy,
-                const std::function<void()>& forward);
+                bool sampled, const std::function<void()>& forward);
   StepGraph& graph_for(const StepKey& key, const sdk::ForwardBatch& b, std::size_t out_bytes);
   void record(StepGraph& g, const std::function<void()>& forward);
   void fill_inputs(StepGraph& g, const sdk::ForwardBatch& b);

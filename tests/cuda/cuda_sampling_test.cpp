@@ -195,6 +195,181 @@ TEST(CudaSampling, GreedyStepMatchesHostArgmaxEagerAndInGraph) {
   }
 }
 
+// Draws of sample_rows for `n` copies of one row, counters 0..n-1.
+std::vector<std::int32_t> draws(const std::vector<float>& row, int n, kernels_cuda::RowSampling p) {
+  const auto vocab = static_cast<std::int64_t>(row.size());
+  std::vector<float> logits;
+  std::vector<kernels_cuda::RowSampling> params;
+  for (int i = 0; i < n; ++i) {
+    logits.insert(logits.end(), row.begin(), row.end());
+    p.counter_lo = static_cast<std::uint32_t>(i);
+    params.push_back(p);
+  }
+  void *l = nullptr, *pr = nullptr, *ids = nullptr;
+  EXPECT_EQ(cudaMalloc(&l, logits.size() * 4), cudaSuccess);
+  EXPECT_EQ(cudaMalloc(&pr, params.size() * sizeof(kernels_cuda::RowSampling)), cudaSuccess);
+  EXPECT_EQ(cudaMalloc(&ids, static_cast<std::size_t>(n) * 4), cudaSuccess);
+  EXPECT_EQ(cudaMemcpy(l, logits.data(), logits.size() * 4, cudaMemcpyHostToDevice), cudaSuccess);
+  EXPECT_EQ(cudaMemcpy(pr, params.data(), params.size() * sizeof(kernels_cuda::RowSampling),
+                       cudaMemcpyHostToDevice),
+            cudaSuccess);
+  kernels_cuda::sample_rows(static_cast<const float*>(l), n, vocab,
+                            static_cast<const kernels_cuda::RowSampling*>(pr),
+                            static_cast<std::int32_t*>(ids), nullptr);
+  std::vector<std::int32_t> out(static_cast<std::size_t>(n));
+  EXPECT_EQ(cudaMemcpy(out.data(), ids, out.size() * 4, cudaMemcpyDeviceToHost), cudaSuccess);
+  cudaFree(l);
+  cudaFree(pr);
+  cudaFree(ids);
+  return out;
+}
+
+// The distribution after temperature and the truncations, computed on the host in double.
+std::vector<double> reference(const std::vector<float>& row, float t, int top_k, float top_p,
+                              float min_p) {
+  const std::size_t v = row.size();
+  std::vector<std::size_t> order(v);
+  for (std::size_t i = 0; i < v; ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](auto a, auto b) { return row[a] > row[b]; });
+  const double m = row[order[0]];
+  std::vector<double> w(v, 0.0);
+  std::size_t keep = top_k > 0 ? std::min<std::size_t>(static_cast<std::size_t>(top_k), v) : v;
+  double z = 0;
+  for (std::size_t r = 0; r < keep; ++r) z += std::exp((row[order[r]] - m) / t);
+  if (top_p < 1.0f) {
+    double cum = 0;
+    std::size_t r = 0;
+    for (; r < keep; ++r) {
+      cum += std::exp((row[order[r]] - m) / t);
+      if (cum >= top_p * z) break;
+    }
+    keep = std::min(keep, r + 1);
+  }
+  double total = 0;
+  for (std::size_t r = 0; r < keep; ++r) {
+    const double x = std::exp((row[order[r]] - m) / t);
+    if (x < min_p) continue;
+    w[order[r]] = x;
+    total += x;
+  }
+  for (auto& x : w) x /= total;
+  return w;
+}
+
+TEST(CudaSampling, SampleRowsFollowsTheTruncatedDistribution) {
+  REQUIRE_GPU();
+  const int vocab = 37, n = 20000;
+  const auto row = random_floats(vocab, 77, 1.5f);
+  struct Case {
+    float t;
+    int top_k;
+    float top_p, min_p;
+  };
+  for (const Case c :
+       {Case{1.0f, 0, 1.0f, 0.0f}, Case{0.7f, 5, 1.0f, 0.0f}, Case{1.3f, 0, 0.6f, 0.0f},
+        Case{1.0f, 0, 1.0f, 0.2f}, Case{0.9f, 12, 0.8f, 0.05f}}) {
+    kernels_cuda::RowSampling p;
+    p.temperature = c.t;
+    p.top_k = c.top_k;
+    p.top_p = c.top_p;
+    p.min_p = c.min_p;
+    p.seed_lo = 1234;
+    const auto ids = draws(row, n, p);
+    const auto want = reference(row, c.t, c.top_k, c.top_p, c.min_p);
+    std::vector<double> got(vocab, 0.0);
+    for (auto id : ids) {
+      ASSERT_GE(id, 0);
+      ASSERT_LT(id, vocab);
+      got[static_cast<std::size_t>(id)] += 1.0 / n;
+    }
+    for (int i = 0; i < vocab; ++i) {
+      const double pw = want[static_cast<std::size_t>(i)];
+      if (pw == 0.0) {
+        EXPECT_EQ(got[static_cast<std::size_t>(i)], 0.0)
+            << "token " << i << " drawn outside the kept set (t " << c.t << " k " << c.top_k
+            << " p " << c.top_p << " min_p " << c.min_p << ")";
+      } else {
+        EXPECT_NEAR(got[static_cast<std::size_t>(i)], pw, 5.0 * std::sqrt(pw * (1 - pw) / n) + 1e-3)
+            << "token " << i << " (t " << c.t << " k " << c.top_k << " p " << c.top_p << " min_p "
+            << c.min_p << ")";
+      }
+    }
+    // The same seed and counters draw the same tokens; another seed does not.
+    EXPECT_EQ(draws(row, 200, p), std::vector<std::int32_t>(ids.begin(), ids.begin() + 200));
+    if (c.top_k != 5) {
+      p.seed_lo = 99;
+      EXPECT_NE(draws(row, 200, p), std::vector<std::int32_t>(ids.begin(), ids.begin() + 200));
+    }
+  }
+  // Greedy rows are the argmax; a NaN row is flagged.
+  kernels_cuda::RowSampling g;
+  g.temperature = 0.0f;
+  EXPECT_EQ(draws(row, 3, g), std::vector<std::int32_t>(3, host_argmax(row.data(), vocab)));
+  auto bad = row;
+  bad[7] = std::numeric_limits<float>::quiet_NaN();
+  g.temperature = 1.0f;
+  EXPECT_EQ(draws(bad, 2, g), std::vector<std::int32_t>(2, kernels_cuda::kArgmaxNaN));
+}
+
+TEST(CudaSampling, SampledStepIsTheSameEagerAndInGraph) {
+  REQUIRE_GPU();
+  const int d = 64, vocab = 1003;
+  auto emb = random_floats(static_cast<std::size_t>(vocab * d), 15);
+  auto head = random_floats(static_cast<std::size_t>(vocab * d), 16, 0.3f);
+  std::vector<std::vector<std::int32_t>> results;
+  for (const char* graphs : {"1", "0"}) {
+    setenv("RMLX_CUDA_GRAPHS", graphs, 1);
+    CudaOps gpu(0);
+    unsetenv("RMLX_CUDA_GRAPHS");
+    const auto emb_d = gpu.upload(host_tensor(emb.data(), sdk::DType::f32, {vocab, d}));
+    const auto head_d = gpu.upload(host_tensor(head.data(), sdk::DType::f32, {vocab, d}));
+    const std::size_t layer_bytes = 4 * 16 * 1 * d * 2;
+    sdk::KvLayerView kv{nullptr, nullptr, 16, 1, d, nullptr, nullptr};
+    kv.k_blocks =
+        gpu.upload(host_tensor(nullptr, sdk::DType::u8, {(std::int64_t)layer_bytes})).data;
+    kv.v_blocks = kv.k_blocks;
+    const std::vector<std::int32_t> table = {2};
+    std::vector<std::int32_t> all;
+    for (int step = 0; step < 6; ++step) {
+      const std::vector<std::int32_t> tokens = {(5 * step + 1) % vocab, (3 * step + 2) % vocab};
+      const std::vector<std::int32_t> positions = {step, step};
+      const std::vector<std::int32_t> rows = {0, 1};
+      std::vector<sdk::AttentionSeq> seqs = {{0, 1, step, table}, {1, 1, step, table}};
+      const std::vector<sdk::KvLayerView> kvs = {kv};
+      sdk::ForwardBatch b;
+      b.tokens = tokens;
+      b.positions = positions;
+      b.seqs = seqs;
+      b.logit_rows = rows;
+      b.kv = kvs;
+      std::vector<sdk::DeviceSampler::Row> params(2);
+      params[0].temperature = 0.8f;
+      params[0].top_k = 50;
+      params[0].seed = 42;
+      params[0].counter = static_cast<std::uint64_t>(step);
+      params[1].temperature = 1.1f;
+      params[1].top_p = 0.9f;
+      params[1].min_p = 0.01f;
+      params[1].seed = 7;
+      params[1].counter = static_cast<std::uint64_t>(step);
+      std::vector<std::int32_t> ids(2, -7);
+      gpu.begin_step();
+      gpu.run_forward_sample(b, vocab, params, ids, [&](sdk::Tensor& out) {
+        auto x = gpu.scratch(sdk::DType::f32, {2, d});
+        gpu.gather_rows(emb_d, b.tokens, x);
+        gpu.dense_linear(head_d, nullptr, x, out);
+      });
+      all.insert(all.end(), ids.begin(), ids.end());
+    }
+    results.push_back(all);
+  }
+  EXPECT_EQ(results[0], results[1]);
+  for (auto id : results[0]) {
+    EXPECT_GE(id, 0);
+    EXPECT_LT(id, vocab);
+  }
+}
+
 TEST(CudaSampling, GreedyStepRefusesMismatchedTokenSlots) {
   REQUIRE_GPU();
   CudaOps gpu(0);

@@ -343,12 +343,28 @@ class EngineImpl final : public Engine {
     batch.kv = pool_->views();
     MaskStage masks(sampled);  // the grammar works while the model does
     model_.ops().begin_step();
-    sdk::DeviceSampler* device = device_greedy(sampled);
+    bool all_greedy = false;
+    sdk::DeviceSampler* device = device_sampler(sampled, &all_greedy);
     if (device != nullptr) {
       device_tokens_.assign(sampled.size(), 0);
-      device->run_forward_greedy(batch, vocab, device_tokens_, [&](sdk::Tensor& l) {
-        model_.arch().forward(batch, model_.ops(), l);
-      });
+      auto fwd = [&](sdk::Tensor& l) { model_.arch().forward(batch, model_.ops(), l); };
+      if (all_greedy) {
+        device->run_forward_greedy(batch, vocab, device_tokens_, fwd);
+      } else {
+        device_rows_.clear();
+        for (const Sequence* sp : sampled) {
+          const sampling::SamplingParams& p = sp->sampler.params();
+          sdk::DeviceSampler::Row r;
+          r.temperature = p.temperature;
+          r.top_k = p.top_k;
+          r.top_p = p.top_p;
+          r.min_p = p.min_p;
+          r.seed = sp->seed;
+          r.counter = static_cast<std::uint64_t>(sp->generated());
+          device_rows_.push_back(r);
+        }
+        device->run_forward_sample(batch, vocab, device_rows_, device_tokens_, fwd);
+      }
     } else {
       model_.ops().run_forward(batch, logits,
                                [&] { model_.arch().forward(batch, model_.ops(), logits); });
@@ -429,19 +445,22 @@ class EngineImpl final : public Engine {
     }
   }
 
-  // The backend's device argmax can choose every sampled row's token: one row per
-  // sequence (no drafts), greedy with no bias, penalties, constraint or logprobs, which
-  // is exactly the host sampler's argmax (ties to the lowest id).
-  sdk::DeviceSampler* device_greedy(const std::vector<Sequence*>& sampled) {
+  // The backend can choose every sampled row's token on the device: one row per
+  // sequence (no drafts), no bias, penalties, constraint or logprobs. Greedy rows get
+  // exactly the host sampler's argmax (ties to the lowest id); other rows are drawn on
+  // the device (temperature, top-k, top-p, min-p) from numbers keyed by the sequence's
+  // seed and its count of generated tokens. *all_greedy: every row is greedy.
+  sdk::DeviceSampler* device_sampler(const std::vector<Sequence*>& sampled, bool* all_greedy) {
     if (sampled.empty() || logit_rows_.size() != sampled.size()) return nullptr;
+    *all_greedy = true;
     for (const Sequence* s : sampled) {
       const sampling::SamplingParams& p = s->sampler.params();
-      if (p.temperature >= 1e-5f || !p.logit_bias.empty() || p.repetition_penalty != 1.0f ||
-          p.presence_penalty != 0.0f || p.frequency_penalty != 0.0f || p.logprobs ||
-          p.top_logprobs > 0 || s->request.constraint || !s->constraint_error.empty() ||
-          !s->drafts.empty()) {
+      if (!p.logit_bias.empty() || p.repetition_penalty != 1.0f || p.presence_penalty != 0.0f ||
+          p.frequency_penalty != 0.0f || p.logprobs || p.top_logprobs > 0 ||
+          s->request.constraint || !s->constraint_error.empty() || !s->drafts.empty()) {
         return nullptr;
       }
+      *all_greedy = *all_greedy && p.temperature < 1e-5f;
     }
     return static_cast<sdk::DeviceSampler*>(model_.ops().native(sdk::kDeviceSamplerKey));
   }
@@ -533,6 +552,7 @@ class EngineImpl final : public Engine {
   std::vector<sdk::AttentionSeq> seqs_;
   std::vector<float> logits_;
   std::vector<std::int32_t> device_tokens_;  // a step's tokens chosen on the device
+  std::vector<sdk::DeviceSampler::Row> device_rows_;
   std::thread thread_;
 };
 

@@ -18,11 +18,12 @@ void StreamImpl::push(Event ev) {
   cv_.notify_one();
 }
 
-Sequence::Sequence(std::uint64_t id_, Request request_, std::uint64_t seed,
+Sequence::Sequence(std::uint64_t id_, Request request_, std::uint64_t seed_,
                    std::shared_ptr<StreamImpl> stream_)
     : id(id_),
       request(std::move(request_)),
-      sampler(request.sampling, seed),
+      sampler(request.sampling, seed_),
+      seed(seed_),
       stream(std::move(stream_)),
       tokens(request.prompt),
       prompt_len(static_cast<int>(request.prompt.size())) {}

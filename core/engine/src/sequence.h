@@ -13,8 +13,8 @@
 #include "draft_payoff.h"
 #include "rmlx/engine/engine.h"
 #include "rmlx/registry/registry.h"
-#include "rmlx/sdk/drafter.h"
 #include "rmlx/sampling/sampler.h"
+#include "rmlx/sdk/drafter.h"
 
 namespace rmlx::engine {
 
@@ -40,6 +40,7 @@ struct Sequence {
   std::uint64_t id;
   Request request;
   sampling::Sampler sampler;
+  std::uint64_t seed = 0;  // the sampler's; also keys draws made on the device
   std::shared_ptr<StreamImpl> stream;
 
   std::vector<std::int32_t> tokens;  // prompt, then generated tokens

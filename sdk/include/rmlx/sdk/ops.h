@@ -170,6 +170,23 @@ class DeviceSampler {
   virtual void run_forward_greedy(const ForwardBatch& batch, std::int64_t vocab,
                                   std::span<std::int32_t> tokens,
                                   const std::function<void(Tensor& logits)>& forward) = 0;
+
+  // One logits row's sampling, as the engine hands it to run_forward_sample.
+  struct Row {
+    float temperature = 1.0f;  // < 1e-5: greedy
+    int top_k = 0;             // 0: off
+    float top_p = 1.0f;        // 1: off
+    float min_p = 0.0f;        // 0: off
+    std::uint64_t seed = 0;
+    std::uint64_t counter = 0;  // the sequence's tokens generated so far
+  };
+  // As run_forward_greedy, but row i's token is drawn after temperature, top-k, top-p
+  // (over the top-k set) and min-p, from random numbers that depend only on (seed,
+  // counter, token id): a seeded request gives the same tokens on every run of this
+  // backend (not the host sampler's draws). Ties at the top-k / top-p threshold stay.
+  virtual void run_forward_sample(const ForwardBatch& batch, std::int64_t vocab,
+                                  std::span<const Row> rows, std::span<std::int32_t> tokens,
+                                  const std::function<void(Tensor& logits)>& forward) = 0;
 };
 
 // Backends without encoder kernels say so instead of computing something else.

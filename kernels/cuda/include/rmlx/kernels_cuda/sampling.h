@@ -25,4 +25,24 @@ int argmax_blocks(std::int64_t vocab);
 void greedy_argmax(const float* logits, std::int64_t rows, std::int64_t vocab, std::int32_t* ids,
                    cudaStream_t s, void* partials = nullptr, unsigned* tickets = nullptr);
 
+// One row's sampling parameters, as the device reads them (8 words).
+struct RowSampling {
+  float temperature = 0.0f;  // < 1e-5: greedy (argmax, ties to the lowest id)
+  float top_p = 1.0f;        // 1: off
+  float min_p = 0.0f;        // 0: off
+  std::int32_t top_k = 0;    // 0: off
+  std::uint32_t seed_lo = 0, seed_hi = 0;
+  std::uint32_t counter_lo = 0, counter_hi = 0;  // e.g. the tokens generated so far
+};
+static_assert(sizeof(RowSampling) == 32);
+
+// ids[r] = a token drawn from row r of logits after temperature, then top-k, then top-p
+// (over the top-k set; the most likely token always stays), then min-p (relative to the
+// most likely token): the Gumbel-max trick with Philox4x32-10 keyed by the row's seed and
+// counter, so a draw depends only on (logits, parameters, seed, counter). Tokens tied with
+// the k-th / nucleus threshold all stay. NaN rows give kArgmaxNaN, rows of -inf only
+// kArgmaxNoToken. One block per row; rows are device memory.
+void sample_rows(const float* logits, std::int64_t rows, std::int64_t vocab,
+                 const RowSampling* params, std::int32_t* ids, cudaStream_t s);
+
 }  // namespace rmlx::kernels_cuda
