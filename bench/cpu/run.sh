@@ -75,19 +75,18 @@ for w in "${weights[@]}"; do
   fi
 done
 
-# The read bandwidth falls with the amount read (64 MiB: 40 / 59 GB/s at 1 / 2 threads on
-# the 2-core VM this was tuned on; 768 MiB: 33 / 46), so each weight set's roofline uses a
-# buffer of its own size; the 64 MiB figure is printed for reference.
+# Roofline bandwidth: over a buffer the size of each weight set, measured right before
+# that set's runs at each thread count (on a shared host the bandwidth drifts by tens of
+# percent within minutes); the 64 MiB figure at the start is printed for reference.
 log "memory read bandwidth"
 "$build/bench/kernels/rmlx_kernels_bench" --bandwidth-only --threads "$threads" > "$work/kernels.txt"
 grep "read bandwidth" "$work/kernels.txt" >&2
-for w in "${weights[@]}"; do
-  name=${w%%:*}
-  mib=$(( $(du -cb "$work/$name"/*.safetensors | tail -1 | cut -f1) / 1048576 + 1 ))
+bandwidth() {  # weights-name threads: appends to $work/bandwidth-NAME.txt
+  local mib=$(( $(du -cb "$work/$1"/*.safetensors | tail -1 | cut -f1) / 1048576 + 1 ))
   "$build/bench/kernels/rmlx_kernels_bench" --bandwidth-only --bandwidth-mib "$mib" \
-    --threads "$threads" > "$work/bandwidth-$name.txt"
-  log "$name: $(grep "read bandwidth" "$work/bandwidth-$name.txt" | tr '\n' ' ')"
-done
+    --threads "$2" --reps 3 | grep "read bandwidth" | tee -a "$work/bandwidth-$1.txt" >&2
+}
+for w in "${weights[@]}"; do rm -f "$work/bandwidth-${w%%:*}.txt"; done
 
 results="$work/results.jsonl"
 : > "$results"
@@ -119,6 +118,7 @@ flip=0
 for w in "${weights[@]}"; do
   name=${w%%:*} file=${w#*:}
   for t in ${threads//,/ }; do
+    bandwidth "$name" "$t"
     # alternate which engine goes first, so neither always gets the cooler machine
     if [ $flip = 0 ]; then
       log "llama.cpp $name, $t thread(s)"

@@ -21,7 +21,8 @@ def main():
     results = [json.loads(l) for l in open(sys.argv[1])]
     bw = read_bandwidth(sys.argv[2])
     work = sys.argv[3]
-    # Each weight set's roofline uses the bandwidth over a buffer of its own size.
+    # Each weight set's roofline uses the bandwidth over a buffer of its own size, measured
+    # next to its runs.
     bw_of = {}
     for name in sorted({r["weights"] for r in results}):
         path = os.path.join(work, f"bandwidth-{name}.txt")

@@ -3,9 +3,9 @@
 //
 //   rmlx_kernels_bench [--threads 1,2] [--isa avx512] [--reps 5] [--quick]
 //                      [--bandwidth-mib N] [--bandwidth-only]
-// The read bandwidth depends on how much is read: on the 2-core VM this was built on, a
-// 64 MiB buffer read at 40 / 59 GB/s (1 / 2 threads) and a 768 MiB one at 33 / 46 GB/s.
-// A decode roofline should use a buffer as large as the model (--bandwidth-mib).
+// A decode roofline should read a buffer as large as the model (--bandwidth-mib): on the
+// 2-core VM this was built on, back to back, 64 MiB read at 41-43 / 83-92 GB/s (1 / 2
+// threads) and 1400 MiB at 39 / 77-79 GB/s.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
