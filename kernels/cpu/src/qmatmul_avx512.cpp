@@ -121,8 +121,15 @@ void int8_tile(const AffineWeight& w, const QuantActs& a, const LaneGroups<BITS>
         __m512i p[L::kPlanes];
         const std::uint8_t* src = base + (r + rr) * row_bytes + boff;
         // The rows of a tile are separate streams, which the hardware prefetchers follow
-        // poorly: fetch the same spot of the next tile's rows.
-        const std::uint8_t* ahead = src + std::max<std::int64_t>(R * row_bytes, kPrefetchAhead);
+        // poorly. The tile ahead is fetched in address order instead, R lines per step,
+        // so that it is one sequential stream (real weights, one decode step's matmuls:
+        // 1B Q4 23.5 -> 21.9 ms, SmolLM2 Q8 5.0 -> 4.4 ms at one thread; fetching the
+        // same spot of the next tile's rows made 4-row tiles of 2 KiB rows 20% slower
+        // than single rows).
+        const std::uint8_t* ahead =
+            R == 1 ? src + std::max<std::int64_t>(row_bytes, kPrefetchAhead)
+                   : base + r * row_bytes + std::max<std::int64_t>(R * row_bytes, kPrefetchAhead) +
+                         boff * R + rr * 64;
         _mm_prefetch(reinterpret_cast<const char*>(std::min(ahead, last)), _MM_HINT_T0);
         load_planes<BITS>(src, row_bytes - boff, p);
         const __m512 sl = _mm512_permutexvar_ps(idx, sw[rr]);
