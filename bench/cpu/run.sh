@@ -79,7 +79,8 @@ done
 # that set's runs at each thread count (on a shared host the bandwidth drifts by tens of
 # percent within minutes); the 64 MiB figure at the start is printed for reference.
 log "memory read bandwidth"
-"$build/bench/kernels/rmlx_kernels_bench" --bandwidth-only --threads "$threads" > "$work/kernels.txt"
+"$build/bench/kernels/rmlx_kernels_bench" --bandwidth-only --bandwidth-mib 64 --threads "$threads" \
+  > "$work/kernels.txt"
 grep "read bandwidth" "$work/kernels.txt" >&2
 bandwidth() {  # weights-name threads: appends to $work/bandwidth-NAME.txt
   local mib=$(( $(du -cb "$work/$1"/*.safetensors | tail -1 | cut -f1) / 1048576 + 1 ))
