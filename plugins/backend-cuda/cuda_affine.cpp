@@ -2,8 +2,11 @@
 // biases uploaded once; decode runs the fused dequantize-GEMV kernels.
 #include <rmlx/sdk/weight_format.h>
 
+#include <array>
+#include <cstdlib>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "cuda_ops.h"
 
@@ -25,6 +28,23 @@ class CudaAffineLinear final : public sdk::LinearWeight {
   void gather_rows(sdk::Ops& ops, std::span<const std::int32_t> ids,
                    sdk::Tensor& out) const override {
     cuda(ops).gather(w_, ids, out);
+  }
+  // q/k/v or gate/up of one decode row as one launch (same results as one by one).
+  void apply_shared(sdk::Ops& ops, std::span<const sdk::LinearWeight* const> more,
+                    const sdk::Tensor& x, std::span<sdk::Tensor* const> ys) const override {
+    std::array<kc::WeightView, kc::kMaxSharedLinear> ws{};
+    bool fits = bias_.data == nullptr && ys.size() == more.size() + 1 && ys.size() <= ws.size();
+    if (fits) ws[0] = w_;
+    for (std::size_t j = 0; fits && j < more.size(); ++j) {
+      const auto* a = dynamic_cast<const CudaAffineLinear*>(more[j]);
+      fits = a != nullptr && a->bias_.data == nullptr;
+      if (fits) ws[j + 1] = a->w_;
+    }
+    if (fits && shared_linear_enabled() &&
+        cuda(ops).linear_shared(std::span(ws.data(), ys.size()), x, ys)) {
+      return;
+    }
+    sdk::LinearWeight::apply_shared(ops, more, x, ys);
   }
 
  private:

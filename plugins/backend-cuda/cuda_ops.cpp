@@ -6,6 +6,7 @@
 #include <rmlx/sdk/weight_format.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
@@ -129,6 +130,9 @@ void* CudaOps::native(std::string_view key) {
   if (key == "affine.bind") return &affine_bind_fn;
   if (key == sdk::kDeviceSamplerKey && device_sampling_) {
     return static_cast<sdk::DeviceSampler*>(this);
+  }
+  if (key == sdk::kSharedDenseLinearKey && shared_linear_enabled()) {
+    return static_cast<sdk::SharedDenseLinear*>(this);
   }
   return nullptr;
 }
@@ -288,6 +292,49 @@ void CudaOps::linear(const kc::WeightView& w, const sdk::Tensor* bias, const sdk
     if (slot >= 0)
       prof_->op_end(slot, stream_, "linear " + weight_label(w) + " n=" + std::to_string(n));
   });
+}
+
+bool CudaOps::linear_shared(std::span<const kc::WeightView> ws, const sdk::Tensor& x,
+                            std::span<sdk::Tensor* const> ys) {
+  if (ws.empty() || ws.size() != ys.size() ||
+      ws.size() > static_cast<std::size_t>(kc::kMaxSharedLinear)) {
+    return false;
+  }
+  require_f32(x, "linear input");
+  require_device(x, "linear input");
+  const std::int64_t n = x.numel() / ws[0].cols;
+  if (n != 1 || x.numel() != ws[0].cols) return false;
+  std::array<float*, kc::kMaxSharedLinear> out{};
+  for (std::size_t i = 0; i < ws.size(); ++i) {
+    require_f32(*ys[i], "linear output");
+    if (ys[i]->numel() != ws[i].rows) throw std::invalid_argument("cuda: linear shapes disagree");
+    if (!on_device(ys[i]->data)) return false;
+    out[i] = ys[i]->as<float>();
+  }
+  flush_pending();
+  const int slot = prof_->op_begin(stream_);
+  const bool ran = kc::linear_shared(ws.data(), static_cast<int>(ws.size()), x.as<const float>(), n,
+                                     out.data(), stream_);
+  if (slot >= 0) {
+    prof_->op_end(slot, stream_,
+                  "linear shared x" + std::to_string(ws.size()) + " " + weight_label(ws[0]));
+  }
+  return ran;
+}
+
+bool CudaOps::run_shared_dense(std::span<const sdk::Tensor* const> ws, const sdk::Tensor& x,
+                               std::span<sdk::Tensor* const> ys) {
+  if (ws.empty() || ws.size() > static_cast<std::size_t>(kc::kMaxSharedLinear)) return false;
+  std::array<kc::WeightView, kc::kMaxSharedLinear> views{};
+  for (std::size_t i = 0; i < ws.size(); ++i) {
+    const sdk::Tensor& w = *ws[i];
+    if (w.ndim() != 2 || !on_device(w.data)) return false;
+    views[i].data = w.data;
+    views[i].type = wtype(w, "dense_linear weight");
+    views[i].rows = w.dim(0);
+    views[i].cols = w.dim(1);
+  }
+  return linear_shared(std::span(views.data(), ws.size()), x, ys);
 }
 
 void CudaOps::gather(const kc::WeightView& w, std::span<const std::int32_t> ids, sdk::Tensor& out) {

@@ -9,11 +9,13 @@
 #include <rmlx/sdk/ops.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cuda_profile.h"
@@ -35,7 +37,17 @@ struct HostFree {
 using DeviceBuffer = std::unique_ptr<void, DeviceFree>;
 using PinnedBuffer = std::unique_ptr<void, HostFree>;
 
-class CudaOps final : public sdk::Ops, public sdk::DeviceSampler {
+// RMLX_CUDA_SHARED_LINEAR=0 applies q/k/v and gate/up one weight at a time (for
+// comparisons); by default one decode row's weights that share x run as one launch.
+inline bool shared_linear_enabled() {
+  static const bool on = [] {
+    const char* v = std::getenv("RMLX_CUDA_SHARED_LINEAR");
+    return v == nullptr || std::string_view(v) != "0";
+  }();
+  return on;
+}
+
+class CudaOps final : public sdk::Ops, public sdk::DeviceSampler, public sdk::SharedDenseLinear {
  public:
   explicit CudaOps(int device_index);
   ~CudaOps() override;
@@ -84,6 +96,12 @@ class CudaOps final : public sdk::Ops, public sdk::DeviceSampler {
   // be host memory, then it is copied back before returning.
   void linear(const kernels_cuda::WeightView& w, const sdk::Tensor* bias, const sdk::Tensor& x,
               sdk::Tensor& y);
+  // Weights sharing x (q/k/v, gate/up) in one launch where the kernels allow it
+  // (kernels_cuda::linear_shared); false: nothing ran, apply them one by one.
+  bool linear_shared(std::span<const kernels_cuda::WeightView> ws, const sdk::Tensor& x,
+                     std::span<sdk::Tensor* const> ys);
+  bool run_shared_dense(std::span<const sdk::Tensor* const> ws, const sdk::Tensor& x,
+                        std::span<sdk::Tensor* const> ys) override;
   void gather(const kernels_cuda::WeightView& w, std::span<const std::int32_t> ids,
               sdk::Tensor& out);
   cudaStream_t stream() const { return stream_; }

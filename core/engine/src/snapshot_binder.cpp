@@ -1,5 +1,6 @@
 #include "rmlx/engine/snapshot_binder.h"
 
+#include <array>
 #include <stdexcept>
 
 #include "rmlx/registry/registry.h"
@@ -20,6 +21,22 @@ class DenseLinear final : public sdk::LinearWeight {
   void gather_rows(sdk::Ops& ops, std::span<const std::int32_t> ids,
                    sdk::Tensor& out) const override {
     ops.gather_rows(w_, ids, out);
+  }
+  // q/k/v or gate/up in one pass where the backend offers it.
+  void apply_shared(sdk::Ops& ops, std::span<const sdk::LinearWeight* const> more,
+                    const sdk::Tensor& x, std::span<sdk::Tensor* const> ys) const override {
+    auto* shared = static_cast<sdk::SharedDenseLinear*>(ops.native(sdk::kSharedDenseLinearKey));
+    std::array<const sdk::Tensor*, 4> ws{};
+    bool fits = shared != nullptr && bias_.data == nullptr && ys.size() == more.size() + 1 &&
+                ys.size() <= ws.size();
+    if (fits) ws[0] = &w_;
+    for (std::size_t j = 0; fits && j < more.size(); ++j) {
+      const auto* d = dynamic_cast<const DenseLinear*>(more[j]);
+      fits = d != nullptr && d->bias_.data == nullptr;
+      if (fits) ws[j + 1] = &d->w_;
+    }
+    if (fits && shared->run_shared_dense(std::span(ws.data(), ys.size()), x, ys)) return;
+    sdk::LinearWeight::apply_shared(ops, more, x, ys);
   }
 
  private:

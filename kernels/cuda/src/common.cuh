@@ -96,6 +96,9 @@ inline void check_launch(const char* what) {
 __device__ __forceinline__ void wait_prior_grid() {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
   asm volatile("griddepcontrol.wait;" ::: "memory");
+  // Let the next kernel's blocks start (its prologue, e.g. a GEMV's weight
+  // prefetch) while this one runs; they wait for this grid before reading its output.
+  asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
 #endif
 }
 

@@ -37,13 +37,13 @@ __device__ __forceinline__ void decode16(const uint4& raw, float* out) {
 // y[b, row] for NB activation rows and R weight rows per warp (R > 1 reuses each
 // activation load); cols is a multiple of the 16-byte vector.
 template <WType T, int NB, int R>
-__global__ void __launch_bounds__(kGemvWarps * 32)
-    gemv_dense(const void* __restrict__ w, const float* __restrict__ x, float* __restrict__ y,
-               int rows, int cols, int n) {
+__device__ __forceinline__ void gemv_dense_body(const void* __restrict__ w,
+                                                const float* __restrict__ x, float* __restrict__ y,
+                                                int rows, int cols, int n, int bx, int by) {
   constexpr int VEC = T == WType::f32 ? 4 : 8;
   const int lane = threadIdx.x & 31;
-  const int row0 = (blockIdx.x * kGemvWarps + (threadIdx.x >> 5)) * R;
-  const int b0 = blockIdx.y * NB;
+  const int row0 = (bx * kGemvWarps + (threadIdx.x >> 5)) * R;
+  const int b0 = by * NB;
   if (row0 >= rows) return;
   const std::size_t row_bytes = static_cast<std::size_t>(cols) * (T == WType::f32 ? 4 : 2);
   const uint4* wr[R];
@@ -52,6 +52,7 @@ __global__ void __launch_bounds__(kGemvWarps * 32)
     const int row = min(row0 + j, rows - 1);
     wr[j] = reinterpret_cast<const uint4*>(static_cast<const char*>(w) + row * row_bytes);
   }
+  wait_prior_grid();
   float acc[R][NB];
 #pragma unroll
   for (int j = 0; j < R; ++j)
@@ -95,6 +96,51 @@ __global__ void __launch_bounds__(kGemvWarps * 32)
     }
 }
 
+template <WType T, int NB, int R>
+__global__ void __launch_bounds__(kGemvWarps * 32)
+    gemv_dense(const void* __restrict__ w, const float* __restrict__ x, float* __restrict__ y,
+               int rows, int cols, int n) {
+  gemv_dense_body<T, NB, R>(w, x, y, rows, cols, n, blockIdx.x, blockIdx.y);
+}
+
+// Row blocks of up to kMaxSharedLinear weights in one grid (q/k/v, gate/up of one
+// activation row): small matrices do not each pay a launch and a ramp of their own.
+struct SharedSeg {
+  const void* w;  // dense values or packed codes
+  const void* scales;
+  const void* biases;
+  float* y;
+  int rows;
+  int first_block;
+};
+struct SharedSegs {
+  SharedSeg seg[kMaxSharedLinear];
+  int count;
+};
+
+__device__ __forceinline__ SharedSeg shared_seg(const SharedSegs& segs, int& local_block) {
+  int i = 0;
+#pragma unroll
+  for (int j = 1; j < kMaxSharedLinear; ++j) {
+    if (j < segs.count && static_cast<int>(blockIdx.x) >= segs.seg[j].first_block) i = j;
+  }
+  SharedSeg sg = segs.seg[0];
+#pragma unroll
+  for (int j = 1; j < kMaxSharedLinear; ++j) {
+    if (i == j) sg = segs.seg[j];
+  }
+  local_block = static_cast<int>(blockIdx.x) - sg.first_block;
+  return sg;
+}
+
+template <WType T, int R>
+__global__ void __launch_bounds__(kGemvWarps * 32)
+    gemv_dense_shared(SharedSegs segs, const float* __restrict__ x, int cols) {
+  int bx = 0;
+  const SharedSeg sg = shared_seg(segs, bx);
+  gemv_dense_body<T, 1, R>(sg.w, x, sg.y, sg.rows, cols, 1, bx, 0);
+}
+
 template <int BITS>
 __device__ __forceinline__ void load_chunk(const unsigned* p, unsigned* w) {
   if constexpr (BITS == 4) {
@@ -116,16 +162,20 @@ __device__ __forceinline__ void load_chunk(const unsigned* p, unsigned* w) {
 
 // One lane decodes a chunk of 32 codes (BITS words, one scale and bias) at a
 // time, for R weight rows that share the chunk's activations.
+// bx, by: the block's place in the grid of this weight (a shared launch runs several).
 template <int BITS, WType S, int NB, int R>
-__global__ void __launch_bounds__(kGemvWarps * 32)
-    gemv_affine(const unsigned* __restrict__ packed, const void* __restrict__ scales,
-                const void* __restrict__ biases, const float* __restrict__ x, float* __restrict__ y,
-                int rows, int cols, int group_size, int n) {
+__device__ __forceinline__ void gemv_affine_body(const unsigned* __restrict__ packed,
+                                                 const void* __restrict__ scales,
+                                                 const void* __restrict__ biases,
+                                                 const float* __restrict__ x, float* __restrict__ y,
+                                                 int rows, int cols, int group_size, int n, int bx,
+                                                 int by) {
   const int lane = threadIdx.x & 31;
-  const int row0 = (blockIdx.x * kGemvWarps + (threadIdx.x >> 5)) * R;
-  const int b0 = blockIdx.y * NB;
+  const int row0 = (bx * kGemvWarps + (threadIdx.x >> 5)) * R;
+  const int b0 = by * NB;
   if (row0 >= rows) return;
   const int chunks = cols / 32, groups = cols / group_size;
+  wait_prior_grid();
   float acc[R][NB];
 #pragma unroll
   for (int j = 0; j < R; ++j)
@@ -194,6 +244,24 @@ __global__ void __launch_bounds__(kGemvWarps * 32)
         y[static_cast<std::size_t>(b0 + b) * rows + row0 + j] = v;
       }
     }
+}
+
+template <int BITS, WType S, int NB, int R>
+__global__ void __launch_bounds__(kGemvWarps * 32)
+    gemv_affine(const unsigned* __restrict__ packed, const void* __restrict__ scales,
+                const void* __restrict__ biases, const float* __restrict__ x, float* __restrict__ y,
+                int rows, int cols, int group_size, int n) {
+  gemv_affine_body<BITS, S, NB, R>(packed, scales, biases, x, y, rows, cols, group_size, n,
+                                   blockIdx.x, blockIdx.y);
+}
+
+template <int BITS, WType S, int R>
+__global__ void __launch_bounds__(kGemvWarps * 32)
+    gemv_affine_shared(SharedSegs segs, const float* __restrict__ x, int cols, int group_size) {
+  int bx = 0;
+  const SharedSeg sg = shared_seg(segs, bx);
+  gemv_affine_body<BITS, S, 1, R>(static_cast<const unsigned*>(sg.w), sg.scales, sg.biases, x, sg.y,
+                                  sg.rows, cols, group_size, 1, bx, 0);
 }
 
 // A chunk of 32 consecutive weights of one row, dequantized to floats.
@@ -475,7 +543,7 @@ void dense_linear(const WeightView& w, const float* x, std::int64_t n, float* y,
   } else if (n <= kGemvMaxRows && cols % VEC == 0) {
     const int nn = static_cast<int>(n);
     launch_gemv(rows, n, rpw, s, [&]<int NB, int R>(dim3 grid, dim3 block, cudaStream_t st) {
-      gemv_dense<T, NB, R><<<grid, block, 0, st>>>(w.data, x, y, rows, cols, nn);
+      launch_pdl("linear", gemv_dense<T, NB, R>, grid, block, 0, st, w.data, x, y, rows, cols, nn);
     });
   } else {
     run_gemm(DenseLoad<T>{w.data, cols}, x, n, y, rows, cols, s);
@@ -514,8 +582,8 @@ void affine_linear(const WeightView& w, const float* x, std::int64_t n, float* y
   } else if (n <= kGemvMaxRows) {
     const int nn = static_cast<int>(n), gs = w.group_size;
     launch_gemv(rows, n, rpw, s, [&]<int NB, int R>(dim3 grid, dim3 block, cudaStream_t st) {
-      gemv_affine<BITS, S, NB, R>
-          <<<grid, block, 0, st>>>(packed, w.scales, w.biases, x, y, rows, cols, gs, nn);
+      launch_pdl("linear", gemv_affine<BITS, S, NB, R>, grid, block, 0, st, packed, w.scales,
+                 w.biases, x, y, rows, cols, gs, nn);
     });
   } else {
     run_gemm(AffineLoad<BITS, S>{packed, w.scales, w.biases, cols, w.group_size}, x, n, y, rows,
@@ -602,6 +670,56 @@ void linear(const WeightView& w, const float* x, std::int64_t n, float* y, cudaS
         w, [&]<int BITS, WType S>() { affine_linear<BITS, S>(w, x, n, y, rows_per_warp, s); });
   }
   check_launch("linear");
+}
+
+bool linear_shared(const WeightView* ws, int count, const float* x, std::int64_t n,
+                   float* const* ys, cudaStream_t s) {
+  if (n != 1 || count < 1 || count > kMaxSharedLinear) return false;
+  const WeightView& w0 = ws[0];
+  const bool dense = w0.bits == 0;
+  if (!dense && w0.bits != 2 && w0.bits != 4 && w0.bits != 8) return false;
+  if (dense ? w0.cols % (w0.type == WType::f32 ? 4 : 8) != 0
+            : w0.cols % 32 != 0 || w0.cols % w0.group_size != 0) {
+    return false;
+  }
+  bool tall = true;
+  for (int i = 0; i < count; ++i) {
+    if (ws[i].bits != w0.bits || ws[i].cols != w0.cols || ws[i].type != w0.type ||
+        (!dense && ws[i].group_size != w0.group_size) || ws[i].rows <= 0) {
+      return false;
+    }
+    tall = tall && ws[i].rows >= 8192;
+  }
+  // The rows per warp kernels::linear picks for one activation row.
+  const int r = dense ? 1 : w0.bits == 8 && tall ? 8 : 4;
+  SharedSegs segs{};
+  int blocks = 0;
+  for (int i = 0; i < count; ++i) {
+    segs.seg[i] = {ws[i].data, ws[i].scales, ws[i].biases, ys[i], static_cast<int>(ws[i].rows),
+                   blocks};
+    blocks += static_cast<int>(blocks_for(ws[i].rows, kGemvWarps * r));
+  }
+  segs.count = count;
+  const int cols = static_cast<int>(w0.cols), gs = w0.group_size;
+  const dim3 grid(blocks), block(kGemvWarps * 32);
+  if (dense) {
+    dispatch_dense(w0.type, [&]<WType T>() {
+      launch_pdl("linear_shared", gemv_dense_shared<T, 1>, grid, block, 0, s, segs, x, cols);
+    });
+    return true;
+  }
+  dispatch_affine(w0, [&]<int BITS, WType S>() {
+    if constexpr (BITS == 2 || BITS == 4 || BITS == 8) {
+      if (r == 8) {
+        launch_pdl("linear_shared", gemv_affine_shared<BITS, S, 8>, grid, block, 0, s, segs, x,
+                   cols, gs);
+      } else {
+        launch_pdl("linear_shared", gemv_affine_shared<BITS, S, 4>, grid, block, 0, s, segs, x,
+                   cols, gs);
+      }
+    }
+  });
+  return true;
 }
 
 void add_bias(float* y, const void* bias, WType t, std::int64_t n, std::int64_t cols,

@@ -52,7 +52,7 @@ enum class RopeKind : std::uint8_t { invalid = 0, default_, llama3, linear, yarn
 struct RopeParams {
   RopeKind kind = RopeKind::default_;
   float theta = 10000.0f;
-  int rotary_dim = 0;  // dimensions rotated (partial rotary when < head_dim)
+  int rotary_dim = 0;        // dimensions rotated (partial rotary when < head_dim)
   bool interleaved = false;  // GPT-J pairs (2i, 2i+1) instead of NeoX halves
   float factor = 1.0f;
   float low_freq_factor = 1.0f;
@@ -65,9 +65,9 @@ struct RopeParams {
 
 // One sequence's slice of a batch as attention sees it.
 struct AttentionSeq {
-  std::int32_t first_row = 0;  // first row of q/k/v in the batch
-  std::int32_t n_rows = 0;     // new tokens this step
-  std::int32_t start_pos = 0;  // tokens already in the cache before this step
+  std::int32_t first_row = 0;                 // first row of q/k/v in the batch
+  std::int32_t n_rows = 0;                    // new tokens this step
+  std::int32_t start_pos = 0;                 // tokens already in the cache before this step
   std::span<const std::int32_t> block_table;  // cache blocks in order
 };
 
@@ -114,7 +114,8 @@ class Ops {
   // y[n, out] = x[n, in] * w^T (+ bias); w: [out, in] in f32, f16 or bf16.
   virtual void dense_linear(const Tensor& w, const Tensor* bias, const Tensor& x, Tensor& y) = 0;
   // out[i] = table[rows[i]] as f32; table: [r, d] in f32, f16 or bf16.
-  virtual void gather_rows(const Tensor& table, std::span<const std::int32_t> rows, Tensor& out) = 0;
+  virtual void gather_rows(const Tensor& table, std::span<const std::int32_t> rows,
+                           Tensor& out) = 0;
   virtual void rms_norm(const Tensor& x, const Tensor& weight, float eps, Tensor& out) = 0;
   virtual void layer_norm(const Tensor& x, const Tensor& weight, const Tensor* bias, float eps,
                           Tensor& out) = 0;
@@ -187,6 +188,20 @@ class DeviceSampler {
   virtual void run_forward_sample(const ForwardBatch& batch, std::int64_t vocab,
                                   std::span<const Row> rows, std::span<std::int32_t> tokens,
                                   const std::function<void(Tensor& logits)>& forward) = 0;
+};
+
+// Unquantized weights that read the same x (q/k/v, gate/up) in one pass. A backend
+// that has it answers Ops::native(kSharedDenseLinearKey) with a SharedDenseLinear*;
+// the engine's dense weights then hand it their apply_shared calls.
+inline constexpr std::string_view kSharedDenseLinearKey = "linear.dense_shared";
+
+class SharedDenseLinear {
+ public:
+  virtual ~SharedDenseLinear() = default;
+  // ys[i] = x ws[i]^T (ws: [out_i, in] in f32, f16 or bf16; no bias). Returns false,
+  // running nothing, where the backend cannot: the caller applies them one by one.
+  virtual bool run_shared_dense(std::span<const Tensor* const> ws, const Tensor& x,
+                                std::span<Tensor* const> ys) = 0;
 };
 
 // Backends without encoder kernels say so instead of computing something else.

@@ -44,6 +44,14 @@ bool affine_mma_applies(const WeightView& w, std::int64_t n);
 // stage = false keeps the activations out of shared memory (for comparisons).
 bool affine_mma_linear(const WeightView& w, const float* x, std::int64_t n, float* y,
                        cudaStream_t s, int parts = 0, bool stage = true);
+// Several weights (dense, or affine of 2, 4 or 8 bits) reading the same single
+// activation row — q/k/v, gate/up — in one launch: ys[i] = x W_i^T, bit for bit as
+// kernels::linear's default computes it. Returns false, queuing nothing, where it
+// does not apply (n other than 1, other widths, weights differing in columns / bits /
+// group / value or scale type, more than kMaxSharedLinear weights).
+inline constexpr int kMaxSharedLinear = 3;
+bool linear_shared(const WeightView* ws, int count, const float* x, std::int64_t n,
+                   float* const* ys, cudaStream_t s);
 // y[i, :] += bias (of type t) for every row i.
 void add_bias(float* y, const void* bias, WType t, std::int64_t n, std::int64_t cols,
               cudaStream_t s);
