@@ -10,6 +10,17 @@ namespace {
 
 constexpr int kGemvWarps = 4;
 
+// One activation row: a block's warps share its weight rows and split their columns
+// (four times the warps in flight on the narrow matrices of a decode step).
+// RMLX_CUDA_GEMV_SPLITK=0 gives each warp whole rows (for comparisons).
+bool gemv_splits(std::int64_t n) {
+  static const bool on = [] {
+    const char* v = std::getenv("RMLX_CUDA_GEMV_SPLITK");
+    return v == nullptr || std::string_view(v) != "0";
+  }();
+  return on && n == 1;
+}
+
 template <WType T>
 __device__ __forceinline__ void decode16(const uint4& raw, float* out) {
   if constexpr (T == WType::f32) {
@@ -36,13 +47,46 @@ __device__ __forceinline__ void decode16(const uint4& raw, float* out) {
 
 // y[b, row] for NB activation rows and R weight rows per warp (R > 1 reuses each
 // activation load); cols is a multiple of the 16-byte vector.
+// Each warp's sums of its R rows x NB activation rows reach y. split: the block's
+// warps took quarters of the same rows' columns (more warps in flight for the
+// narrow matrices of one decode row), so they are added in warp order first.
+template <int R, int NB>
+__device__ __forceinline__ void store_rows(float (&acc)[R][NB], float* __restrict__ y, int rows,
+                                           int n, int row0, int b0, bool split) {
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  __shared__ float part[kGemvWarps][R * NB];
+#pragma unroll
+  for (int j = 0; j < R; ++j)
+#pragma unroll
+    for (int b = 0; b < NB; ++b) {
+      const float v = warp_sum(acc[j][b]);
+      if (!split) {
+        if (lane == 0 && b0 + b < n && row0 + j < rows) {
+          y[static_cast<std::size_t>(b0 + b) * rows + row0 + j] = v;
+        }
+      } else if (lane == 0) {
+        part[warp][j * NB + b] = v;
+      }
+    }
+  if (!split) return;
+  __syncthreads();
+  if (warp == 0 && lane < R * NB) {
+    const int j = lane / NB, b = lane % NB;
+    float v = part[0][lane];
+#pragma unroll
+    for (int w = 1; w < kGemvWarps; ++w) v += part[w][lane];
+    if (b0 + b < n && row0 + j < rows) y[static_cast<std::size_t>(b0 + b) * rows + row0 + j] = v;
+  }
+}
+
 template <WType T, int NB, int R>
 __device__ __forceinline__ void gemv_dense_body(const void* __restrict__ w,
                                                 const float* __restrict__ x, float* __restrict__ y,
-                                                int rows, int cols, int n, int bx, int by) {
+                                                int rows, int cols, int n, int bx, int by,
+                                                bool split) {
   constexpr int VEC = T == WType::f32 ? 4 : 8;
-  const int lane = threadIdx.x & 31;
-  const int row0 = (bx * kGemvWarps + (threadIdx.x >> 5)) * R;
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  const int row0 = split ? bx * R : (bx * kGemvWarps + warp) * R;
   const int b0 = by * NB;
   if (row0 >= rows) return;
   const std::size_t row_bytes = static_cast<std::size_t>(cols) * (T == WType::f32 ? 4 : 2);
@@ -60,7 +104,7 @@ __device__ __forceinline__ void gemv_dense_body(const void* __restrict__ w,
     for (int b = 0; b < NB; ++b) acc[j][b] = 0.0f;
   const int nvec = cols / VEC;
 #pragma unroll 2
-  for (int i = lane; i < nvec; i += 32) {
+  for (int i = split ? warp * 32 + lane : lane; i < nvec; i += split ? 32 * kGemvWarps : 32) {
     uint4 raw[R];
 #pragma unroll
     for (int j = 0; j < R; ++j) raw[j] = __ldcs(wr[j] + i);
@@ -85,22 +129,14 @@ __device__ __forceinline__ void gemv_dense_body(const void* __restrict__ w,
       }
     }
   }
-#pragma unroll
-  for (int j = 0; j < R; ++j)
-#pragma unroll
-    for (int b = 0; b < NB; ++b) {
-      const float s = warp_sum(acc[j][b]);
-      if (lane == 0 && b0 + b < n && row0 + j < rows) {
-        y[static_cast<std::size_t>(b0 + b) * rows + row0 + j] = s;
-      }
-    }
+  store_rows<R, NB>(acc, y, rows, n, row0, b0, split);
 }
 
 template <WType T, int NB, int R>
 __global__ void __launch_bounds__(kGemvWarps * 32)
     gemv_dense(const void* __restrict__ w, const float* __restrict__ x, float* __restrict__ y,
-               int rows, int cols, int n) {
-  gemv_dense_body<T, NB, R>(w, x, y, rows, cols, n, blockIdx.x, blockIdx.y);
+               int rows, int cols, int n, bool split) {
+  gemv_dense_body<T, NB, R>(w, x, y, rows, cols, n, blockIdx.x, blockIdx.y, split);
 }
 
 // Row blocks of up to kMaxSharedLinear weights in one grid (q/k/v, gate/up of one
@@ -135,10 +171,10 @@ __device__ __forceinline__ SharedSeg shared_seg(const SharedSegs& segs, int& loc
 
 template <WType T, int R>
 __global__ void __launch_bounds__(kGemvWarps * 32)
-    gemv_dense_shared(SharedSegs segs, const float* __restrict__ x, int cols) {
+    gemv_dense_shared(SharedSegs segs, const float* __restrict__ x, int cols, bool split) {
   int bx = 0;
   const SharedSeg sg = shared_seg(segs, bx);
-  gemv_dense_body<T, 1, R>(sg.w, x, sg.y, sg.rows, cols, 1, bx, 0);
+  gemv_dense_body<T, 1, R>(sg.w, x, sg.y, sg.rows, cols, 1, bx, 0, split);
 }
 
 template <int BITS>
@@ -169,9 +205,9 @@ __device__ __forceinline__ void gemv_affine_body(const unsigned* __restrict__ pa
                                                  const void* __restrict__ biases,
                                                  const float* __restrict__ x, float* __restrict__ y,
                                                  int rows, int cols, int group_size, int n, int bx,
-                                                 int by) {
-  const int lane = threadIdx.x & 31;
-  const int row0 = (bx * kGemvWarps + (threadIdx.x >> 5)) * R;
+                                                 int by, bool split) {
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  const int row0 = split ? bx * R : (bx * kGemvWarps + warp) * R;
   const int b0 = by * NB;
   if (row0 >= rows) return;
   const int chunks = cols / 32, groups = cols / group_size;
@@ -182,7 +218,7 @@ __device__ __forceinline__ void gemv_affine_body(const unsigned* __restrict__ pa
 #pragma unroll
     for (int b = 0; b < NB; ++b) acc[j][b] = 0.0f;
 #pragma unroll 2
-  for (int c = lane; c < chunks; c += 32) {
+  for (int c = split ? warp * 32 + lane : lane; c < chunks; c += split ? 32 * kGemvWarps : 32) {
     unsigned w[R][BITS];
     float s[R], bias[R];
 #pragma unroll
@@ -235,33 +271,26 @@ __device__ __forceinline__ void gemv_affine_body(const unsigned* __restrict__ pa
       for (int j = 0; j < R; ++j) acc[j][0] += s[j] * dot[j] + bias[j] * sum;
     }
   }
-#pragma unroll
-  for (int j = 0; j < R; ++j)
-#pragma unroll
-    for (int b = 0; b < NB; ++b) {
-      const float v = warp_sum(acc[j][b]);
-      if (lane == 0 && b0 + b < n && row0 + j < rows) {
-        y[static_cast<std::size_t>(b0 + b) * rows + row0 + j] = v;
-      }
-    }
+  store_rows<R, NB>(acc, y, rows, n, row0, b0, split);
 }
 
 template <int BITS, WType S, int NB, int R>
 __global__ void __launch_bounds__(kGemvWarps * 32)
     gemv_affine(const unsigned* __restrict__ packed, const void* __restrict__ scales,
                 const void* __restrict__ biases, const float* __restrict__ x, float* __restrict__ y,
-                int rows, int cols, int group_size, int n) {
+                int rows, int cols, int group_size, int n, bool split) {
   gemv_affine_body<BITS, S, NB, R>(packed, scales, biases, x, y, rows, cols, group_size, n,
-                                   blockIdx.x, blockIdx.y);
+                                   blockIdx.x, blockIdx.y, split);
 }
 
 template <int BITS, WType S, int R>
 __global__ void __launch_bounds__(kGemvWarps * 32)
-    gemv_affine_shared(SharedSegs segs, const float* __restrict__ x, int cols, int group_size) {
+    gemv_affine_shared(SharedSegs segs, const float* __restrict__ x, int cols, int group_size,
+                       bool split) {
   int bx = 0;
   const SharedSeg sg = shared_seg(segs, bx);
   gemv_affine_body<BITS, S, 1, R>(static_cast<const unsigned*>(sg.w), sg.scales, sg.biases, x, sg.y,
-                                  sg.rows, cols, group_size, 1, bx, 0);
+                                  sg.rows, cols, group_size, 1, bx, 0, split);
 }
 
 // A chunk of 32 consecutive weights of one row, dequantized to floats.
@@ -507,7 +536,7 @@ void launch_gemv(std::int64_t rows, std::int64_t n, int rows_per_warp, cudaStrea
                  Launch&& launch) {
   const int nb = gemv_nb(n);
   const int r = nb == 1 && rows_per_warp > 1 ? rows_per_warp : 1;
-  const dim3 grid(blocks_for(rows, kGemvWarps * r), blocks_for(n, nb));
+  const dim3 grid(blocks_for(rows, (gemv_splits(n) ? 1 : kGemvWarps) * r), blocks_for(n, nb));
   const dim3 block(kGemvWarps * 32);
   switch (nb * 8 + r) {
     case 1 * 8 + 1:
@@ -543,7 +572,8 @@ void dense_linear(const WeightView& w, const float* x, std::int64_t n, float* y,
   } else if (n <= kGemvMaxRows && cols % VEC == 0) {
     const int nn = static_cast<int>(n);
     launch_gemv(rows, n, rpw, s, [&]<int NB, int R>(dim3 grid, dim3 block, cudaStream_t st) {
-      launch_pdl("linear", gemv_dense<T, NB, R>, grid, block, 0, st, w.data, x, y, rows, cols, nn);
+      launch_pdl("linear", gemv_dense<T, NB, R>, grid, block, 0, st, w.data, x, y, rows, cols, nn,
+                 gemv_splits(n));
     });
   } else {
     run_gemm(DenseLoad<T>{w.data, cols}, x, n, y, rows, cols, s);
@@ -583,7 +613,7 @@ void affine_linear(const WeightView& w, const float* x, std::int64_t n, float* y
     const int nn = static_cast<int>(n), gs = w.group_size;
     launch_gemv(rows, n, rpw, s, [&]<int NB, int R>(dim3 grid, dim3 block, cudaStream_t st) {
       launch_pdl("linear", gemv_affine<BITS, S, NB, R>, grid, block, 0, st, packed, w.scales,
-                 w.biases, x, y, rows, cols, gs, nn);
+                 w.biases, x, y, rows, cols, gs, nn, gemv_splits(n));
     });
   } else {
     run_gemm(AffineLoad<BITS, S>{packed, w.scales, w.biases, cols, w.group_size}, x, n, y, rows,
@@ -697,14 +727,15 @@ bool linear_shared(const WeightView* ws, int count, const float* x, std::int64_t
   for (int i = 0; i < count; ++i) {
     segs.seg[i] = {ws[i].data, ws[i].scales, ws[i].biases, ys[i], static_cast<int>(ws[i].rows),
                    blocks};
-    blocks += static_cast<int>(blocks_for(ws[i].rows, kGemvWarps * r));
+    blocks += static_cast<int>(blocks_for(ws[i].rows, (gemv_splits(1) ? 1 : kGemvWarps) * r));
   }
   segs.count = count;
   const int cols = static_cast<int>(w0.cols), gs = w0.group_size;
   const dim3 grid(blocks), block(kGemvWarps * 32);
   if (dense) {
     dispatch_dense(w0.type, [&]<WType T>() {
-      launch_pdl("linear_shared", gemv_dense_shared<T, 1>, grid, block, 0, s, segs, x, cols);
+      launch_pdl("linear_shared", gemv_dense_shared<T, 1>, grid, block, 0, s, segs, x, cols,
+                 gemv_splits(1));
     });
     return true;
   }
@@ -712,10 +743,10 @@ bool linear_shared(const WeightView* ws, int count, const float* x, std::int64_t
     if constexpr (BITS == 2 || BITS == 4 || BITS == 8) {
       if (r == 8) {
         launch_pdl("linear_shared", gemv_affine_shared<BITS, S, 8>, grid, block, 0, s, segs, x,
-                   cols, gs);
+                   cols, gs, gemv_splits(1));
       } else {
         launch_pdl("linear_shared", gemv_affine_shared<BITS, S, 4>, grid, block, 0, s, segs, x,
-                   cols, gs);
+                   cols, gs, gemv_splits(1));
       }
     }
   });
