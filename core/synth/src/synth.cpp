@@ -2,10 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <stdexcept>
+#include <thread>
 
 #include "rmlx/kernels/affine.h"
 #include "rmlx/kernels/half.h"
@@ -52,6 +54,13 @@ class Gaussian {
     for (unsigned char c : name) state_ = (state_ ^ c) * 0x100000001b3ull;
     // Irwin-Hall(4) of U(0, 65536): mean 131070, sd 65536 / sqrt(3).
     scale_ = sd * std::sqrt(3.0f) / 65536.0f;
+  }
+  // The generator is a counter (splitmix adds a constant per draw), so a copy can
+  // start `n` draws later and fill a slice of a tensor on its own thread.
+  Gaussian skipped(std::uint64_t n) const {
+    Gaussian g = *this;
+    g.state_ += n * 0x9e3779b97f4a7c15ull;
+    return g;
   }
   float next() {
     const std::uint64_t r = splitmix(state_);
@@ -128,26 +137,48 @@ void write_tensor(const Tensor& t, const Quant& q, std::uint64_t seed, snapshot:
     return;
   }
   Gaussian g(seed, t.name, 0.02f);
-  const std::int64_t chunk = std::max<std::int64_t>(1, (1 << 22) / t.cols);
+  const std::int64_t chunk = std::max<std::int64_t>(1, (1 << 24) / t.cols);
   std::vector<std::uint16_t> vals;
   std::vector<std::uint32_t> packed;
   std::vector<std::uint16_t> scales, biases;
   const std::string m = t.name.substr(0, t.name.size() - 7);
+  // Values and codes of a chunk are made on every core (the 8B shapes hold billions
+  // of weights), each thread its own rows, the same bytes as one thread would write.
+  const int threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 32u));
+  const std::int64_t words = t.quantize ? t.cols * q.bits / 32 : 0;
+  const std::int64_t groups = t.quantize ? t.cols / q.group : 0;
+  const auto fill = [&](std::int64_t r0, std::int64_t n) {
+    const std::int64_t per = (n + threads - 1) / threads;
+    std::vector<std::jthread> pool;
+    for (std::int64_t a = 0; a < n; a += per) {
+      const std::int64_t b = std::min(n, a + per);
+      pool.emplace_back([&, a, b] {
+        Gaussian ga = g.skipped(static_cast<std::uint64_t>((r0 + a) * t.cols));
+        for (std::int64_t i = a * t.cols; i < b * t.cols; ++i) {
+          vals[static_cast<std::size_t>(i)] = kernels::f32_to_bf16(ga.next());
+        }
+        if (t.quantize) {
+          kernels::affine::quantize_16(kernels::FloatType::bf16, vals.data() + a * t.cols, b - a,
+                                       t.cols, q.bits, q.group, packed.data() + a * words,
+                                       scales.data() + a * groups, biases.data() + a * groups);
+        }
+      });
+    }
+  };
   for (std::int64_t r0 = 0; r0 < t.rows; r0 += chunk) {
     const std::int64_t n = std::min(chunk, t.rows - r0);
     vals.resize(static_cast<std::size_t>(n * t.cols));
-    for (auto& v : vals) v = kernels::f32_to_bf16(g.next());
+    if (t.quantize) {
+      packed.resize(static_cast<std::size_t>(n * words));
+      scales.resize(static_cast<std::size_t>(n * groups));
+      biases.resize(scales.size());
+    }
+    fill(r0, n);
     if (!t.quantize) {
       w.write(t.name, vals.data(), vals.size() * 2, static_cast<std::uint64_t>(r0 * t.cols) * 2);
       progress.add(vals.size() * 2);
       continue;
     }
-    const std::int64_t words = t.cols * q.bits / 32, groups = t.cols / q.group;
-    packed.resize(static_cast<std::size_t>(n * words));
-    scales.resize(static_cast<std::size_t>(n * groups));
-    biases.resize(scales.size());
-    kernels::affine::quantize_16(kernels::FloatType::bf16, vals.data(), n, t.cols, q.bits, q.group,
-                                 packed.data(), scales.data(), biases.data());
     w.write(m + ".weight", packed.data(), packed.size() * 4,
             static_cast<std::uint64_t>(r0 * words) * 4);
     w.write(m + ".scales", scales.data(), scales.size() * 2,
