@@ -176,6 +176,8 @@ class AffineFormat final : public sdk::WeightFormat {
         bias = ops.upload(w.bias);
       }
     }
+    // Q8_0 / Q4_0 imports: the int8 kernels need not read the biases.
+    if (!exact_) view.bias_per_scale = k::qmm::symmetric_bias_factor(view);
     return std::make_unique<AffineLinear>(view, bias, exact_);
   }
 

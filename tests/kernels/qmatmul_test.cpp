@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <string>
 #include <tuple>
 
@@ -246,6 +247,49 @@ TEST(QMatmulFewRows, ExactRowsEqualSingleRowBitForBit) {
       }
     }
   }
+}
+
+// Q8_0 / Q4_0 imports store bias = -2^(bits-1) * scale. Deriving the bias from the
+// scale instead of reading it must give the same bits on every path.
+TEST(QMatmulSymmetric, DerivedBiasesGiveTheSameOutput) {
+  ThreadPool pool(2);
+  std::uint32_t seed = 1700;
+  for (int bits : {4, 8}) {
+    for (int g : {32, 64, 128}) {
+      for (FloatType st : {FloatType::f16, FloatType::bf16, FloatType::f32}) {
+        for (std::int64_t n : {1, 3, 9}) {
+          Problem p = make_problem(bits, g, st, 37, g * 13, n, seed++);
+          // Rewrite the biases as k * scale (the stored scale, so the product is exact).
+          const float k = -static_cast<float>(1 << (bits - 1));
+          std::vector<float> b(p.scales.values.size());
+          for (std::size_t i = 0; i < b.size(); ++i) b[i] = k * p.scales.values[i];
+          p.biases = test::store_as(st, b);
+          p.w.biases = p.biases.bytes.data();
+          ASSERT_EQ(qmm::symmetric_bias_factor(p.w), k);
+          qmm::AffineWeight sym = p.w;
+          sym.bias_per_scale = k;
+          for (Isa isa : supported_isas()) {
+            std::vector<float> read(static_cast<std::size_t>(n * p.w.rows)), derived(read.size());
+            qmm::matmul({isa, &pool}, p.w, p.x.data(), n, read.data(), qmm::Activations::int8);
+            qmm::matmul({isa, &pool}, sym, p.x.data(), n, derived.data(), qmm::Activations::int8);
+            ASSERT_EQ(0, std::memcmp(read.data(), derived.data(), read.size() * 4))
+                << isa_name(isa) << " bits=" << bits << " g=" << g
+                << " type=" << test::type_name(st) << " n=" << n;
+            ASSERT_NE(read[0], 0.0f);
+          }
+        }
+      }
+    }
+  }
+  // One bias off by one unit in the last place, or an asymmetric weight: not symmetric.
+  Problem p = make_problem(8, 32, FloatType::f32, 5, 64, 1, 42);
+  EXPECT_EQ(qmm::symmetric_bias_factor(p.w), 0.0f);
+  std::vector<float> b(p.scales.values.size());
+  for (std::size_t i = 0; i < b.size(); ++i) b[i] = -128.0f * p.scales.values[i];
+  b[3] = std::nextafter(b[3], 0.0f);
+  p.biases = test::store_as(FloatType::f32, b);
+  p.w.biases = p.biases.bytes.data();
+  EXPECT_EQ(qmm::symmetric_bias_factor(p.w), 0.0f);
 }
 
 TEST(QMatmulMlx, MatchesMlxQuantizedMatmul) {

@@ -7,6 +7,7 @@
 
 #include "qmatmul_impl.h"
 #include "rmlx/kernels/affine.h"
+#include "rmlx/kernels/half.h"
 #include "rmlx/kernels/thread_pool.h"
 
 namespace rmlx::kernels::qmm {
@@ -271,6 +272,30 @@ void matmul_shared_input(const Exec& exec, std::span<const AffineWeight> ws, con
       }
     }
   }
+}
+
+float symmetric_bias_factor(const AffineWeight& w) {
+  if (w.bits <= 0 || w.bits > 8 || w.group_size <= 0 || w.scales == nullptr ||
+      w.biases == nullptr) {
+    return 0.0f;
+  }
+  const float k = -static_cast<float>(1 << (w.bits - 1));
+  const std::int64_t count = w.rows * (w.cols / w.group_size);
+  const auto at = [&](const void* base, std::int64_t i) {
+    switch (w.scale_type) {
+      case FloatType::f32:
+        return static_cast<const float*>(base)[i];
+      case FloatType::f16:
+        return f16_to_f32(static_cast<const std::uint16_t*>(base)[i]);
+      default:
+        return bf16_to_f32(static_cast<const std::uint16_t*>(base)[i]);
+    }
+  };
+  for (std::int64_t i = 0; i < count; ++i) {
+    // Both sides exact: k is a power of two and the stored bias is compared as stored.
+    if (at(w.biases, i) != k * at(w.scales, i)) return 0.0f;
+  }
+  return count > 0 ? k : 0.0f;
 }
 
 void matmul(const Exec& exec, const AffineWeight& w, const float* x, std::int64_t n, float* y,

@@ -76,6 +76,7 @@ void int8_tile(const AffineWeight& w, const QuantActs& a, const LaneGroups<BITS>
   const auto* base = reinterpret_cast<const std::uint8_t*>(w.packed);
   const std::uint8_t* last = base + r_end * row_bytes - 1;
   const std::int64_t last_group = r_end * groups - 1;
+  const bool symmetric = w.bias_per_scale != 0.0f;
   __m512 acc[R][C];
   for (int rr = 0; rr < R; ++rr) {
     for (int c = 0; c < C; ++c) acc[rr][c] = _mm512_setzero_ps();
@@ -87,7 +88,10 @@ void int8_tile(const AffineWeight& w, const QuantActs& a, const LaneGroups<BITS>
       dx[c] = _mm512_loadu_ps(a.row_scale(i0 + c) + g0);
       const __m512 sx = _mm512_loadu_ps(a.row_sum(i0 + c) + g0);
       for (int rr = 0; rr < R; ++rr) {
-        const __m512 b = load16<ST>(w.biases, (r + rr) * groups + g0, gm);
+        // Symmetric weights (bias = k * scale exactly): the same bias, without its bytes.
+        const __m512 b = symmetric ? _mm512_mul_ps(_mm512_set1_ps(w.bias_per_scale),
+                                                   load16<ST>(w.scales, (r + rr) * groups + g0, gm))
+                                   : load16<ST>(w.biases, (r + rr) * groups + g0, gm);
         acc[rr][c] = _mm512_fmadd_ps(b, sx, acc[rr][c]);
       }
     }
@@ -98,7 +102,7 @@ void int8_tile(const AffineWeight& w, const QuantActs& a, const LaneGroups<BITS>
           std::min(last_group, (r + rr) * groups + g0 +
                                    std::max<std::int64_t>(R, kPrefetchAhead / row_bytes) * groups);
       avx512::prefetch_groups<ST>(w.scales, ahead);
-      avx512::prefetch_groups<ST>(w.biases, ahead);
+      if (!symmetric) avx512::prefetch_groups<ST>(w.biases, ahead);
       sw[rr] = load16<ST>(w.scales, (r + rr) * groups + g0, gm);
       if constexpr (C == 1) sw[rr] = _mm512_mul_ps(sw[rr], dx[0]);
     }

@@ -21,7 +21,15 @@ struct AffineWeight {
   std::int64_t cols = 0;  // in_features
   int bits = 4;
   int group_size = 64;
+  // Nonzero when every bias is exactly this times its group's scale (symmetric
+  // imports: Q8_0 gives -128, Q4_0 -8; see symmetric_bias_factor): the int8
+  // kernels then derive the biases from the scales instead of reading them.
+  float bias_per_scale = 0.0f;
 };
+
+// -2^(bits-1) when every bias of w equals that times its scale exactly, else 0.
+// Reads every scale and bias once (meant for load time).
+float symmetric_bias_factor(const AffineWeight& w);
 
 enum class Activations : std::uint8_t {
   // Activations quantized to int8 per weight group once per call; integer dot
