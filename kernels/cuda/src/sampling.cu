@@ -33,17 +33,17 @@ __device__ __forceinline__ Best warp_best(Best b) {
   return b;
 }
 
-// One block per row; each thread scans a strided slice in increasing order, so
-// its first maximum is the lowest index it saw.
-__global__ void __launch_bounds__(kArgmaxThreads)
-    greedy_argmax_kernel(const float* logits, int vocab, std::int32_t* ids) {
-  const float* row = logits + static_cast<std::size_t>(blockIdx.x) * vocab;
-  Best b{-INFINITY, INT_MAX};
-  bool nan = false;
-  const bool vec = (vocab & 3) == 0 && (reinterpret_cast<std::uintptr_t>(row) & 15) == 0;
+constexpr int kSplitThreads = 512;
+constexpr int kMaxSplit = 64;
+constexpr int kPerBlock = 4096;  // logits per block, about
+
+// Each thread scans a strided slice of row[lo, hi) in increasing order, so its
+// first maximum is the lowest index it saw. vec: lo, hi and the row are float4-aligned.
+__device__ __forceinline__ void scan_best(const float* row, int lo, int hi, bool vec, Best& b,
+                                          bool& nan) {
   if (vec) {
     const float4* r4 = reinterpret_cast<const float4*>(row);
-    for (int j = threadIdx.x; j < vocab / 4; j += blockDim.x) {
+    for (int j = lo / 4 + threadIdx.x; j < hi / 4; j += blockDim.x) {
       const float4 q = r4[j];
       const float v[4] = {q.x, q.y, q.z, q.w};
 #pragma unroll
@@ -53,39 +53,19 @@ __global__ void __launch_bounds__(kArgmaxThreads)
       }
     }
   } else {
-    for (int j = threadIdx.x; j < vocab; j += blockDim.x) {
+    for (int j = lo + threadIdx.x; j < hi; j += blockDim.x) {
       const float v = row[j];
       nan |= isnan(v);
       if (v > b.v || (b.i == INT_MAX && v == b.v)) b = Best{v, j};
     }
   }
-  __shared__ Best part[kArgmaxThreads / 32];
-  __shared__ int any_nan;
-  if (threadIdx.x == 0) any_nan = 0;
-  __syncthreads();
-  if (nan) any_nan = 1;
-  b = warp_best(b);
-  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-  if (lane == 0) part[warp] = b;
-  __syncthreads();
-  if (warp == 0) {
-    b = lane < static_cast<int>(blockDim.x / 32) ? part[lane] : Best{-INFINITY, INT_MAX};
-    b = warp_best(b);
-    if (lane == 0) {
-      std::int32_t id = b.i;
-      if (any_nan) {
-        id = kArgmaxNaN;
-      } else if (b.v == -INFINITY) {
-        id = kArgmaxNoToken;
-      }
-      ids[blockIdx.x] = id;
-    }
-  }
 }
 
-constexpr int kSplitThreads = 512;
-constexpr int kMaxSplit = 64;
-constexpr int kPerBlock = 4096;  // logits per block, about
+// The token id of a row's best (NaN folded in as kArgmaxNaN; nothing above -inf:
+// kArgmaxNoToken).
+__device__ __forceinline__ std::int32_t token_of(Best b) {
+  return b.i != kArgmaxNaN && b.v == -INFINITY ? kArgmaxNoToken : b.i;
+}
 
 // The best of a block's threads (every thread gets it), NaN folded in as index -1.
 __device__ Best block_best(Best b, bool nan, Best* part, int* any_nan) {
@@ -122,24 +102,7 @@ __global__ void __launch_bounds__(kSplitThreads)
   bool nan = false;
   const bool vec =
       (vocab & 3) == 0 && (chunk & 3) == 0 && (reinterpret_cast<std::uintptr_t>(logits) & 15) == 0;
-  if (vec) {
-    const float4* r4 = reinterpret_cast<const float4*>(row);
-    for (int j = lo / 4 + threadIdx.x; j < hi / 4; j += blockDim.x) {
-      const float4 q = r4[j];
-      const float v[4] = {q.x, q.y, q.z, q.w};
-#pragma unroll
-      for (int k = 0; k < 4; ++k) {
-        nan |= isnan(v[k]);
-        if (v[k] > b.v || (b.i == INT_MAX && v[k] == b.v)) b = Best{v[k], 4 * j + k};
-      }
-    }
-  } else {
-    for (int j = lo + threadIdx.x; j < hi; j += blockDim.x) {
-      const float v = row[j];
-      nan |= isnan(v);
-      if (v > b.v || (b.i == INT_MAX && v == b.v)) b = Best{v, j};
-    }
-  }
+  scan_best(row, lo, hi, vec, b, nan);
   __shared__ Best part[kSplitThreads / 32];
   __shared__ int any_nan;
   __shared__ bool last;
@@ -165,11 +128,23 @@ __global__ void __launch_bounds__(kSplitThreads)
   }
   m = block_best(m, row_nan, part, &any_nan);
   if (threadIdx.x == 0) {
-    std::int32_t id = m.i;
-    if (id != kArgmaxNaN && m.v == -INFINITY) id = kArgmaxNoToken;
-    ids[r] = id;
+    ids[r] = token_of(m);
     tickets[r] = 0;
   }
+}
+
+// One block per row (no scratch for partials).
+__global__ void __launch_bounds__(kArgmaxThreads)
+    greedy_argmax_kernel(const float* logits, int vocab, std::int32_t* ids) {
+  const float* row = logits + static_cast<std::size_t>(blockIdx.x) * vocab;
+  Best b{-INFINITY, INT_MAX};
+  bool nan = false;
+  scan_best(row, 0, vocab, (vocab & 3) == 0 && (reinterpret_cast<std::uintptr_t>(row) & 15) == 0, b,
+            nan);
+  __shared__ Best part[kArgmaxThreads / 32];
+  __shared__ int any_nan;
+  b = block_best(b, nan, part, &any_nan);
+  if (threadIdx.x == 0) ids[blockIdx.x] = token_of(b);
 }
 
 }  // namespace
