@@ -249,6 +249,49 @@ TEST(QMatmulFewRows, ExactRowsEqualSingleRowBitForBit) {
   }
 }
 
+// One activation row against long rows (the 1B model's 2 and 8 KiB 8-bit rows are tiled
+// four at a time): each output equals the same row computed on its own, bit for bit, and
+// the reference within the int8 bound, on every path, with and without the pool (task
+// boundaries inside the row range), for row counts that leave 1-3 rows after the tiles.
+TEST(QMatmulLongRows, TiledRowsEqualRowsOnTheirOwn) {
+  ThreadPool pool(2);
+  std::uint32_t seed = 2300;
+  for (int bits : {8, 4}) {
+    for (int g : {32, 64, 128}) {
+      for (std::int64_t rows : {23, 38, 41}) {
+        const Problem p =
+            make_problem(bits, g, FloatType::f16, rows, g * (bits == 8 ? 67 : 71), 1, seed++);
+        std::vector<float> ref(static_cast<std::size_t>(rows));
+        qmm::matmul_reference(p.w, p.x.data(), 1, ref.data());
+        std::vector<double> mag, bound;
+        error_bounds(p, mag, bound);
+        const std::int64_t words = p.w.cols * bits / 32, groups = p.w.cols / g;
+        for (Isa isa : supported_isas()) {
+          for (ThreadPool* tp : {static_cast<ThreadPool*>(nullptr), &pool}) {
+            std::vector<float> y(ref.size(), std::nanf(""));
+            qmm::matmul({isa, tp}, p.w, p.x.data(), 1, y.data(), qmm::Activations::int8);
+            for (std::int64_t r = 0; r < rows; ++r) {
+              qmm::AffineWeight one = p.w;
+              one.rows = 1;
+              one.packed = p.w.packed + r * words;
+              one.scales = p.scales.bytes.data() + r * groups * 2;
+              one.biases = p.biases.bytes.data() + r * groups * 2;
+              float alone = std::nanf("");
+              qmm::matmul({isa, nullptr}, one, p.x.data(), 1, &alone, qmm::Activations::int8);
+              const auto o = static_cast<std::size_t>(r);
+              ASSERT_EQ(0, std::memcmp(&alone, &y[o], 4))
+                  << isa_name(isa) << " bits=" << bits << " g=" << g << " rows=" << rows << " row "
+                  << r << ": " << y[o] << " tiled, " << alone << " alone" << (tp ? " pool" : "");
+              ASSERT_NEAR(y[o], ref[o], 1e-5 * mag[o] + 1e-6 + bound[o])
+                  << isa_name(isa) << " bits=" << bits << " g=" << g << " row " << r;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 // Q8_0 / Q4_0 imports store bias = -2^(bits-1) * scale. Deriving the bias from the
 // scale instead of reading it must give the same bits on every path.
 TEST(QMatmulSymmetric, DerivedBiasesGiveTheSameOutput) {

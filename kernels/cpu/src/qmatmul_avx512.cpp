@@ -184,12 +184,13 @@ void int8_rows_limbs(const AffineWeight& w, const QuantActs& a, std::int64_t r0,
   const std::int64_t lead = std::min(kPrefetchAhead, (r1 - r0) * row_bytes);
   for (std::int64_t off = 0; off < lead; off += 64) _mm_prefetch(first + off, _MM_HINT_T0);
   std::int64_t r = r0;
-  // One activation row: 4-bit rows are tiled too (half the compute per weight byte of
-  // the single-row loop, at the same memory traffic).
-  // 8-bit rows of at most 1536 bytes are tiled too (the per-row block and reduction
-  // overhead dominates short rows: SmolLM2 Q8 matmuls 5.8 -> 4.5 ms per token at one
-  // thread); longer 8-bit rows stream better one at a time (1B Q8: 37.6 vs 45.7 ms tiled).
-  for (; (a.n > 1 || BITS == 4 || (BITS == 8 && row_bytes <= 1536)) && r + kR <= r1; r += kR) {
+  // One activation row: 4- and 8-bit rows are tiled too. 4-bit: half the compute per
+  // weight byte of the single-row loop, at the same memory traffic. 8-bit: the per-row
+  // block and reduction overhead dominates short rows (SmolLM2 Q8 matmuls 5.8 -> 4.5 ms
+  // per token at one thread), and with the tile ahead prefetched in address order long
+  // rows stream faster tiled too (1B Q8 real weights, one decode step's matmuls at one
+  // thread: 37.5 -> 35.1 ms; row by row was faster before that prefetch order).
+  for (; (a.n > 1 || BITS == 4 || BITS == 8) && r + kR <= r1; r += kR) {
     std::int64_t i = 0;
     if (a.n > 1) {
       for (; i + kC <= a.n; i += kC) int8_tile<BITS, ST, kR, kC, LIMBS>(w, a, lg, r, i, r1, y);
