@@ -126,8 +126,17 @@ int main() {
     int rpw, parts;
     bool lt;
   };
+  // RMLX_KB_FORMATS / RMLX_KB_ROWS (comma lists, e.g. "affine4g64,bf16" / "1,8") narrow the run.
+  const auto listed = [](const char* env, const std::string& item) {
+    const char* v = std::getenv(env);
+    if (v == nullptr || *v == 0) return true;
+    const std::string list = std::string(",") + v + ",";
+    return list.find("," + item + ",") != std::string::npos;
+  };
   for (const auto& f : fmts) {
+    if (!listed("RMLX_KB_FORMATS", f.name)) continue;
     for (int n : {1, 2, 4, 8, 16, 32, 64, 128}) {
+      if (!listed("RMLX_KB_ROWS", std::to_string(n))) continue;
       std::vector<Variant> vs;
       if (f.bits == 0) {
         if (n <= 32 && (n == 1 || n % 8 == 0)) vs.push_back({"rpw=1", 1, 0, false});
@@ -138,6 +147,7 @@ int main() {
         if (n == 1) vs.push_back({"mma unstaged", 0, -3, false});
         if (n <= 32) vs.push_back({"simt (rpw=16)", 16, 0, false});
         if (n == 1) vs.push_back({"rpw=4", 4, 0, false});
+        if (n == 1) vs.push_back({"rpw=2", 2, 0, false});
         if (n >= 32 && have_lt) vs.push_back({"cublasLt", 0, 0, true});
       }
       for (const auto& v : vs) {
@@ -205,6 +215,7 @@ int main() {
   }
   // Prefill GEMM rate.
   for (int bits : {0, 4}) {
+    if (!listed("RMLX_KB_FORMATS", "gemm")) break;
     kc::WeightView w;
     w.rows = 4096;
     w.cols = 4096;

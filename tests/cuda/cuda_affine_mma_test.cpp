@@ -258,6 +258,24 @@ TEST(CudaAffineMma, LongRowsMatchTheReference) {
   std::printf("worst error / max |y|: three parts %.3g, two parts %.3g\n", worst3, worst2);
 }
 
+// One activation row on 4-bit codes whose rows are 4096-16384 columns (a multiple of
+// 1024; 3072 stays on the SIMT GEMV): the
+// default dispatch takes the kernel that keeps activations in registers
+// (gemv_xreg.cuh) for a single weight and for q/k/v-style shared launches.
+TEST(CudaAffineMma, SingleRowFourBitMatchesTheReference) {
+  if (!have_gpu()) GTEST_SKIP() << "no CUDA device";
+  double worst3 = 0.0, worst2 = 0.0;
+  unsigned seed = 900;
+  for (int gs : {32, 64, 128}) {
+    for (kc::WType st : {kc::WType::bf16, kc::WType::f16, kc::WType::f32}) {
+      check_case({4, gs, st}, 67, 8192, {1}, seed, worst3, worst2);
+      check_case({4, gs, st}, 131, 4096, {1}, seed, worst3, worst2);
+    }
+  }
+  check_case({4, 64, kc::WType::bf16}, 1, 16384, {1}, seed, worst3, worst2);
+  check_case({4, 32, kc::WType::bf16}, 1000, 3072, {1}, seed, worst3, worst2);
+}
+
 // The shapes the kernel does not take are refused, so the SIMT kernels run them.
 TEST(CudaAffineMma, RefusesShapesItDoesNotTake) {
   kc::WeightView v;

@@ -127,6 +127,11 @@ TEST(CudaSharedLinear, EqualsEachWeightAlone) {
   }
   // Tall 8-bit weights take eight rows per warp.
   check_shared({8195, 8195}, 256, 8, 64, kc::WType::bf16);
+  // 4-bit rows of 4096-16384 columns keep the activations in registers.
+  for (int group : {32, 64, 128}) {
+    check_shared({67, 33, 33}, 8192, 4, group, kc::WType::bf16);
+    check_shared({1000, 1000}, 4096, 4, group, kc::WType::f32);
+  }
 }
 
 Weight random_dense(int rows, int cols, unsigned seed) {

@@ -1,0 +1,162 @@
+// One activation row against 4-bit affine weights whose rows are 4096..16384
+// codes long (q/k/v/o, gate/up, down, the output layer of 7-8B shapes).
+//
+// The SIMT GEMV that reads a chunk of activations per chunk of codes keeps the
+// L1/TEX pipe ~86% busy with those activation loads while DRAM sits at ~35%
+// (ncu, llama-3.1-8b gate/up on an H100). Here a block has one thread per 32
+// columns: each thread loads its 32 activations into registers once and then
+// streams whole weight rows past them, RB rows at a time (RB 16-byte loads in
+// flight per thread, the first batch issued before waiting on the kernel that
+// writes x). Per row a thread adds its 32 products, warps reduce with shuffles
+// and the block through shared memory, in a fixed order: a row's result does not
+// depend on which block took it, so the shared q/k/v or gate/up launch equals one
+// launch per weight bit for bit.
+//
+// Codes become floats 1 + c/16 with one byte permute each (a shift and a logic op
+// place four codes at bits 19..22 under the exponent of 1.0, the permute moves one
+// such byte under 0x3F); sum (1 + c/16) x = sum c x / 16 + sum x, so a row's scale
+// and bias fold as 16 s dot + (b - 16 s) sum x. f32 throughout: a factor below 2
+// costs at most one bit against c x.
+#pragma once
+
+#include "common.cuh"
+
+namespace rmlx::kernels_cuda {
+
+constexpr int kXregRows = 8;  // rows per batch (RB)
+
+// Up to three weights sharing the activation row, as one list of rows.
+struct XregSeg {
+  const unsigned* codes;
+  const void* scales;
+  const void* biases;
+  float* y;
+  int rows;
+  int first_row;  // in the concatenated list
+};
+struct XregSegs {
+  XregSeg seg[3];
+  int count;
+  int total_rows;
+};
+
+// Byte B of m (0x80 | c << 3 in each byte) under 0x3F: the float 1 + c / 16.
+template <int B>
+__device__ __forceinline__ float unit_code(unsigned m) {
+  return __uint_as_float(__byte_perm(m, 0x3F00u, 0x5044u | (B << 8)));
+}
+
+template <WType S>
+struct XregRow {
+  uint4 w;
+  float s, b;
+};
+
+template <WType S>
+__device__ __forceinline__ XregRow<S> xreg_load(const XregSegs& segs, int row, int tid, int cols,
+                                                int groups, int g) {
+  int i = 0;
+#pragma unroll
+  for (int k = 1; k < 3; ++k) {
+    if (k < segs.count && row >= segs.seg[k].first_row) i = k;
+  }
+  const XregSeg& sg = i == 0 ? segs.seg[0] : i == 1 ? segs.seg[1] : segs.seg[2];
+  const int local = row - sg.first_row;
+  XregRow<S> r;
+  r.w = __ldcs(
+      reinterpret_cast<const uint4*>(sg.codes + static_cast<std::size_t>(local) * cols / 8) + tid);
+  const std::int64_t gi = static_cast<std::int64_t>(local) * groups + g;
+  r.s = Elem<S>::load(sg.scales, gi);
+  r.b = Elem<S>::load(sg.biases, gi);
+  return r;
+}
+
+__device__ __forceinline__ void xreg_store(const XregSegs& segs, int row, float v) {
+  int i = 0;
+#pragma unroll
+  for (int k = 1; k < 3; ++k) {
+    if (k < segs.count && row >= segs.seg[k].first_row) i = k;
+  }
+  const XregSeg& sg = i == 0 ? segs.seg[0] : i == 1 ? segs.seg[1] : segs.seg[2];
+  sg.y[row - sg.first_row] = v;
+}
+
+// blockDim.x = cols / 32 (a multiple of 32, at most 512); block b takes rows
+// [b * rows_per_block, (b + 1) * rows_per_block).
+template <WType S>
+__global__ void __launch_bounds__(512) gemv4_xreg(XregSegs segs, const float* __restrict__ x,
+                                                  int cols, int group_size, int rows_per_block) {
+  constexpr int RB = kXregRows;
+  __shared__ float red[2][RB][32];
+  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5, warps = blockDim.x >> 5;
+  const int groups = cols / group_size, g = (tid * 32) / group_size;
+  const int r_begin = blockIdx.x * rows_per_block;
+  const int r_end = min(segs.total_rows, r_begin + rows_per_block);
+  if (r_begin >= r_end) return;
+
+  XregRow<S> cur[RB];
+#pragma unroll
+  for (int j = 0; j < RB; ++j)
+    cur[j] = xreg_load<S>(segs, min(r_begin + j, r_end - 1), tid, cols, groups, g);
+  // The codes above are constants; x is the previous kernel's output.
+  wait_prior_grid();
+  float xr[32], xsum = 0.0f;
+  {
+    const float4* xp = reinterpret_cast<const float4*>(x) + tid * 8;
+#pragma unroll
+    for (int k = 0; k < 8; ++k) {
+      const float4 v = __ldg(xp + k);
+      xr[4 * k] = v.x, xr[4 * k + 1] = v.y, xr[4 * k + 2] = v.z, xr[4 * k + 3] = v.w;
+      xsum += (v.x + v.y) + (v.z + v.w);
+    }
+  }
+  int buf = 0;
+  for (int r0 = r_begin; r0 < r_end; r0 += RB) {
+    float part[RB];
+#pragma unroll
+    for (int j = 0; j < RB; ++j) {
+      const uint4 w = cur[j].w;
+      const unsigned words[4] = {w.x, w.y, w.z, w.w};
+      float d = 0.0f;
+#pragma unroll
+      for (int k = 0; k < 4; ++k) {
+        // Word k holds codes 8k..8k+7, code e at bits 4e: the low nibbles of its
+        // bytes are the even codes, the high nibbles the odd ones.
+        const unsigned lo = ((words[k] << 3) & 0x78787878u) | 0x80808080u;
+        const unsigned hi = ((words[k] >> 1) & 0x78787878u) | 0x80808080u;
+        const float* xv = xr + 8 * k;
+        d = fmaf(unit_code<0>(lo), xv[0], d);
+        d = fmaf(unit_code<0>(hi), xv[1], d);
+        d = fmaf(unit_code<1>(lo), xv[2], d);
+        d = fmaf(unit_code<1>(hi), xv[3], d);
+        d = fmaf(unit_code<2>(lo), xv[4], d);
+        d = fmaf(unit_code<2>(hi), xv[5], d);
+        d = fmaf(unit_code<3>(lo), xv[6], d);
+        d = fmaf(unit_code<3>(hi), xv[7], d);
+      }
+      const float s16 = 16.0f * cur[j].s;
+      part[j] = fmaf(s16, d, (cur[j].b - s16) * xsum);
+    }
+    // The next batch's loads go out before this one's reduction.
+    if (r0 + RB < r_end) {
+#pragma unroll
+      for (int j = 0; j < RB; ++j) {
+        cur[j] = xreg_load<S>(segs, min(r0 + RB + j, r_end - 1), tid, cols, groups, g);
+      }
+    }
+#pragma unroll
+    for (int j = 0; j < RB; ++j) {
+      const float v = warp_sum(part[j]);
+      if (lane == 0) red[buf][j][warp] = v;
+    }
+    __syncthreads();
+    if (tid < RB && r0 + tid < r_end) {
+      float v = 0.0f;
+      for (int k = 0; k < warps; ++k) v += red[buf][tid][k];
+      xreg_store(segs, r0 + tid, v);
+    }
+    buf ^= 1;
+  }
+}
+
+}  // namespace rmlx::kernels_cuda
