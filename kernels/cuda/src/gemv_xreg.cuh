@@ -81,9 +81,53 @@ __device__ __forceinline__ void xreg_store(const XregSegs& segs, int row, float 
   sg.y[row - sg.first_row] = v;
 }
 
+// The 32 activations of a thread as 24-bit fixed point for dp4a: x ~= dx * v with
+// |v| <= 2^22 (dx = max |x| / 2^22, so each value is off by at most 2^-23 of the
+// chunk's largest, about f32 rounding), v = q2 * 65536 + q1 * 256 + q0 in signed
+// base-256 digits. Digit d of the codes that word k's low (high) nibbles hold,
+// packed in the same byte order: lo[d][k] (hi[d][k]).
+struct XregFixed {
+  int lo[3][4], hi[3][4];
+  float dx;
+};
+
+__device__ __forceinline__ XregFixed xreg_fixed(const float (&xr)[32]) {
+  float m = 0.0f;
+#pragma unroll
+  for (int e = 0; e < 32; ++e) m = fmaxf(m, fabsf(xr[e]));
+  XregFixed f;
+  const float inv = m > 0.0f ? 4194304.0f / m : 0.0f;
+  f.dx = m > 0.0f ? m / 4194304.0f : 0.0f;
+#pragma unroll
+  for (int k = 0; k < 4; ++k) {
+#pragma unroll
+    for (int d = 0; d < 3; ++d) f.lo[d][k] = f.hi[d][k] = 0;
+#pragma unroll
+    for (int e = 0; e < 8; ++e) {
+      int v = __float2int_rn(xr[8 * k + e] * inv);
+      const unsigned byte_at = 8u * static_cast<unsigned>(e >> 1);
+#pragma unroll
+      for (int d = 0; d < 3; ++d) {
+        // The signed digit that leaves v - q divisible by 256 (the last one takes the rest).
+        const int q = d < 2 ? static_cast<int>(static_cast<signed char>(v & 0xff)) : v;
+        v = (v - q) >> 8;
+        const int packed = static_cast<int>((static_cast<unsigned>(q) & 0xffu) << byte_at);
+        if (e & 1) {
+          f.hi[d][k] |= packed;
+        } else {
+          f.lo[d][k] |= packed;
+        }
+      }
+    }
+  }
+  return f;
+}
+
 // blockDim.x = cols / 32 (a multiple of 32, at most 512); block b takes rows
-// [b * rows_per_block, (b + 1) * rows_per_block).
-template <WType S>
+// [b * rows_per_block, (b + 1) * rows_per_block). FX: codes times the fixed-point
+// activations with dp4a (three integer dot products per four codes) instead of the
+// float permutes.
+template <WType S, bool FX>
 __global__ void __launch_bounds__(512) gemv4_xreg(XregSegs segs, const float* __restrict__ x,
                                                   int cols, int group_size, int rows_per_block) {
   constexpr int RB = kXregRows;
@@ -110,6 +154,8 @@ __global__ void __launch_bounds__(512) gemv4_xreg(XregSegs segs, const float* __
       xsum += (v.x + v.y) + (v.z + v.w);
     }
   }
+  XregFixed fx{};
+  if constexpr (FX) fx = xreg_fixed(xr);
   int buf = 0;
   for (int r0 = r_begin; r0 < r_end; r0 += RB) {
     float part[RB];
@@ -117,25 +163,40 @@ __global__ void __launch_bounds__(512) gemv4_xreg(XregSegs segs, const float* __
     for (int j = 0; j < RB; ++j) {
       const uint4 w = cur[j].w;
       const unsigned words[4] = {w.x, w.y, w.z, w.w};
-      float d = 0.0f;
+      if constexpr (FX) {
+        int a[3] = {0, 0, 0};
 #pragma unroll
-      for (int k = 0; k < 4; ++k) {
-        // Word k holds codes 8k..8k+7, code e at bits 4e: the low nibbles of its
-        // bytes are the even codes, the high nibbles the odd ones.
-        const unsigned lo = ((words[k] << 3) & 0x78787878u) | 0x80808080u;
-        const unsigned hi = ((words[k] >> 1) & 0x78787878u) | 0x80808080u;
-        const float* xv = xr + 8 * k;
-        d = fmaf(unit_code<0>(lo), xv[0], d);
-        d = fmaf(unit_code<0>(hi), xv[1], d);
-        d = fmaf(unit_code<1>(lo), xv[2], d);
-        d = fmaf(unit_code<1>(hi), xv[3], d);
-        d = fmaf(unit_code<2>(lo), xv[4], d);
-        d = fmaf(unit_code<2>(hi), xv[5], d);
-        d = fmaf(unit_code<3>(lo), xv[6], d);
-        d = fmaf(unit_code<3>(hi), xv[7], d);
+        for (int k = 0; k < 4; ++k) {
+          const int lo = static_cast<int>(words[k] & 0x0F0F0F0Fu);
+          const int hi = static_cast<int>((words[k] >> 4) & 0x0F0F0F0Fu);
+#pragma unroll
+          for (int d = 0; d < 3; ++d) a[d] = __dp4a(hi, fx.hi[d][k], __dp4a(lo, fx.lo[d][k], a[d]));
+        }
+        // sum c v exactly in three parts; their f32 sum rounds once or twice.
+        const float dot = fmaf(static_cast<float>(a[2]), 65536.0f,
+                               fmaf(static_cast<float>(a[1]), 256.0f, static_cast<float>(a[0])));
+        part[j] = fmaf(cur[j].s * fx.dx, dot, cur[j].b * xsum);
+      } else {
+        float d = 0.0f;
+#pragma unroll
+        for (int k = 0; k < 4; ++k) {
+          // Word k holds codes 8k..8k+7, code e at bits 4e: the low nibbles of its
+          // bytes are the even codes, the high nibbles the odd ones.
+          const unsigned lo = ((words[k] << 3) & 0x78787878u) | 0x80808080u;
+          const unsigned hi = ((words[k] >> 1) & 0x78787878u) | 0x80808080u;
+          const float* xv = xr + 8 * k;
+          d = fmaf(unit_code<0>(lo), xv[0], d);
+          d = fmaf(unit_code<0>(hi), xv[1], d);
+          d = fmaf(unit_code<1>(lo), xv[2], d);
+          d = fmaf(unit_code<1>(hi), xv[3], d);
+          d = fmaf(unit_code<2>(lo), xv[4], d);
+          d = fmaf(unit_code<2>(hi), xv[5], d);
+          d = fmaf(unit_code<3>(lo), xv[6], d);
+          d = fmaf(unit_code<3>(hi), xv[7], d);
+        }
+        const float s16 = 16.0f * cur[j].s;
+        part[j] = fmaf(s16, d, (cur[j].b - s16) * xsum);
       }
-      const float s16 = 16.0f * cur[j].s;
-      part[j] = fmaf(s16, d, (cur[j].b - s16) * xsum);
     }
     // The next batch's loads go out before this one's reduction.
     if (r0 + RB < r_end) {

@@ -22,14 +22,20 @@ bool gemv_splits(std::int64_t n) {
   return on && n == 1;
 }
 
-// RMLX_CUDA_GEMV_XREG=0 keeps one activation row on 4-bit weights off gemv_xreg.cuh
-// (for comparisons).
-bool xreg_enabled() {
-  static const bool on = [] {
+// RMLX_CUDA_GEMV_XREG=0 keeps one activation row on 4-bit weights off gemv_xreg.cuh,
+// =f32 multiplies there in floats, =fixed (the default) with dp4a on fixed-point
+// activations (for comparisons).
+int xreg_mode() {
+  static const int mode = [] {
     const char* v = std::getenv("RMLX_CUDA_GEMV_XREG");
-    return v == nullptr || std::string_view(v) != "0";
+    if (v != nullptr && std::string_view(v) == "0") return 0;
+    if (v != nullptr && std::string_view(v) == "f32") return 1;
+    return 2;
   }();
-  return on;
+  return mode;
+}
+bool xreg_enabled() {
+  return xreg_mode() != 0;
 }
 
 // From 4096 columns on (H100: llama-3.1-8b affine 4-bit B=1 271 -> 312 tok/s; the
@@ -48,11 +54,12 @@ void launch_xreg(const XregSegs& segs, const float* x, int cols, int group_size,
   int dev = 0, sms = 0, per_sm = 0;
   cudaGetDevice(&dev);
   cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev);
-  cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, gemv4_xreg<S>, threads, 0);
+  auto* k = xreg_mode() == 1 ? &gemv4_xreg<S, false> : &gemv4_xreg<S, true>;
+  cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, k, threads, 0);
   const int slots = std::max(1, sms * per_sm);
   const int per_block = std::max(1, (segs.total_rows + slots - 1) / slots);
   const dim3 grid(blocks_for(segs.total_rows, per_block)), block(threads);
-  launch_pdl("linear", gemv4_xreg<S>, grid, block, 0, s, segs, x, cols, group_size, per_block);
+  launch_pdl("linear", k, grid, block, 0, s, segs, x, cols, group_size, per_block);
 }
 
 template <WType T>
