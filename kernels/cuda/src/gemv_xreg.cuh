@@ -25,19 +25,18 @@ namespace rmlx::kernels_cuda {
 
 constexpr int kXregRows = 8;  // rows per batch (RB)
 
-// Up to three weights sharing the activation row, as one list of rows.
+// Up to three weights sharing the activation row: each has its own run of blocks.
 struct XregSeg {
   const unsigned* codes;
   const void* scales;
   const void* biases;
   float* y;
   int rows;
-  int first_row;  // in the concatenated list
+  int first_block;
 };
 struct XregSegs {
   XregSeg seg[3];
   int count;
-  int total_rows;
 };
 
 // Byte B of m (0x80 | c << 3 in each byte) under 0x3F: the float 1 + c / 16.
@@ -52,33 +51,46 @@ struct XregRow {
   float s, b;
 };
 
-template <WType S>
-__device__ __forceinline__ XregRow<S> xreg_load(const XregSegs& segs, int row, int tid, int cols,
-                                                int groups, int g) {
-  int i = 0;
+// Rows r0 .. r0 + RB - 1 (clamped to r_end - 1) of a weight for thread tid: the
+// address of the first row once, the others as offsets from it.
+template <WType S, int RB>
+__device__ __forceinline__ void xreg_load(XregRow<S> (&cur)[RB], const XregSeg& sg, int r0,
+                                          int r_end, int tid, int cols, int groups, int g) {
+  const unsigned wpr = static_cast<unsigned>(cols) / 32;  // 16-byte chunks per row
+  const uint4* w0 =
+      reinterpret_cast<const uint4*>(sg.codes + static_cast<std::size_t>(r0) * cols / 8) + tid;
+  const std::int64_t g0 = static_cast<std::int64_t>(r0) * groups + g;
 #pragma unroll
-  for (int k = 1; k < 3; ++k) {
-    if (k < segs.count && row >= segs.seg[k].first_row) i = k;
+  for (int j = 0; j < RB; ++j) {
+    const unsigned d = static_cast<unsigned>(min(r0 + j, r_end - 1) - r0);
+    cur[j].w = __ldcs(w0 + d * wpr);
+    cur[j].s = Elem<S>::load(sg.scales, g0 + d * groups);
+    cur[j].b = Elem<S>::load(sg.biases, g0 + d * groups);
   }
-  const XregSeg& sg = i == 0 ? segs.seg[0] : i == 1 ? segs.seg[1] : segs.seg[2];
-  const int local = row - sg.first_row;
-  XregRow<S> r;
-  r.w = __ldcs(
-      reinterpret_cast<const uint4*>(sg.codes + static_cast<std::size_t>(local) * cols / 8) + tid);
-  const std::int64_t gi = static_cast<std::int64_t>(local) * groups + g;
-  r.s = Elem<S>::load(sg.scales, gi);
-  r.b = Elem<S>::load(sg.biases, gi);
-  return r;
 }
 
-__device__ __forceinline__ void xreg_store(const XregSegs& segs, int row, float v) {
-  int i = 0;
+// The warp's sums of eight values, one row per lane quad: lane l ends with the sum
+// over all 32 lanes of p[row] for row = 4 * bit4(l) + 2 * bit3(l) + bit2(l). Nine
+// shuffles instead of forty, in an order that does not depend on the block.
+__device__ __forceinline__ float xreg_reduce8(const float (&p)[8], int lane, int& row) {
+  const bool b4 = lane & 16, b3 = lane & 8, b2 = lane & 4;
+  float q[4];
 #pragma unroll
-  for (int k = 1; k < 3; ++k) {
-    if (k < segs.count && row >= segs.seg[k].first_row) i = k;
+  for (int i = 0; i < 4; ++i) {
+    const float send = b4 ? p[i] : p[i + 4];
+    q[i] = (b4 ? p[i + 4] : p[i]) + __shfl_xor_sync(0xffffffffu, send, 16);
   }
-  const XregSeg& sg = i == 0 ? segs.seg[0] : i == 1 ? segs.seg[1] : segs.seg[2];
-  sg.y[row - sg.first_row] = v;
+  float r[2];
+#pragma unroll
+  for (int i = 0; i < 2; ++i) {
+    const float send = b3 ? q[i] : q[i + 2];
+    r[i] = (b3 ? q[i + 2] : q[i]) + __shfl_xor_sync(0xffffffffu, send, 8);
+  }
+  float t = (b2 ? r[1] : r[0]) + __shfl_xor_sync(0xffffffffu, b2 ? r[0] : r[1], 4);
+  t += __shfl_xor_sync(0xffffffffu, t, 2);
+  t += __shfl_xor_sync(0xffffffffu, t, 1);
+  row = (b4 ? 4 : 0) + (b3 ? 2 : 0) + (b2 ? 1 : 0);
+  return t;
 }
 
 // The 32 activations of a thread as 24-bit fixed point for dp4a: x ~= dx * v with
@@ -123,25 +135,31 @@ __device__ __forceinline__ XregFixed xreg_fixed(const float (&xr)[32]) {
   return f;
 }
 
-// blockDim.x = cols / 32 (a multiple of 32, at most 512); block b takes rows
-// [b * rows_per_block, (b + 1) * rows_per_block). FX: codes times the fixed-point
+// blockDim.x = cols / 32 (a multiple of 32, at most 512); block b of a weight takes
+// its rows [b * rows_per_block, (b + 1) * rows_per_block). FX: codes times the fixed-point
 // activations with dp4a (three integer dot products per four codes) instead of the
 // float permutes.
-template <WType S, bool FX>
-__global__ void __launch_bounds__(512) gemv4_xreg(XregSegs segs, const float* __restrict__ x,
-                                                  int cols, int group_size, int rows_per_block) {
+template <WType S, bool FX, int MAXT = 512, int MINB = 1>
+__global__ void __launch_bounds__(MAXT, MINB)
+    gemv4_xreg(XregSegs segs, const float* __restrict__ x, int cols, int group_size,
+               int rows_per_block) {
   constexpr int RB = kXregRows;
   __shared__ float red[2][RB][32];
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5, warps = blockDim.x >> 5;
   const int groups = cols / group_size, g = (tid * 32) / group_size;
-  const int r_begin = blockIdx.x * rows_per_block;
-  const int r_end = min(segs.total_rows, r_begin + rows_per_block);
+  int si = 0;
+#pragma unroll
+  for (int k = 1; k < 3; ++k) {
+    if (k < segs.count && static_cast<int>(blockIdx.x) >= segs.seg[k].first_block) si = k;
+  }
+  const XregSeg sg = si == 0 ? segs.seg[0] : si == 1 ? segs.seg[1] : segs.seg[2];
+  const int r_begin = (static_cast<int>(blockIdx.x) - sg.first_block) * rows_per_block;
+  const int r_end = min(sg.rows, r_begin + rows_per_block);
   if (r_begin >= r_end) return;
 
+  static_assert(RB == 8, "xreg_reduce8 reduces eight rows");
   XregRow<S> cur[RB];
-#pragma unroll
-  for (int j = 0; j < RB; ++j)
-    cur[j] = xreg_load<S>(segs, min(r_begin + j, r_end - 1), tid, cols, groups, g);
+  xreg_load<S, RB>(cur, sg, r_begin, r_end, tid, cols, groups, g);
   // The codes above are constants; x is the previous kernel's output.
   wait_prior_grid();
   float xr[32], xsum = 0.0f;
@@ -172,10 +190,9 @@ __global__ void __launch_bounds__(512) gemv4_xreg(XregSegs segs, const float* __
 #pragma unroll
           for (int d = 0; d < 3; ++d) a[d] = __dp4a(hi, fx.hi[d][k], __dp4a(lo, fx.lo[d][k], a[d]));
         }
-        // sum c v exactly in three parts; their f32 sum rounds once or twice.
-        const float dot = fmaf(static_cast<float>(a[2]), 65536.0f,
-                               fmaf(static_cast<float>(a[1]), 256.0f, static_cast<float>(a[0])));
-        part[j] = fmaf(cur[j].s * fx.dx, dot, cur[j].b * xsum);
+        // sum c v exactly: |c v| <= 15 * 2^22 over 32 codes stays below 2^31.
+        const int dot = a[2] * 65536 + a[1] * 256 + a[0];
+        part[j] = fmaf(cur[j].s * fx.dx, static_cast<float>(dot), cur[j].b * xsum);
       } else {
         float d = 0.0f;
 #pragma unroll
@@ -199,22 +216,15 @@ __global__ void __launch_bounds__(512) gemv4_xreg(XregSegs segs, const float* __
       }
     }
     // The next batch's loads go out before this one's reduction.
-    if (r0 + RB < r_end) {
-#pragma unroll
-      for (int j = 0; j < RB; ++j) {
-        cur[j] = xreg_load<S>(segs, min(r0 + RB + j, r_end - 1), tid, cols, groups, g);
-      }
-    }
-#pragma unroll
-    for (int j = 0; j < RB; ++j) {
-      const float v = warp_sum(part[j]);
-      if (lane == 0) red[buf][j][warp] = v;
-    }
+    if (r0 + RB < r_end) xreg_load<S, RB>(cur, sg, r0 + RB, r_end, tid, cols, groups, g);
+    int row = 0;
+    const float v = xreg_reduce8(part, lane, row);
+    if ((lane & 3) == 0) red[buf][row][warp] = v;
     __syncthreads();
     if (tid < RB && r0 + tid < r_end) {
       float v = 0.0f;
       for (int k = 0; k < warps; ++k) v += red[buf][tid][k];
-      xreg_store(segs, r0 + tid, v);
+      sg.y[r0 + tid] = v;
     }
     buf ^= 1;
   }

@@ -24,7 +24,9 @@ bool gemv_splits(std::int64_t n) {
 
 // RMLX_CUDA_GEMV_XREG=0 keeps one activation row on 4-bit weights off gemv_xreg.cuh,
 // =f32 multiplies there in floats, =fixed (the default) with dp4a on fixed-point
-// activations (for comparisons).
+// activations (for comparisons). Capping registers at 96 (five 4096-column blocks
+// per SM instead of four) won in the kernel bench but lost end to end (8B 4:64 B=1
+// 371 against 387 tok/s).
 int xreg_mode() {
   static const int mode = [] {
     const char* v = std::getenv("RMLX_CUDA_GEMV_XREG");
@@ -46,10 +48,11 @@ bool xreg_applies(const WeightView& w) {
          reinterpret_cast<std::uintptr_t>(w.data) % 16 == 0;
 }
 
-// Rows per block: as many blocks as fit on the device at once, each taking an equal
-// share of the rows (one wave; a block's activations are loaded once).
+// Rows per block: as many blocks as fit on the device at once share all the rows
+// equally (one wave; a block's activations are loaded once); each weight of a shared
+// launch takes whole blocks. segs' first_block fields are filled in here.
 template <WType S>
-void launch_xreg(const XregSegs& segs, const float* x, int cols, int group_size, cudaStream_t s) {
+void launch_xreg(XregSegs segs, const float* x, int cols, int group_size, cudaStream_t s) {
   const int threads = cols / 32;
   int dev = 0, sms = 0, per_sm = 0;
   cudaGetDevice(&dev);
@@ -57,8 +60,15 @@ void launch_xreg(const XregSegs& segs, const float* x, int cols, int group_size,
   auto* k = xreg_mode() == 1 ? &gemv4_xreg<S, false> : &gemv4_xreg<S, true>;
   cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, k, threads, 0);
   const int slots = std::max(1, sms * per_sm);
-  const int per_block = std::max(1, (segs.total_rows + slots - 1) / slots);
-  const dim3 grid(blocks_for(segs.total_rows, per_block)), block(threads);
+  int total = 0;
+  for (int i = 0; i < segs.count; ++i) total += segs.seg[i].rows;
+  const int per_block = std::max(1, (total + slots - 1) / slots);
+  int blocks = 0;
+  for (int i = 0; i < segs.count; ++i) {
+    segs.seg[i].first_block = blocks;
+    blocks += static_cast<int>(blocks_for(segs.seg[i].rows, per_block));
+  }
+  const dim3 grid(blocks), block(threads);
   launch_pdl("linear", k, grid, block, 0, s, segs, x, cols, group_size, per_block);
 }
 
@@ -633,7 +643,6 @@ void affine_linear(const WeightView& w, const float* x, std::int64_t n, float* y
       XregSegs segs{};
       segs.seg[0] = {packed, w.scales, w.biases, y, rows, 0};
       segs.count = 1;
-      segs.total_rows = rows;
       launch_xreg<S>(segs, x, cols, w.group_size, s);
       return;
     }
@@ -776,18 +785,15 @@ bool linear_shared(const WeightView* ws, int count, const float* x, std::int64_t
   if (xreg) {
     static_assert(kMaxSharedLinear <= 3, "XregSegs holds three weights");
     XregSegs xs{};
-    int total = 0;
     for (int i = 0; i < count; ++i) {
       xs.seg[i] = {static_cast<const unsigned*>(ws[i].data),
                    ws[i].scales,
                    ws[i].biases,
                    ys[i],
                    static_cast<int>(ws[i].rows),
-                   total};
-      total += static_cast<int>(ws[i].rows);
+                   0};
     }
     xs.count = count;
-    xs.total_rows = total;
     const int cols = static_cast<int>(w0.cols);
     dispatch_affine(w0, [&]<int BITS, WType S>() {
       if constexpr (BITS == 4) launch_xreg<S>(xs, x, cols, w0.group_size, s);
