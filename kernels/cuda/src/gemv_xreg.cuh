@@ -139,10 +139,9 @@ __device__ __forceinline__ XregFixed xreg_fixed(const float (&xr)[32]) {
 // its rows [b * rows_per_block, (b + 1) * rows_per_block). FX: codes times the fixed-point
 // activations with dp4a (three integer dot products per four codes) instead of the
 // float permutes.
-template <WType S, bool FX, int MAXT = 512, int MINB = 1>
-__global__ void __launch_bounds__(MAXT, MINB)
-    gemv4_xreg(XregSegs segs, const float* __restrict__ x, int cols, int group_size,
-               int rows_per_block) {
+template <WType S, bool FX>
+__global__ void __launch_bounds__(512) gemv4_xreg(XregSegs segs, const float* __restrict__ x,
+                                                  int cols, int group_size, int rows_per_block) {
   constexpr int RB = kXregRows;
   __shared__ float red[2][RB][32];
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5, warps = blockDim.x >> 5;
