@@ -4,19 +4,14 @@
 // The SIMT GEMV that reads a chunk of activations per chunk of codes keeps the
 // L1/TEX pipe ~86% busy with those activation loads while DRAM sits at ~35%
 // (ncu, llama-3.1-8b gate/up on an H100). Here a block has one thread per 32
-// columns: each thread loads its 32 activations into registers once and then
-// streams whole weight rows past them, RB rows at a time (RB 16-byte loads in
-// flight per thread, the first batch issued before waiting on the kernel that
-// writes x). Per row a thread adds its 32 products, warps reduce with shuffles
-// and the block through shared memory, in a fixed order: a row's result does not
-// depend on which block took it, so the shared q/k/v or gate/up launch equals one
-// launch per weight bit for bit.
-//
-// Codes become floats 1 + c/16 with one byte permute each (a shift and a logic op
-// place four codes at bits 19..22 under the exponent of 1.0, the permute moves one
-// such byte under 0x3F); sum (1 + c/16) x = sum c x / 16 + sum x, so a row's scale
-// and bias fold as 16 s dot + (b - 16 s) sum x. f32 throughout: a factor below 2
-// costs at most one bit against c x.
+// columns: each thread turns its 32 activations into 24-bit fixed point once
+// (xreg_fixed) and then streams whole weight rows past them, eight rows a batch,
+// the first batches issued before waiting on the kernel that writes x. Codes meet
+// the fixed-point digits in dp4a (three integer dot products per four codes, the
+// sum exact); a row's scale and bias fold in f32 as s dx sum(c v) + b sum x. Per
+// row a thread's sum goes through a warp reduction and the block's shared memory
+// in a fixed order: a row's result does not depend on which block took it, so the
+// shared q/k/v or gate/up launch equals one launch per weight bit for bit.
 #pragma once
 
 #include "common.cuh"
@@ -38,12 +33,6 @@ struct XregSegs {
   XregSeg seg[3];
   int count;
 };
-
-// Byte B of m (0x80 | c << 3 in each byte) under 0x3F: the float 1 + c / 16.
-template <int B>
-__device__ __forceinline__ float unit_code(unsigned m) {
-  return __uint_as_float(__byte_perm(m, 0x3F00u, 0x5044u | (B << 8)));
-}
 
 template <WType S>
 struct XregRow {
@@ -135,14 +124,33 @@ __device__ __forceinline__ XregFixed xreg_fixed(const float (&xr)[32]) {
   return f;
 }
 
+// sum over the thread's 32 codes of code * v (v the fixed-point activations): exact,
+// as |c v| <= 15 * 2^22 over 32 codes stays below 2^31.
+__device__ __forceinline__ int xreg_dot(const uint4& w, const XregFixed& fx) {
+  const unsigned words[4] = {w.x, w.y, w.z, w.w};
+  int a[3] = {0, 0, 0};
+#pragma unroll
+  for (int k = 0; k < 4; ++k) {
+    // Word k holds codes 8k..8k+7, code e at bits 4e: the low nibbles of its bytes
+    // are the even codes, the high nibbles the odd ones.
+    const int lo = static_cast<int>(words[k] & 0x0F0F0F0Fu);
+    const int hi = static_cast<int>((words[k] >> 4) & 0x0F0F0F0Fu);
+#pragma unroll
+    for (int d = 0; d < 3; ++d) a[d] = __dp4a(hi, fx.hi[d][k], __dp4a(lo, fx.lo[d][k], a[d]));
+  }
+  return a[2] * 65536 + a[1] * 256 + a[0];
+}
+
 // blockDim.x = cols / 32 (a multiple of 32, at most 512); block b of a weight takes
-// its rows [b * rows_per_block, (b + 1) * rows_per_block). FX: codes times the fixed-point
-// activations with dp4a (three integer dot products per four codes) instead of the
-// float permutes.
-template <WType S, bool FX>
+// its rows [b * rows_per_block, (b + 1) * rows_per_block). The next batch is loaded
+// into registers while the current one is reduced. (Streaming two batches ahead
+// through a cp.async ring in shared memory instead measured the same in isolation and
+// 5% slower end to end: bench/gpu/NOTES.md.)
+template <WType S>
 __global__ void __launch_bounds__(512) gemv4_xreg(XregSegs segs, const float* __restrict__ x,
                                                   int cols, int group_size, int rows_per_block) {
   constexpr int RB = kXregRows;
+  static_assert(RB == 8, "xreg_reduce8 reduces eight rows");
   __shared__ float red[2][RB][32];
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5, warps = blockDim.x >> 5;
   const int groups = cols / group_size, g = (tid * 32) / group_size;
@@ -156,13 +164,14 @@ __global__ void __launch_bounds__(512) gemv4_xreg(XregSegs segs, const float* __
   const int r_end = min(sg.rows, r_begin + rows_per_block);
   if (r_begin >= r_end) return;
 
-  static_assert(RB == 8, "xreg_reduce8 reduces eight rows");
   XregRow<S> cur[RB];
   xreg_load<S, RB>(cur, sg, r_begin, r_end, tid, cols, groups, g);
   // The codes above are constants; x is the previous kernel's output.
   wait_prior_grid();
-  float xr[32], xsum = 0.0f;
+  float xsum = 0.0f;
+  XregFixed fx;
   {
+    float xr[32];
     const float4* xp = reinterpret_cast<const float4*>(x) + tid * 8;
 #pragma unroll
     for (int k = 0; k < 8; ++k) {
@@ -170,49 +179,14 @@ __global__ void __launch_bounds__(512) gemv4_xreg(XregSegs segs, const float* __
       xr[4 * k] = v.x, xr[4 * k + 1] = v.y, xr[4 * k + 2] = v.z, xr[4 * k + 3] = v.w;
       xsum += (v.x + v.y) + (v.z + v.w);
     }
+    fx = xreg_fixed(xr);
   }
-  XregFixed fx{};
-  if constexpr (FX) fx = xreg_fixed(xr);
   int buf = 0;
   for (int r0 = r_begin; r0 < r_end; r0 += RB) {
     float part[RB];
 #pragma unroll
     for (int j = 0; j < RB; ++j) {
-      const uint4 w = cur[j].w;
-      const unsigned words[4] = {w.x, w.y, w.z, w.w};
-      if constexpr (FX) {
-        int a[3] = {0, 0, 0};
-#pragma unroll
-        for (int k = 0; k < 4; ++k) {
-          const int lo = static_cast<int>(words[k] & 0x0F0F0F0Fu);
-          const int hi = static_cast<int>((words[k] >> 4) & 0x0F0F0F0Fu);
-#pragma unroll
-          for (int d = 0; d < 3; ++d) a[d] = __dp4a(hi, fx.hi[d][k], __dp4a(lo, fx.lo[d][k], a[d]));
-        }
-        // sum c v exactly: |c v| <= 15 * 2^22 over 32 codes stays below 2^31.
-        const int dot = a[2] * 65536 + a[1] * 256 + a[0];
-        part[j] = fmaf(cur[j].s * fx.dx, static_cast<float>(dot), cur[j].b * xsum);
-      } else {
-        float d = 0.0f;
-#pragma unroll
-        for (int k = 0; k < 4; ++k) {
-          // Word k holds codes 8k..8k+7, code e at bits 4e: the low nibbles of its
-          // bytes are the even codes, the high nibbles the odd ones.
-          const unsigned lo = ((words[k] << 3) & 0x78787878u) | 0x80808080u;
-          const unsigned hi = ((words[k] >> 1) & 0x78787878u) | 0x80808080u;
-          const float* xv = xr + 8 * k;
-          d = fmaf(unit_code<0>(lo), xv[0], d);
-          d = fmaf(unit_code<0>(hi), xv[1], d);
-          d = fmaf(unit_code<1>(lo), xv[2], d);
-          d = fmaf(unit_code<1>(hi), xv[3], d);
-          d = fmaf(unit_code<2>(lo), xv[4], d);
-          d = fmaf(unit_code<2>(hi), xv[5], d);
-          d = fmaf(unit_code<3>(lo), xv[6], d);
-          d = fmaf(unit_code<3>(hi), xv[7], d);
-        }
-        const float s16 = 16.0f * cur[j].s;
-        part[j] = fmaf(s16, d, (cur[j].b - s16) * xsum);
-      }
+      part[j] = fmaf(cur[j].s * fx.dx, static_cast<float>(xreg_dot(cur[j].w, fx)), cur[j].b * xsum);
     }
     // The next batch's loads go out before this one's reduction.
     if (r0 + RB < r_end) xreg_load<S, RB>(cur, sg, r0 + RB, r_end, tid, cols, groups, g);
@@ -221,9 +195,9 @@ __global__ void __launch_bounds__(512) gemv4_xreg(XregSegs segs, const float* __
     if ((lane & 3) == 0) red[buf][row][warp] = v;
     __syncthreads();
     if (tid < RB && r0 + tid < r_end) {
-      float v = 0.0f;
-      for (int k = 0; k < warps; ++k) v += red[buf][tid][k];
-      sg.y[r0 + tid] = v;
+      float t = 0.0f;
+      for (int k = 0; k < warps; ++k) t += red[buf][tid][k];
+      sg.y[r0 + tid] = t;
     }
     buf ^= 1;
   }

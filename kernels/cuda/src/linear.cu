@@ -22,22 +22,14 @@ bool gemv_splits(std::int64_t n) {
   return on && n == 1;
 }
 
-// RMLX_CUDA_GEMV_XREG=0 keeps one activation row on 4-bit weights off gemv_xreg.cuh,
-// =f32 multiplies there in floats, =fixed (the default) with dp4a on fixed-point
-// activations (for comparisons). Capping registers at 96 (five 4096-column blocks
-// per SM instead of four) won in the kernel bench but lost end to end (8B 4:64 B=1
-// 371 against 387 tok/s).
-int xreg_mode() {
-  static const int mode = [] {
-    const char* v = std::getenv("RMLX_CUDA_GEMV_XREG");
-    if (v != nullptr && std::string_view(v) == "0") return 0;
-    if (v != nullptr && std::string_view(v) == "f32") return 1;
-    return 2;
-  }();
-  return mode;
-}
+// RMLX_CUDA_GEMV_XREG=0 keeps one activation row on 4-bit weights off gemv_xreg.cuh
+// (for comparisons).
 bool xreg_enabled() {
-  return xreg_mode() != 0;
+  static const bool on = [] {
+    const char* v = std::getenv("RMLX_CUDA_GEMV_XREG");
+    return v == nullptr || std::string_view(v) != "0";
+  }();
+  return on;
 }
 
 // From 4096 columns on (H100: llama-3.1-8b affine 4-bit B=1 271 -> 312 tok/s; the
@@ -57,8 +49,7 @@ void launch_xreg(XregSegs segs, const float* x, int cols, int group_size, cudaSt
   int dev = 0, sms = 0, per_sm = 0;
   cudaGetDevice(&dev);
   cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev);
-  auto* k = xreg_mode() == 1 ? &gemv4_xreg<S, false> : &gemv4_xreg<S, true>;
-  cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, k, threads, 0);
+  cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, gemv4_xreg<S>, threads, 0);
   const int slots = std::max(1, sms * per_sm);
   int total = 0;
   for (int i = 0; i < segs.count; ++i) total += segs.seg[i].rows;
@@ -69,7 +60,7 @@ void launch_xreg(XregSegs segs, const float* x, int cols, int group_size, cudaSt
     blocks += static_cast<int>(blocks_for(segs.seg[i].rows, per_block));
   }
   const dim3 grid(blocks), block(threads);
-  launch_pdl("linear", k, grid, block, 0, s, segs, x, cols, group_size, per_block);
+  launch_pdl("linear", gemv4_xreg<S>, grid, block, 0, s, segs, x, cols, group_size, per_block);
 }
 
 template <WType T>
