@@ -73,6 +73,8 @@ for w in "${weights[@]}"; do
     rm -rf "${work:?}/$name"
     "$host" --log-level warn convert --from-gguf "$file" --out "$work/$name" >&2
   fi
+  # The roofline counts the smaller of the GGUF and its import (summarize.py).
+  stat -c %s "$file" > "$work/$name.gguf-bytes"
 done
 
 # Roofline bandwidth: over a buffer the size of each weight set, measured right before

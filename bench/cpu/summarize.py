@@ -8,8 +8,16 @@ import sys
 
 
 def weight_bytes(snapshot):
-    return sum(os.path.getsize(os.path.join(snapshot, f)) for f in os.listdir(snapshot)
-               if f.endswith(".safetensors"))
+    """Bytes a decode token reads at least: the smaller of the imported snapshot and the
+    GGUF it came from (run.sh leaves the GGUF's size beside the snapshot). A Q8_0 / Q4_0
+    import stores biases that equal -2^(bits-1) x the scales, which rmlx derives instead
+    of reading, so the GGUF is the smaller there."""
+    total = sum(os.path.getsize(os.path.join(snapshot, f)) for f in os.listdir(snapshot)
+                if f.endswith(".safetensors"))
+    gguf = snapshot.rstrip("/") + ".gguf-bytes"
+    if os.path.exists(gguf):
+        total = min(total, int(open(gguf).read().split()[0]))
+    return total
 
 
 def read_bandwidth(path):
