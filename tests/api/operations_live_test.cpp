@@ -2,7 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -49,12 +51,22 @@ TEST(Operations, RateLimitMetricsAndAccessLog) {
   ASSERT_TRUE(health);
   EXPECT_EQ(health->status, 200);
   // A request is counted when its response has gone out, which can be just
-  // after the client has read it: poll briefly for the last one (/health).
+  // after the client has read it, on whichever server thread sent it (a busy
+  // machine can count a later request first): poll briefly until every request
+  // above is counted.
+  const std::vector<std::string> counted = {
+      "rmlx:requests_total{route=\"/v1/messages/count_tokens\",status=\"200\"} 3\n",
+      "rmlx:requests_total{route=\"/v1/messages/count_tokens\",status=\"429\"} 1\n",
+      "rmlx:requests_total{route=\"/v1/chat/completions\",status=\"429\"} 1\n",
+      "rmlx:requests_total{route=\"/health\",status=\"200\"} 1\n"};
+  const auto all_counted = [&](const std::string& body) {
+    for (const auto& c : counted) {
+      if (body.find(c) == std::string::npos) return false;
+    }
+    return true;
+  };
   auto metrics = cli->Get("/metrics");
-  for (int i = 0; i < 50 && metrics &&
-                  metrics->body.find("rmlx:requests_total{route=\"/health\",status=\"200\"} 1\n") ==
-                      std::string::npos;
-       ++i) {
+  for (int i = 0; i < 50 && metrics && !all_counted(metrics->body); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     metrics = cli->Get("/metrics");
   }
