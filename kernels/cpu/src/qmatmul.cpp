@@ -157,11 +157,13 @@ int simd_planes(Isa isa, int bits) {
 
 // Rows of W per parallel task. Each task restarts the weight prefetch stream, so tasks
 // hold at least ~64 KiB of weights (a SmolLM2 projection is ~330 KiB: a few tasks, not
-// 16 of 20 KiB); at most 8 per thread, to balance a descheduled thread; and a multiple
-// of the thread count, so that threads running at equal speed finish together.
+// 16 of 20 KiB); at most 2 per thread, so that a late or descheduled thread can still
+// be covered by the others; and a multiple of the thread count, so that threads running
+// at equal speed finish together. 8 tasks per thread made the 1B Q4 decode step's
+// matmuls 3-10% slower at two threads (each restart ramps the stream up again).
 std::int64_t row_grain(std::int64_t rows, std::int64_t row_bytes, int threads) {
   const std::int64_t t = threads;
-  std::int64_t tasks = std::clamp<std::int64_t>(rows * row_bytes / 65536, 1, 8 * t);
+  std::int64_t tasks = std::clamp<std::int64_t>(rows * row_bytes / 65536, 1, 2 * t);
   tasks = std::max<std::int64_t>(t, tasks / t * t);
   const std::int64_t grain = (rows + tasks - 1) / tasks;
   return std::max<std::int64_t>(4, (grain + 3) / 4 * 4);
