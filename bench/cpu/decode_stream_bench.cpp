@@ -41,11 +41,21 @@ struct Part {
 };
 
 // Bytes the int8 kernels read for w.
-std::size_t weight_bytes(const rk::qmm::AffineWeight& w) {
+// Calls f(pointer, bytes) for each range of w a decode step reads: the codes, the
+// scales, and the biases unless they are derived from the scales.
+template <typename F>
+void for_each_range(const rk::qmm::AffineWeight& w, F&& f) {
   const std::size_t groups = static_cast<std::size_t>(w.rows * (w.cols / w.group_size));
-  const std::size_t sbytes = w.scale_type == rk::FloatType::f32 ? 4 : 2;
-  return static_cast<std::size_t>(w.rows * w.cols * w.bits / 8) +
-         groups * sbytes * (w.bias_per_scale != 0.0f ? 1 : 2);
+  const std::size_t sb = (w.scale_type == rk::FloatType::f32 ? 4 : 2) * groups;
+  f(static_cast<const void*>(w.packed), static_cast<std::size_t>(w.rows * w.cols * w.bits / 8));
+  f(w.scales, sb);
+  if (w.bias_per_scale == 0.0f) f(w.biases, sb);
+}
+
+std::size_t weight_bytes(const rk::qmm::AffineWeight& w) {
+  std::size_t total = 0;
+  for_each_range(w, [&](const void*, std::size_t bytes) { total += bytes; });
+  return total;
 }
 
 [[gnu::target("avx512f")]] std::uint64_t read_range(const void* p, std::size_t bytes) {
@@ -179,23 +189,13 @@ int main(int argc, char** argv) {
     t0 = Clock::now();
     for (const auto& part : parts) {
       for (const auto& w : part.ws) {
-        const std::size_t groups = static_cast<std::size_t>(w.rows * (w.cols / w.group_size));
-        const std::size_t sb = (w.scale_type == rk::FloatType::f32 ? 4 : 2) * groups;
-        sink += read_range(w.packed, static_cast<std::size_t>(w.rows * w.cols * w.bits / 8));
-        sink += read_range(w.scales, sb);
-        if (w.bias_per_scale == 0.0f) sink += read_range(w.biases, sb);
+        for_each_range(w, [&](const void* p, std::size_t bytes) { sink += read_range(p, bytes); });
       }
     }
     const double r_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     t0 = Clock::now();
     for (const auto& part : parts) {
-      for (const auto& w : part.ws) {
-        const std::size_t groups = static_cast<std::size_t>(w.rows * (w.cols / w.group_size));
-        const std::size_t sb = (w.scale_type == rk::FloatType::f32 ? 4 : 2) * groups;
-        pool_read(w.packed, static_cast<std::size_t>(w.rows * w.cols * w.bits / 8));
-        pool_read(w.scales, sb);
-        if (w.bias_per_scale == 0.0f) pool_read(w.biases, sb);
-      }
+      for (const auto& w : part.ws) for_each_range(w, pool_read);
     }
     const double rt_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     t0 = Clock::now();

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "cuda_test_util.h"
 #include "rmlx/kernels/half.h"
 #include "rmlx/kernels_cuda/kernels.h"
 
@@ -21,24 +22,7 @@ namespace {
 
 namespace k = rmlx::kernels;
 namespace kc = rmlx::kernels_cuda;
-
-bool have_gpu() {
-  int n = 0;
-  return cudaGetDeviceCount(&n) == cudaSuccess && n > 0;
-}
-
-// A device buffer freed at scope exit.
-struct Dev {
-  void* p = nullptr;
-  explicit Dev(std::size_t bytes) { EXPECT_EQ(cudaMalloc(&p, bytes), cudaSuccess); }
-  ~Dev() { cudaFree(p); }
-  Dev(const Dev&) = delete;
-  Dev& operator=(const Dev&) = delete;
-  template <typename T>
-  void put(const std::vector<T>& v) {
-    ASSERT_EQ(cudaMemcpy(p, v.data(), v.size() * sizeof(T), cudaMemcpyHostToDevice), cudaSuccess);
-  }
-};
+using rmlx::cuda_test::DevBuf;
 
 struct Case {
   int bits, gs;
@@ -141,7 +125,7 @@ std::vector<double> reference(const Weight& w, const std::vector<float>& x, std:
 // shared memory), eagerly or as a graph.
 std::vector<float> run(const kc::WeightView& v, const std::vector<float>& x, std::int64_t n,
                        int parts, bool graph) {
-  Dev xd(x.size() * 4), yd(static_cast<std::size_t>(n * v.rows) * 4);
+  DevBuf xd(x.size() * 4), yd(static_cast<std::size_t>(n * v.rows) * 4);
   xd.put(x);
   EXPECT_EQ(cudaMemset(yd.p, 0xff, static_cast<std::size_t>(n * v.rows) * 4), cudaSuccess);
   // The copies and the poison run on the default stream; the kernel on another one.
@@ -184,10 +168,10 @@ void check_case(const Case& c, std::int64_t rows, std::int64_t cols,
                 const std::vector<std::int64_t>& ns, unsigned& seed, double& worst3,
                 double& worst2) {
   const Weight w = make_weight(c, rows, cols, seed++);
-  Dev pd(w.packed.size() * 4);
+  DevBuf pd(w.packed.size() * 4);
   pd.put(w.packed);
   const bool f32 = c.stype == kc::WType::f32;
-  Dev sd(w.s32.size() * (f32 ? 4 : 2)), bd(w.s32.size() * (f32 ? 4 : 2));
+  DevBuf sd(w.s32.size() * (f32 ? 4 : 2)), bd(w.s32.size() * (f32 ? 4 : 2));
   if (f32) {
     sd.put(w.s32);
     bd.put(w.b32);
@@ -230,7 +214,7 @@ void check_case(const Case& c, std::int64_t rows, std::int64_t cols,
 }
 
 TEST(CudaAffineMma, EveryWidthGroupScaleTypeAndRowCountMatchesTheReference) {
-  if (!have_gpu()) GTEST_SKIP() << "no CUDA device";
+  REQUIRE_GPU();
   // 67 weight rows (three row blocks, the last partial); 2304 columns = 18..72 groups,
   // more than the eight warps that split them.
   double worst3 = 0.0, worst2 = 0.0;
@@ -249,7 +233,7 @@ TEST(CudaAffineMma, EveryWidthGroupScaleTypeAndRowCountMatchesTheReference) {
 // Long rows (an MLP down projection): the split activations of one or two rows take
 // more than 48 KiB of shared memory.
 TEST(CudaAffineMma, LongRowsMatchTheReference) {
-  if (!have_gpu()) GTEST_SKIP() << "no CUDA device";
+  REQUIRE_GPU();
   double worst3 = 0.0, worst2 = 0.0;
   unsigned seed = 500;
   for (int bits : {4, 8}) {
@@ -263,7 +247,7 @@ TEST(CudaAffineMma, LongRowsMatchTheReference) {
 // default dispatch takes the kernel that keeps activations in registers
 // (gemv_xreg.cuh) for a single weight and for q/k/v-style shared launches.
 TEST(CudaAffineMma, SingleRowFourBitMatchesTheReference) {
-  if (!have_gpu()) GTEST_SKIP() << "no CUDA device";
+  REQUIRE_GPU();
   double worst3 = 0.0, worst2 = 0.0;
   unsigned seed = 900;
   for (int gs : {32, 64, 128}) {

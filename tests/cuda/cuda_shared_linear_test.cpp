@@ -17,16 +17,8 @@
 namespace {
 
 namespace kc = rmlx::kernels_cuda;
+using rmlx::cuda_test::DevBuf;
 using rmlx::cuda_test::random_floats;
-
-// Device memory freed on scope exit.
-struct DevBuf {
-  void* p = nullptr;
-  explicit DevBuf(std::size_t bytes) { EXPECT_EQ(cudaMalloc(&p, bytes), cudaSuccess); }
-  ~DevBuf() { cudaFree(p); }
-  DevBuf(const DevBuf&) = delete;
-  DevBuf& operator=(const DevBuf&) = delete;
-};
 
 struct Weight {
   std::unique_ptr<DevBuf> codes, scales, biases;

@@ -1,5 +1,5 @@
-// What the CUDA backend tests share: GPU presence, random inputs, host tensors and reading a
-// device tensor back.
+// What the CUDA backend tests share: GPU presence, random inputs, host tensors, raw device
+// buffers and reading a device tensor back.
 #pragma once
 
 #include <cuda_runtime_api.h>
@@ -29,6 +29,19 @@ inline std::vector<float> random_floats(std::size_t n, unsigned seed, float scal
   for (auto& x : v) x = d(rng);
   return v;
 }
+
+// Device memory freed on scope exit.
+struct DevBuf {
+  void* p = nullptr;
+  explicit DevBuf(std::size_t bytes) { EXPECT_EQ(cudaMalloc(&p, bytes), cudaSuccess); }
+  ~DevBuf() { cudaFree(p); }
+  DevBuf(const DevBuf&) = delete;
+  DevBuf& operator=(const DevBuf&) = delete;
+  template <typename T>
+  void put(const std::vector<T>& v) {
+    ASSERT_EQ(cudaMemcpy(p, v.data(), v.size() * sizeof(T), cudaMemcpyHostToDevice), cudaSuccess);
+  }
+};
 
 inline sdk::Tensor host_tensor(void* data, sdk::DType t, std::vector<std::int64_t> shape) {
   sdk::Tensor x;
