@@ -245,7 +245,7 @@ TEST(CudaAffineMma, LongRowsMatchTheReference) {
 // One activation row on 4-bit codes whose rows are 4096-16384 columns (a multiple of
 // 1024; 3072 stays on the SIMT GEMV): the
 // default dispatch takes the kernel that keeps activations in registers
-// (gemv_xreg.cuh) for a single weight and for q/k/v-style shared launches.
+// (gemv_xreg.cu) for a single weight and for q/k/v-style shared launches.
 TEST(CudaAffineMma, SingleRowFourBitMatchesTheReference) {
   REQUIRE_GPU();
   double worst3 = 0.0, worst2 = 0.0;

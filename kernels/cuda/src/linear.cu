@@ -3,7 +3,7 @@
 // GEMM for prefill, over dense f32/f16/bf16 or MLX affine-quantized weights.
 #include "common.cuh"
 #include "gemv_wide.cuh"
-#include "gemv_xreg.cuh"
+#include "gemv_xreg.h"
 
 namespace rmlx::kernels_cuda {
 
@@ -20,47 +20,6 @@ bool gemv_splits(std::int64_t n) {
     return v == nullptr || std::string_view(v) != "0";
   }();
   return on && n == 1;
-}
-
-// RMLX_CUDA_GEMV_XREG=0 keeps one activation row on 4-bit weights off gemv_xreg.cuh
-// (for comparisons).
-bool xreg_enabled() {
-  static const bool on = [] {
-    const char* v = std::getenv("RMLX_CUDA_GEMV_XREG");
-    return v == nullptr || std::string_view(v) != "0";
-  }();
-  return on;
-}
-
-// From 4096 columns on (H100: llama-3.1-8b affine 4-bit B=1 271 -> 312 tok/s; the
-// 2048-column matrices of llama-3.2-1b lose, 1094 -> 1020, so they keep the SIMT GEMV).
-bool xreg_applies(const WeightView& w) {
-  return xreg_enabled() && w.bits == 4 && w.cols % 1024 == 0 && w.cols >= 4096 && w.cols <= 16384 &&
-         (w.group_size == 32 || w.group_size == 64 || w.group_size == 128) &&
-         reinterpret_cast<std::uintptr_t>(w.data) % 16 == 0;
-}
-
-// Rows per block: as many blocks as fit on the device at once share all the rows
-// equally (one wave; a block's activations are loaded once); each weight of a shared
-// launch takes whole blocks. segs' first_block fields are filled in here.
-template <WType S>
-void launch_xreg(XregSegs segs, const float* x, int cols, int group_size, cudaStream_t s) {
-  const int threads = cols / 32;
-  int dev = 0, sms = 0, per_sm = 0;
-  cudaGetDevice(&dev);
-  cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev);
-  cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, gemv4_xreg<S>, threads, 0);
-  const int slots = std::max(1, sms * per_sm);
-  int total = 0;
-  for (int i = 0; i < segs.count; ++i) total += segs.seg[i].rows;
-  const int per_block = std::max(1, (total + slots - 1) / slots);
-  int blocks = 0;
-  for (int i = 0; i < segs.count; ++i) {
-    segs.seg[i].first_block = blocks;
-    blocks += static_cast<int>(blocks_for(segs.seg[i].rows, per_block));
-  }
-  const dim3 grid(blocks), block(threads);
-  launch_pdl("linear", gemv4_xreg<S>, grid, block, 0, s, segs, x, cols, group_size, per_block);
 }
 
 template <WType T>
@@ -629,15 +588,7 @@ void affine_linear(const WeightView& w, const float* x, std::int64_t n, float* y
   const auto* packed = static_cast<const unsigned*>(w.data);
   // The default for 2/4/8-bit codes: the exact tensor-core kernel (affine_mma.cu).
   if (rpw == 0 && n >= kAffineMmaMinRows && affine_mma_linear(w, x, n, y, s)) return;
-  if constexpr (BITS == 4) {
-    if (rpw == 0 && n == 1 && xreg_applies(w)) {
-      XregSegs segs{};
-      segs.seg[0] = {packed, w.scales, w.biases, y, rows, 0};
-      segs.count = 1;
-      launch_xreg<S>(segs, x, cols, w.group_size, s);
-      return;
-    }
-  }
+  if (rpw == 0 && n == 1 && gemv_xreg(&w, 1, x, &y, s)) return;
   if (rpw == 16) rpw = 0;
   // 0 (the default), 2-32 rows: the block-wide GEMV where the codes never
   // straddle a word (on an H100 it beats the staged one; for one row the
@@ -771,26 +722,7 @@ bool linear_shared(const WeightView* ws, int count, const float* x, std::int64_t
     }
     tall = tall && ws[i].rows >= 8192;
   }
-  bool xreg = !dense;
-  for (int i = 0; i < count && xreg; ++i) xreg = xreg_applies(ws[i]);
-  if (xreg) {
-    static_assert(kMaxSharedLinear <= 3, "XregSegs holds three weights");
-    XregSegs xs{};
-    for (int i = 0; i < count; ++i) {
-      xs.seg[i] = {static_cast<const unsigned*>(ws[i].data),
-                   ws[i].scales,
-                   ws[i].biases,
-                   ys[i],
-                   static_cast<int>(ws[i].rows),
-                   0};
-    }
-    xs.count = count;
-    const int cols = static_cast<int>(w0.cols);
-    dispatch_affine(w0, [&]<int BITS, WType S>() {
-      if constexpr (BITS == 4) launch_xreg<S>(xs, x, cols, w0.group_size, s);
-    });
-    return true;
-  }
+  if (!dense && gemv_xreg(ws, count, x, ys, s)) return true;
   // The rows per warp kernels::linear picks for one activation row.
   const int r = dense ? 1 : w0.bits == 8 && tall ? 8 : 4;
   SharedSegs segs{};

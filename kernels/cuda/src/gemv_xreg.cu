@@ -12,11 +12,15 @@
 // row a thread's sum goes through a warp reduction and the block's shared memory
 // in a fixed order: a row's result does not depend on which block took it, so the
 // shared q/k/v or gate/up launch equals one launch per weight bit for bit.
-#pragma once
+#include "gemv_xreg.h"
+
+#include <algorithm>
 
 #include "common.cuh"
 
 namespace rmlx::kernels_cuda {
+
+namespace {
 
 constexpr int kXregRows = 8;  // rows per batch (RB)
 
@@ -201,6 +205,83 @@ __global__ void __launch_bounds__(512) gemv4_xreg(XregSegs segs, const float* __
     }
     buf ^= 1;
   }
+}
+
+}  // namespace
+
+namespace {
+
+// RMLX_CUDA_GEMV_XREG=0 keeps one activation row on 4-bit weights off this kernel
+// (for comparisons).
+bool xreg_enabled() {
+  static const bool on = [] {
+    const char* v = std::getenv("RMLX_CUDA_GEMV_XREG");
+    return v == nullptr || std::string_view(v) != "0";
+  }();
+  return on;
+}
+
+// From 4096 columns on (H100: llama-3.1-8b affine 4-bit B=1 271 -> 312 tok/s; the
+// 2048-column matrices of llama-3.2-1b lose, 1094 -> 1020, so they keep the SIMT GEMV).
+bool applies(const WeightView& w, const WeightView& w0) {
+  return w.bits == 4 && w.cols % 1024 == 0 && w.cols >= 4096 && w.cols <= 16384 &&
+         (w.group_size == 32 || w.group_size == 64 || w.group_size == 128) &&
+         reinterpret_cast<std::uintptr_t>(w.data) % 16 == 0 && w.cols == w0.cols &&
+         w.group_size == w0.group_size && w.type == w0.type;
+}
+
+// Rows per block: as many blocks as fit on the device at once share all the rows
+// equally (one wave; a block's activations are loaded once); each weight of a shared
+// launch takes whole blocks.
+template <WType S>
+void launch(XregSegs segs, const float* x, int cols, int group_size, cudaStream_t s) {
+  const int threads = cols / 32;
+  int dev = 0, sms = 0, per_sm = 0;
+  cudaGetDevice(&dev);
+  cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev);
+  cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, gemv4_xreg<S>, threads, 0);
+  const int slots = std::max(1, sms * per_sm);
+  int total = 0;
+  for (int i = 0; i < segs.count; ++i) total += segs.seg[i].rows;
+  const int per_block = std::max(1, (total + slots - 1) / slots);
+  int blocks = 0;
+  for (int i = 0; i < segs.count; ++i) {
+    segs.seg[i].first_block = blocks;
+    blocks += static_cast<int>(blocks_for(segs.seg[i].rows, per_block));
+  }
+  launch_pdl("linear", gemv4_xreg<S>, dim3(blocks), dim3(threads), 0, s, segs, x, cols, group_size,
+             per_block);
+}
+
+}  // namespace
+
+bool gemv_xreg(const WeightView* ws, int count, const float* x, float* const* ys, cudaStream_t s) {
+  static_assert(kMaxSharedLinear <= 3, "XregSegs holds three weights");
+  if (!xreg_enabled() || count < 1 || count > kMaxSharedLinear) return false;
+  XregSegs segs{};
+  for (int i = 0; i < count; ++i) {
+    if (!applies(ws[i], ws[0])) return false;
+    segs.seg[i] = {static_cast<const unsigned*>(ws[i].data),
+                   ws[i].scales,
+                   ws[i].biases,
+                   ys[i],
+                   static_cast<int>(ws[i].rows),
+                   0};
+  }
+  segs.count = count;
+  const int cols = static_cast<int>(ws[0].cols), gs = ws[0].group_size;
+  switch (ws[0].type) {
+    case WType::f32:
+      launch<WType::f32>(segs, x, cols, gs, s);
+      break;
+    case WType::f16:
+      launch<WType::f16>(segs, x, cols, gs, s);
+      break;
+    default:
+      launch<WType::bf16>(segs, x, cols, gs, s);
+  }
+  check_launch("linear");
+  return true;
 }
 
 }  // namespace rmlx::kernels_cuda
