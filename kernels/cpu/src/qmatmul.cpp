@@ -283,19 +283,11 @@ float symmetric_bias_factor(const AffineWeight& w) {
   }
   const float k = -static_cast<float>(1 << (w.bits - 1));
   const std::int64_t count = w.rows * (w.cols / w.group_size);
-  const auto at = [&](const void* base, std::int64_t i) {
-    switch (w.scale_type) {
-      case FloatType::f32:
-        return static_cast<const float*>(base)[i];
-      case FloatType::f16:
-        return f16_to_f32(static_cast<const std::uint16_t*>(base)[i]);
-      default:
-        return bf16_to_f32(static_cast<const std::uint16_t*>(base)[i]);
-    }
-  };
   for (std::int64_t i = 0; i < count; ++i) {
     // Both sides exact: k is a power of two and the stored bias is compared as stored.
-    if (at(w.biases, i) != k * at(w.scales, i)) return 0.0f;
+    if (load_float(w.biases, w.scale_type, i) != k * load_float(w.scales, w.scale_type, i)) {
+      return 0.0f;
+    }
   }
   return count > 0 ? k : 0.0f;
 }
