@@ -65,7 +65,12 @@ void add_engine_options(po::options_description& desc, engine::EngineOptions& o)
       "drafter", po::value(&o.drafter),
       "speculative decoding: a drafter plugin, e.g. ngram or layerskip:L (the first L layers "
       "draft); default: none")("draft-tokens", po::value(&o.draft_tokens)->default_value(4),
-                               "tokens the drafter proposes per step (1..64)");
+                               "tokens the drafter proposes per step (1..64)")(
+      "no-mmap", po::bool_switch(&o.no_mmap),
+      "read the weight files into memory on 2 MiB pages instead of mapping them: the "
+      "process holds the weights' size in memory the kernel cannot reclaim (a mapping's pages "
+      "can be dropped and read again), and loading waits for one full read of the files; the "
+      "CPU backend then streams the weights a few percent faster (fewer TLB misses)");
 }
 
 void add_engine_options(po::options_description& desc, engine::EngineOptions& o,

@@ -10,6 +10,9 @@
 // bytes a step reads (biases only when the weights are not symmetric) and GB/s.
 // The plain read runs twice: on the calling thread, and split over the pool's threads
 // with one dispatch a tensor ("read xT"), the bound for the matmuls at N threads.
+// The matmuls and the pool read also run over a copy of the file in anonymous memory on
+// 2 MiB pages (snapshot::LoadMode::read, as `--no-mmap` loads it), alternated with the
+// mapped runs.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -113,13 +116,19 @@ int main(int argc, char** argv) {
   const auto file = rs::SafetensorsFile::open(dir + "/model.safetensors");
   std::map<std::string, const rs::TensorInfo*> by_name;
   for (const auto& t : file.tensors()) by_name[t.name] = &t;
+  // The same file read into memory as `--no-mmap` loads it.
+  const auto copy = rs::SafetensorsFile::open(dir + "/model.safetensors", rs::LoadMode::read);
+  std::ptrdiff_t shift = 0;  // 0: the mapping; else: the copy
+  const auto at = [&](const rs::TensorInfo& t) {
+    return reinterpret_cast<const void*>(static_cast<const std::uint8_t*>(file.data(t)) + shift);
+  };
   const auto bind = [&](const std::string& prefix) {
     const rs::TensorInfo* w = by_name.at(prefix + ".weight");
     const rs::TensorInfo* s = by_name.at(prefix + ".scales");
     rk::qmm::AffineWeight a;
-    a.packed = reinterpret_cast<const std::uint32_t*>(file.data(*w));
-    a.scales = file.data(*s);
-    a.biases = file.data(*by_name.at(prefix + ".biases"));
+    a.packed = reinterpret_cast<const std::uint32_t*>(at(*w));
+    a.scales = at(*s);
+    a.biases = at(*by_name.at(prefix + ".biases"));
     a.scale_type = s->dtype == rmlx::sdk::DType::f16    ? rk::FloatType::f16
                    : s->dtype == rmlx::sdk::DType::bf16 ? rk::FloatType::bf16
                                                         : rk::FloatType::f32;
@@ -130,18 +139,24 @@ int main(int argc, char** argv) {
     if (mode == rk::qmm::Activations::int8) a.bias_per_scale = rk::qmm::symmetric_bias_factor(a);
     return a;
   };
-  std::vector<Part> parts;
-  for (int l = 0; l < layers; ++l) {
-    const std::string p = "model.layers." + std::to_string(l) + ".";
-    parts.push_back({"q/k/v",
-                     {bind(p + "self_attn.q_proj"), bind(p + "self_attn.k_proj"),
-                      bind(p + "self_attn.v_proj")}});
-    parts.push_back({"o", {bind(p + "self_attn.o_proj")}});
-    parts.push_back({"gate/up", {bind(p + "mlp.gate_proj"), bind(p + "mlp.up_proj")}});
-    parts.push_back({"down", {bind(p + "mlp.down_proj")}});
-  }
-  parts.push_back(
-      {"lm_head", {bind(by_name.count("lm_head.weight") ? "lm_head" : "model.embed_tokens")}});
+  const auto make_parts = [&] {
+    std::vector<Part> parts;
+    for (int l = 0; l < layers; ++l) {
+      const std::string p = "model.layers." + std::to_string(l) + ".";
+      parts.push_back({"q/k/v",
+                       {bind(p + "self_attn.q_proj"), bind(p + "self_attn.k_proj"),
+                        bind(p + "self_attn.v_proj")}});
+      parts.push_back({"o", {bind(p + "self_attn.o_proj")}});
+      parts.push_back({"gate/up", {bind(p + "mlp.gate_proj"), bind(p + "mlp.up_proj")}});
+      parts.push_back({"down", {bind(p + "mlp.down_proj")}});
+    }
+    parts.push_back(
+        {"lm_head", {bind(by_name.count("lm_head.weight") ? "lm_head" : "model.embed_tokens")}});
+    return parts;
+  };
+  const std::vector<Part> parts = make_parts();
+  shift = copy.mapping().data() - file.mapping().data();
+  const std::vector<Part> copy_parts = make_parts();
 
   std::size_t total = 0, max_dim = 0;
   for (const auto& part : parts) {
@@ -160,7 +175,7 @@ int main(int argc, char** argv) {
   rk::ThreadPool pool(threads);
   const rk::Exec exec{rk::select_isa(), &pool};
   std::map<std::string, std::vector<double>> ms;
-  std::vector<double> step, read, read_t, anon_read;
+  std::vector<double> step, read, read_t, anon_read, copy_step, copy_read_t;
   // The same mapped bytes read by the pool, one dispatch per weight as the matmuls do.
   std::vector<std::uint64_t> sinks(static_cast<std::size_t>(threads) * 8, 0);
   const auto pool_read = [&](const void* p, std::size_t bytes) {
@@ -201,7 +216,21 @@ int main(int argc, char** argv) {
     t0 = Clock::now();
     sink += read_range(anon.data(), anon.size());
     const double a_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+    t0 = Clock::now();
+    for (const auto& part : copy_parts) {
+      float* ys[3] = {y[0].data(), y[1].data(), y[2].data()};
+      rk::qmm::matmul_shared_input(exec, part.ws, x.data(), 1,
+                                   std::span<float* const>(ys, part.ws.size()), mode);
+    }
+    const double cs_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+    t0 = Clock::now();
+    for (const auto& part : copy_parts) {
+      for (const auto& w : part.ws) for_each_range(w, pool_read);
+    }
+    const double crt_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     if (r == 0) continue;
+    copy_step.push_back(cs_ms);
+    copy_read_t.push_back(crt_ms);
     step.push_back(s_ms);
     read.push_back(r_ms);
     read_t.push_back(rt_ms);
@@ -223,6 +252,23 @@ int main(int argc, char** argv) {
       rt, gb / rt * 1e3, 100.0 * rt / s);
   std::printf("  anon     %8.2f ms  %5.1f GB/s  (an anonymous buffer as large)\n", an,
               gb / an * 1e3);
+  const double cs = median(copy_step), crt = median(copy_read_t);
+  std::printf(
+      "  copy matmuls %8.2f ms  %5.1f GB/s  (the same weights read into memory, --no-mmap)\n", cs,
+      gb / cs * 1e3);
+  std::printf(
+      "  copy read xT %8.2f ms  %5.1f GB/s  (the copy, read by the pool; matmuls at %.1f%% of "
+      "it)\n",
+      crt, gb / crt * 1e3, 100.0 * crt / cs);
+  {
+    std::ifstream smaps("/proc/self/smaps_rollup");
+    std::string line;
+    while (std::getline(smaps, line)) {
+      if (line.rfind("AnonHugePages", 0) == 0 || line.rfind("FilePmdMapped", 0) == 0) {
+        std::printf("  %s\n", line.c_str());
+      }
+    }
+  }
   for (const std::uint64_t v : sinks) sink += v;
   return sink == 42 ? 1 : 0;
 }

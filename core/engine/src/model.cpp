@@ -11,7 +11,8 @@
 namespace rmlx::engine {
 
 Model::Model(const EngineOptions& options, registry::Registry& registry) {
-  snapshot_ = snapshot::Snapshot::open(options.model_dir);
+  snapshot_ = snapshot::Snapshot::open(
+      options.model_dir, options.no_mmap ? snapshot::LoadMode::read : snapshot::LoadMode::map);
   const std::string arch_name = snapshot_->architecture();
   if (arch_name.empty()) {
     throw std::runtime_error(options.model_dir + "/config.json: no 'architectures' entry");

@@ -201,8 +201,8 @@ SafetensorsHeader parse_safetensors(const std::uint8_t* bytes, std::size_t size,
   return h;
 }
 
-SafetensorsFile SafetensorsFile::open(const std::string& path) {
-  MappedFile map(path);
+SafetensorsFile SafetensorsFile::open(const std::string& path, LoadMode mode) {
+  MappedFile map(path, mode);
   auto header = parse_safetensors(map.data(), map.size(), path);
   return SafetensorsFile(std::move(map), std::move(header));
 }

@@ -72,7 +72,7 @@ void optional_number(const json& j, const char* key, std::optional<T>& out,
 
 Snapshot::~Snapshot() = default;
 
-std::unique_ptr<Snapshot> Snapshot::open(const std::string& dir) {
+std::unique_ptr<Snapshot> Snapshot::open(const std::string& dir, LoadMode mode) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) throw SnapshotError(dir + ": not a directory");
   std::unique_ptr<Snapshot> s(new Snapshot());
@@ -80,7 +80,7 @@ std::unique_ptr<Snapshot> Snapshot::open(const std::string& dir) {
   s->load_config();
   s->load_generation();
   s->load_tokenizer_files();
-  s->load_weights();
+  s->load_weights(mode);
   return s;
 }
 
@@ -154,7 +154,7 @@ bool Snapshot::has_file(const std::string& name) const {
   return fs::is_regular_file(fs::path(dir_) / name, ec);
 }
 
-void Snapshot::load_weights() {
+void Snapshot::load_weights(LoadMode mode) {
   const auto index_path = fs::path(dir_) / "model.safetensors.index.json";
   std::vector<std::string> shard_names;
   std::map<std::string, std::set<std::string>> expected;  // file -> tensors the index puts there
@@ -194,7 +194,7 @@ void Snapshot::load_weights() {
       throw SnapshotError(index_path.string() + ": names missing file '" + name + "'");
     }
     auto it = expected.find(name);
-    add_file(SafetensorsFile::open(path), it == expected.end() ? nullptr : &it->second);
+    add_file(SafetensorsFile::open(path, mode), it == expected.end() ? nullptr : &it->second);
   }
   if (copied_bytes_ > 0) {
     spdlog::debug("{}: {} misaligned tensors ({} bytes) copied", dir_, copies_.size(),

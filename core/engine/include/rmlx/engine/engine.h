@@ -38,6 +38,9 @@ struct EngineOptions {
   // name with an optional ":arg" ("ngram", "layerskip:8"); "" or "none": off.
   std::string drafter;
   int draft_tokens = 4;  // tokens proposed per step (1..64)
+  // Read the weights into anonymous memory on 2 MiB pages instead of mapping
+  // them (snapshot::LoadMode::read): more resident memory, a full read at load.
+  bool no_mmap = false;
 };
 
 struct ModelInfo {

@@ -45,8 +45,9 @@ SafetensorsHeader parse_safetensors(const std::uint8_t* bytes, std::size_t size,
 
 class SafetensorsFile {
  public:
-  // Maps and validates the file; throws SnapshotError.
-  static SafetensorsFile open(const std::string& path);
+  // Maps (or, with LoadMode::read, reads into memory) and validates the file;
+  // throws SnapshotError.
+  static SafetensorsFile open(const std::string& path, LoadMode mode = LoadMode::map);
 
   const std::string& path() const { return map_.path(); }
   const std::vector<TensorInfo>& tensors() const { return header_.tensors; }

@@ -1,6 +1,7 @@
 // An MLX model snapshot directory: config.json, generation_config.json,
 // tokenizer files, chat template and the (possibly sharded) safetensors weights,
-// memory-mapped and exposed as zero-copy tensor views.
+// memory-mapped (or read into anonymous memory, LoadMode::read) and exposed as
+// zero-copy tensor views.
 //
 // Tensors whose bytes are not aligned to their element size in the file (MLX's
 // writer does not align) are copied once into aligned memory; all others point
@@ -39,7 +40,8 @@ struct TensorLocation {
 class Snapshot : public sdk::WeightSource {
  public:
   // Reads and validates everything; throws SnapshotError (one line) on any problem.
-  static std::unique_ptr<Snapshot> open(const std::string& dir);
+  // `mode`: how the safetensors files reach memory (mapped, or read into memory).
+  static std::unique_ptr<Snapshot> open(const std::string& dir, LoadMode mode = LoadMode::map);
   ~Snapshot() override;
 
   const std::string& dir() const { return dir_; }
@@ -86,7 +88,7 @@ class Snapshot : public sdk::WeightSource {
   void load_config();
   void load_generation();
   void load_tokenizer_files();
-  void load_weights();
+  void load_weights(LoadMode mode);
   void add_file(SafetensorsFile file, const std::set<std::string>* expected);
 
   std::string dir_;
