@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "rmlx/kernels_cuda/affine_batch.h"
 #include "rmlx/kernels_cuda/gemm.h"
 #include "rmlx/kernels_cuda/kernels.h"
 
@@ -125,7 +126,16 @@ int main() {
     std::string name;
     int rpw, parts;
     bool lt;
+    bool batch = false;  // the int8 tensor-core kernel for 2..128 rows of 4-bit codes
   };
+  // Its scratch: fixed-point activations, split partial sums, counters (left zero).
+  void *bact = nullptr, *bpart = nullptr, *btick = nullptr;
+  if (cudaMalloc(&bact, 64u << 20) != cudaSuccess || cudaMalloc(&bpart, 64u << 20) != cudaSuccess ||
+      cudaMalloc(&btick, 65536 * 4) != cudaSuccess ||
+      cudaMemset(btick, 0, 65536 * 4) != cudaSuccess) {
+    std::fprintf(stderr, "cudaMalloc failed\n");
+    return 1;
+  }
   // RMLX_KB_FORMATS / RMLX_KB_ROWS (comma lists, e.g. "affine4g64,bf16" / "1,8") narrow the run.
   const auto listed = [](const char* env, const std::string& item) {
     const char* v = std::getenv(env);
@@ -149,6 +159,7 @@ int main() {
         if (n == 1) vs.push_back({"rpw=4", 4, 0, false});
         if (n == 1) vs.push_back({"rpw=2", 2, 0, false});
         if (n >= 32 && have_lt) vs.push_back({"cublasLt", 0, 0, true});
+        if (f.bits == 4 && n >= 2) vs.push_back({"int8 batch", 0, 0, false, true});
       }
       for (const auto& v : vs) {
         double total_ms = 0, total_bytes = 0;
@@ -189,7 +200,12 @@ int main() {
               w.scales = at(sbuf, max_sb, sb);
               w.biases = at(bbuf, max_sb, sb);
             }
-            if (v.lt) {
+            if (v.batch) {
+              if (!kc::affine_batch_applies(w, n)) std::exit(5);
+              const kc::AffineBatchPlan plan = kc::affine_batch_plan(w, n);
+              kc::affine_batch_linear(w, x, n, y, plan, bact, static_cast<float*>(bpart),
+                                      static_cast<unsigned*>(btick), nullptr);
+            } else if (v.lt) {
               if (!gemm.linear(w, x, n, y, nullptr)) std::exit(3);
             } else if (v.parts != 0) {
               // parts -3: three parts, activations not staged in shared memory.

@@ -29,7 +29,8 @@ class CudaAffineLinear final : public sdk::LinearWeight {
                    sdk::Tensor& out) const override {
     cuda(ops).gather(w_, ids, out);
   }
-  // q/k/v or gate/up of one decode row as one launch (same results as one by one).
+  // q/k/v or gate/up: one launch for one decode row, one activation prep for several
+  // (same results as one by one).
   void apply_shared(sdk::Ops& ops, std::span<const sdk::LinearWeight* const> more,
                     const sdk::Tensor& x, std::span<sdk::Tensor* const> ys) const override {
     std::array<kc::WeightView, kc::kMaxSharedLinear> ws{};

@@ -14,6 +14,7 @@
 
 #include "../backend-cpu/rope_params.h"
 #include "rmlx/kernels/rope.h"
+#include "rmlx/kernels_cuda/affine_batch.h"
 #include "rmlx/kernels_cuda/flash_prefill.h"
 
 namespace rmlx::backend_cuda {
@@ -283,7 +284,8 @@ void CudaOps::linear(const kc::WeightView& w, const sdk::Tensor* bias, const sdk
   }
   into(y, [&](float* out) {
     const int slot = prof_->op_begin(stream_);
-    if (!gemm_.linear(w, x.as<const float>(), n, out, stream_)) {
+    if (!affine_batch(std::span(&w, 1), x.as<const float>(), n, std::span(&out, 1)) &&
+        !gemm_.linear(w, x.as<const float>(), n, out, stream_)) {
       kc::linear(w, x.as<const float>(), n, out, stream_);
     }
     if (bias != nullptr) {
@@ -292,6 +294,27 @@ void CudaOps::linear(const kc::WeightView& w, const sdk::Tensor* bias, const sdk
     if (slot >= 0)
       prof_->op_end(slot, stream_, "linear " + weight_label(w) + " n=" + std::to_string(n));
   });
+}
+
+bool CudaOps::affine_batch(std::span<const kc::WeightView> ws, const float* x, std::int64_t n,
+                           std::span<float* const> ys) {
+  for (const auto& w : ws) {
+    if (!kc::affine_batch_applies(w, n) || w.cols != ws[0].cols) return false;
+  }
+  const auto words = [](std::size_t b) { return static_cast<std::int64_t>((b + 3) / 4); };
+  void* act = scratch(sdk::DType::f32, {words(kc::affine_batch_act_bytes(n, ws[0].cols))}).data;
+  kc::affine_batch_prep(x, n, ws[0].cols, act, stream_);
+  for (std::size_t i = 0; i < ws.size(); ++i) {
+    kc::AffineBatchPlan plan = kc::affine_batch_plan(ws[i], n);
+    unsigned* t = plan.splits > 1 && plan.tickets <= kTickets ? tickets() : nullptr;
+    // No counters yet while recording (or too many row tiles): one block per row tile.
+    if (plan.splits > 1 && t == nullptr) plan = kc::affine_batch_plan(ws[i], n, false);
+    float* partial = plan.splits > 1
+                         ? scratch(sdk::DType::f32, {words(plan.partial_bytes)}).as<float>()
+                         : nullptr;
+    kc::affine_batch_run(ws[i], n, act, ys[i], plan, partial, t, stream_);
+  }
+  return true;
 }
 
 bool CudaOps::linear_shared(std::span<const kc::WeightView> ws, const sdk::Tensor& x,
@@ -303,18 +326,23 @@ bool CudaOps::linear_shared(std::span<const kc::WeightView> ws, const sdk::Tenso
   require_f32(x, "linear input");
   require_device(x, "linear input");
   const std::int64_t n = x.numel() / ws[0].cols;
-  if (n != 1 || x.numel() != ws[0].cols) return false;
+  if (n < 1 || x.numel() != n * ws[0].cols) return false;
   std::array<float*, kc::kMaxSharedLinear> out{};
   for (std::size_t i = 0; i < ws.size(); ++i) {
     require_f32(*ys[i], "linear output");
-    if (ys[i]->numel() != ws[i].rows) throw std::invalid_argument("cuda: linear shapes disagree");
+    if (ys[i]->numel() != n * ws[i].rows)
+      throw std::invalid_argument("cuda: linear shapes disagree");
     if (!on_device(ys[i]->data)) return false;
     out[i] = ys[i]->as<float>();
   }
   flush_pending();
   const int slot = prof_->op_begin(stream_);
-  const bool ran = kc::linear_shared(ws.data(), static_cast<int>(ws.size()), x.as<const float>(), n,
-                                     out.data(), stream_);
+  // Several rows: one fixed-point prep of x for all the weights (4-bit codes), or
+  // nothing and the caller applies them one by one.
+  const bool ran = n > 1
+                       ? affine_batch(ws, x.as<const float>(), n, std::span(out.data(), ws.size()))
+                       : kc::linear_shared(ws.data(), static_cast<int>(ws.size()),
+                                           x.as<const float>(), n, out.data(), stream_);
   if (slot >= 0) {
     prof_->op_end(slot, stream_,
                   "linear shared x" + std::to_string(ws.size()) + " " + weight_label(ws[0]));

@@ -10,12 +10,14 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "cuda_test_util.h"
 #include "rmlx/kernels/half.h"
+#include "rmlx/kernels_cuda/affine_batch.h"
 #include "rmlx/kernels_cuda/kernels.h"
 
 namespace {
@@ -258,6 +260,179 @@ TEST(CudaAffineMma, SingleRowFourBitMatchesTheReference) {
   }
   check_case({4, 64, kc::WType::bf16}, 1, 16384, {1}, seed, worst3, worst2);
   check_case({4, 32, kc::WType::bf16}, 1000, 3072, {1}, seed, worst3, worst2);
+}
+
+// The int8 tensor-core kernel for 2..64 rows of 4-bit codes (affine_batch.cu), with
+// and without column splits, eagerly and in a graph. Its tickets must be zero again
+// afterwards (the next call reuses them).
+std::vector<float> run_batch(const kc::WeightView& v, const std::vector<float>& x, std::int64_t n,
+                             bool splits, bool graph, int& used_splits) {
+  const kc::AffineBatchPlan plan = kc::affine_batch_plan(v, n, splits);
+  used_splits = plan.splits;
+  DevBuf xd(x.size() * 4), yd(static_cast<std::size_t>(n * v.rows) * 4);
+  DevBuf act(plan.act_bytes), part(std::max<std::size_t>(plan.partial_bytes, 4)),
+      tick(std::max<std::size_t>(static_cast<std::size_t>(plan.tickets) * 4, 4));
+  xd.put(x);
+  EXPECT_EQ(cudaMemset(yd.p, 0xff, static_cast<std::size_t>(n * v.rows) * 4), cudaSuccess);
+  EXPECT_EQ(cudaMemset(tick.p, 0, std::max(plan.tickets, 1) * 4), cudaSuccess);
+  EXPECT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+  cudaStream_t s = nullptr;
+  EXPECT_EQ(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking), cudaSuccess);
+  const auto launch = [&] {
+    kc::affine_batch_linear(v, static_cast<const float*>(xd.p), n, static_cast<float*>(yd.p), plan,
+                            act.p, static_cast<float*>(part.p), static_cast<unsigned*>(tick.p), s);
+  };
+  // Twice: the second call finds the counters as the first left them.
+  for (int rep = 0; rep < 2; ++rep) {
+    if (graph) {
+      cudaGraph_t g = nullptr;
+      cudaGraphExec_t exec = nullptr;
+      EXPECT_EQ(cudaStreamBeginCapture(s, cudaStreamCaptureModeRelaxed), cudaSuccess);
+      launch();
+      EXPECT_EQ(cudaStreamEndCapture(s, &g), cudaSuccess);
+      EXPECT_EQ(cudaGraphInstantiate(&exec, g, 0), cudaSuccess);
+      EXPECT_EQ(cudaGraphLaunch(exec, s), cudaSuccess);
+      EXPECT_EQ(cudaStreamSynchronize(s), cudaSuccess);
+      cudaGraphExecDestroy(exec);
+      cudaGraphDestroy(g);
+    } else {
+      launch();
+      EXPECT_EQ(cudaStreamSynchronize(s), cudaSuccess);
+    }
+  }
+  cudaStreamDestroy(s);
+  std::vector<unsigned> t(static_cast<std::size_t>(std::max(plan.tickets, 1)));
+  EXPECT_EQ(cudaMemcpy(t.data(), tick.p, t.size() * 4, cudaMemcpyDeviceToHost), cudaSuccess);
+  for (unsigned c : t) EXPECT_EQ(c, 0u);
+  std::vector<float> y(static_cast<std::size_t>(n * v.rows));
+  EXPECT_EQ(cudaMemcpy(y.data(), yd.p, y.size() * 4, cudaMemcpyDeviceToHost), cudaSuccess);
+  return y;
+}
+
+void check_batch(const Case& c, std::int64_t rows, std::int64_t cols,
+                 const std::vector<std::int64_t>& ns, unsigned& seed, double& worst,
+                 bool& saw_split) {
+  const Weight w = make_weight(c, rows, cols, seed++);
+  DevBuf pd(w.packed.size() * 4);
+  pd.put(w.packed);
+  const bool f32 = c.stype == kc::WType::f32;
+  DevBuf sd(w.s32.size() * (f32 ? 4 : 2)), bd(w.s32.size() * (f32 ? 4 : 2));
+  if (f32) {
+    sd.put(w.s32);
+    bd.put(w.b32);
+  } else {
+    sd.put(w.s16);
+    bd.put(w.b16);
+  }
+  kc::WeightView v;
+  v.data = pd.p;
+  v.type = c.stype;
+  v.rows = rows;
+  v.cols = cols;
+  v.bits = c.bits;
+  v.group_size = c.gs;
+  v.scales = sd.p;
+  v.biases = bd.p;
+  for (std::int64_t n : ns) {
+    const std::string what = name(c) + " [" + std::to_string(rows) + ", " + std::to_string(cols) +
+                             "] n=" + std::to_string(n);
+    ASSERT_TRUE(kc::affine_batch_applies(v, n)) << what;
+    auto x = random_activations(static_cast<std::size_t>(n * cols), seed++);
+    // One row with an outlier: fixed point is relative to each row's largest |x|.
+    x[static_cast<std::size_t>(cols / 3)] = 40.0f;
+    const auto want = reference(w, x, n);
+    for (bool splits : {true, false}) {
+      for (bool graph : {false, true}) {
+        int used = 0;
+        const double e = rel_error(run_batch(v, x, n, splits, graph, used), want);
+        EXPECT_LE(e, 5e-6) << what << (splits ? " split" : "") << (graph ? " graph" : "");
+        worst = std::max(worst, e);
+        saw_split = saw_split || used > 1;
+      }
+    }
+  }
+}
+
+TEST(CudaAffineBatch, EveryGroupScaleTypeAndRowCountMatchesTheReference) {
+  REQUIRE_GPU();
+  double worst = 0.0;
+  bool saw_split = false;
+  unsigned seed = 1200;
+  for (int gs : {32, 64, 128}) {
+    for (kc::WType st : {kc::WType::bf16, kc::WType::f16, kc::WType::f32}) {
+      // 333 rows: three row tiles, the last partial; 2048 columns: eight stages.
+      check_batch({4, gs, st}, 333, 2048, {2, 3, 8, 9, 17, 32, 33, 48, 64}, seed, worst, saw_split);
+    }
+  }
+  check_batch({4, 64, kc::WType::bf16}, 40, 14336, {5, 32}, seed, worst, saw_split);
+  EXPECT_TRUE(saw_split);
+  std::printf("worst error / max |y|: %.3g\n", worst);
+}
+
+// One prep of the activations for two weights (q/k/v, gate/up) gives each weight's
+// output bit for bit as a prep of its own.
+TEST(CudaAffineBatch, OnePrepForSeveralWeightsEqualsOneEach) {
+  REQUIRE_GPU();
+  unsigned seed = 1500;
+  const std::int64_t n = 19, cols = 4096;
+  const Case c{4, 64, kc::WType::bf16};
+  std::vector<Weight> ws;
+  for (std::int64_t rows : {300, 1024}) ws.push_back(make_weight(c, rows, cols, seed++));
+  const auto x = random_activations(static_cast<std::size_t>(n * cols), seed++);
+  DevBuf xd(x.size() * 4), act(kc::affine_batch_act_bytes(n, cols)),
+      act2(kc::affine_batch_act_bytes(n, cols));
+  xd.put(x);
+  DevBuf part(64u << 20), tick(65536 * 4);
+  ASSERT_EQ(cudaMemset(tick.p, 0, 65536 * 4), cudaSuccess);
+  kc::affine_batch_prep(static_cast<const float*>(xd.p), n, cols, act.p, nullptr);
+  for (const auto& w : ws) {
+    DevBuf pd(w.packed.size() * 4), sd(w.s16.size() * 2), bd(w.b16.size() * 2);
+    pd.put(w.packed);
+    sd.put(w.s16);
+    bd.put(w.b16);
+    kc::WeightView v;
+    v.data = pd.p;
+    v.type = c.stype;
+    v.rows = w.rows;
+    v.cols = cols;
+    v.bits = 4;
+    v.group_size = c.gs;
+    v.scales = sd.p;
+    v.biases = bd.p;
+    const kc::AffineBatchPlan plan = kc::affine_batch_plan(v, n);
+    DevBuf y1(static_cast<std::size_t>(n * w.rows) * 4),
+        y2(static_cast<std::size_t>(n * w.rows) * 4);
+    kc::affine_batch_run(v, n, act.p, static_cast<float*>(y1.p), plan, static_cast<float*>(part.p),
+                         static_cast<unsigned*>(tick.p), nullptr);
+    kc::affine_batch_linear(v, static_cast<const float*>(xd.p), n, static_cast<float*>(y2.p), plan,
+                            act2.p, static_cast<float*>(part.p), static_cast<unsigned*>(tick.p),
+                            nullptr);
+    ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+    std::vector<float> a(static_cast<std::size_t>(n * w.rows)), b(a.size());
+    ASSERT_EQ(cudaMemcpy(a.data(), y1.p, a.size() * 4, cudaMemcpyDeviceToHost), cudaSuccess);
+    ASSERT_EQ(cudaMemcpy(b.data(), y2.p, b.size() * 4, cudaMemcpyDeviceToHost), cudaSuccess);
+    EXPECT_EQ(0, std::memcmp(a.data(), b.data(), a.size() * 4)) << w.rows << " rows";
+    EXPECT_LE(rel_error(a, reference(w, x, n)), 5e-6) << w.rows << " rows";
+  }
+}
+
+TEST(CudaAffineBatch, RefusesShapesItDoesNotTake) {
+  kc::WeightView v;
+  v.rows = 64;
+  v.cols = 512;
+  v.bits = 4;
+  v.group_size = 64;
+  EXPECT_TRUE(kc::affine_batch_applies(v, 2));
+  EXPECT_TRUE(kc::affine_batch_applies(v, kc::kAffineBatchMaxRows));
+  EXPECT_FALSE(kc::affine_batch_applies(v, 1));
+  EXPECT_FALSE(kc::affine_batch_applies(v, kc::kAffineBatchMaxRows + 1));
+  v.cols = 384;  // not a multiple of 256
+  EXPECT_FALSE(kc::affine_batch_applies(v, 8));
+  v.cols = 512;
+  for (int bits : {2, 3, 8}) {
+    v.bits = bits;
+    EXPECT_FALSE(kc::affine_batch_applies(v, 8)) << bits;
+  }
 }
 
 // The shapes the kernel does not take are refused, so the SIMT kernels run them.

@@ -1,0 +1,57 @@
+// A few activation rows (decode steps of 2..64 sequences) against 4-bit affine
+// weights on int8 tensor cores, exact to f32 rounding: each 32 columns of an
+// activation row become 24-bit fixed point (three signed base-256 digits against
+// their largest |x|),
+// the codes multiply the digits in mma.m16n8k32 with int32 sums that cannot
+// overflow, and each 32-column chunk folds in f32 with its group's scale and bias.
+#pragma once
+
+#include <cuda_runtime_api.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "rmlx/kernels_cuda/kernels.h"
+
+namespace rmlx::kernels_cuda {
+
+inline constexpr std::int64_t kAffineBatchMinRows = 2;
+// From 65 rows on, dequantizing for cuBLASLt is faster (H100, 8B shape, 128 rows: 20.2
+// against 25.5 ms per step of linears; at 64 rows 14.8 against 21.0).
+inline constexpr std::int64_t kAffineBatchMaxRows = 64;
+
+// How one call splits its work, and the scratch it needs (all zero-initialised by
+// nobody: the kernels write what they read).
+struct AffineBatchPlan {
+  int passes = 0;             // groups of up to 32 activation rows, each one read of the weights
+  int tokens = 0;             // activation rows per pass, a multiple of 8
+  int row_tiles = 0;          // blocks of 128 weight rows
+  int splits = 1;             // column ranges per row tile (partial sums when > 1)
+  std::size_t act_bytes = 0;  // the prep's scratch (affine_batch_act_bytes)
+  std::size_t partial_bytes = 0;  // split partial sums (0 when splits == 1)
+  int tickets = 0;                // counters (zero before the call, zero after) when splits > 1
+};
+
+// False where the kernel does not take the weight or row count (then the caller
+// keeps its other paths): 4-bit codes, groups of 32/64/128, columns a multiple of 256,
+// codes 16-byte and scales/biases 4-byte aligned.
+bool affine_batch_applies(const WeightView& w, std::int64_t n);
+// allow_splits = false: one block per row tile and pass (no partials or counters).
+AffineBatchPlan affine_batch_plan(const WeightView& w, std::int64_t n, bool allow_splits = true);
+// Scratch of one prep (fixed-point activations, per-chunk scales and sums).
+std::size_t affine_batch_act_bytes(std::int64_t n, std::int64_t cols);
+// x[n, cols] into act (affine_batch_act_bytes(n, cols), 16-byte aligned): once for all
+// the weights that read the same rows.
+void affine_batch_prep(const float* x, std::int64_t n, std::int64_t cols, void* act,
+                       cudaStream_t s);
+// y[n, rows] = x W^T from a prep of the same n and columns. partial and tickets: as
+// the plan asks (may be null when plan.splits == 1).
+void affine_batch_run(const WeightView& w, std::int64_t n, const void* act, float* y,
+                      const AffineBatchPlan& plan, float* partial, unsigned* tickets,
+                      cudaStream_t s);
+// Prep and run.
+void affine_batch_linear(const WeightView& w, const float* x, std::int64_t n, float* y,
+                         const AffineBatchPlan& plan, void* act, float* partial, unsigned* tickets,
+                         cudaStream_t s);
+
+}  // namespace rmlx::kernels_cuda

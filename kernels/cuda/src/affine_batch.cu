@@ -1,0 +1,578 @@
+// 2..64 activation rows against 4-bit affine weights on int8 tensor cores
+// (decode steps of several sequences). The bf16 tensor-core kernel (affine_mma.cu)
+// splits every activation into two or three bf16 columns and re-splits them in
+// each block; at 32 rows it streamed 0.19 TB/s. Here:
+//
+// - batch_prep turns each 32-column chunk of each activation row once into 24-bit
+//   fixed point against the chunk's largest |x| (v = round(x / dx), |v| <= 2^22,
+//   dx = max |x| / 2^22), stored as three signed base-256 digits in the order the
+//   mma B fragment reads them, with the chunk's dx and its sum of x (for the bias).
+//   One prep serves every weight that reads the same rows (q/k/v, gate/up).
+// - affine_batch_kernel streams 128 weight rows x 256 columns per stage through a
+//   cp.async ring in shared memory (codes, scales and biases; the digits of all the
+//   pass's rows beside them), and for each 32-column chunk runs mma.m16n8k32 on the
+//   codes (as they are: 4-bit codes are valid int8) against each digit. The three
+//   int32 sums combine exactly (|sum| < 2^31: the top digit is at most 64), so a
+//   chunk adds s * dx * sum + b * (sum of x) in f32. Error: at most 2^-23 of the
+//   chunk's largest |x| per activation, about f32 rounding.
+// - Small matrices split their columns over several blocks; the last block of a row
+//   tile adds the partial sums in split order (deterministic), as the split-K
+//   attention does.
+#include <algorithm>
+#include <cstdlib>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "common.cuh"
+#include "rmlx/kernels_cuda/affine_batch.h"
+
+namespace rmlx::kernels_cuda {
+
+namespace {
+
+constexpr int kThreads = 256;             // eight warps: four row groups x two chunk halves
+constexpr int kTileRows = 128;            // weight rows per block: 32 per warp
+constexpr int kStageCols = 256;           // columns per pipeline stage
+constexpr int kChunks = kStageCols / 32;  // mma k-steps per stage
+constexpr int kWStride =
+    kStageCols / 2 + 16;       // bytes per staged weight row (padding: no bank conflicts)
+constexpr int kPassRows = 32;  // activation rows per pass over the weights
+constexpr int kLimbs = 3;
+constexpr int kMaxSplits = 8;  // column ranges per row tile at most
+
+std::size_t align256(std::size_t v) {
+  return (v + 255) / 256 * 256;
+}
+
+// Scratch sections of one prep: digits [pass][chunk][limb][token][32 bytes], then
+// (dx, sum of x) [pass][chunk][token] as float2.
+struct ActLayout {
+  std::size_t digits = 0, scales = 0, total = 0;
+};
+
+ActLayout act_layout(int passes, int tokens, std::int64_t cols) {
+  ActLayout l;
+  const std::size_t chunks = static_cast<std::size_t>(passes) * static_cast<std::size_t>(cols / 32);
+  l.digits = 0;
+  l.scales = align256(chunks * kLimbs * tokens * 32);
+  l.total = l.scales + align256(chunks * tokens * 8);
+  return l;
+}
+
+void pass_shape(std::int64_t n, int& passes, int& per_pass, int& tokens) {
+  passes = static_cast<int>((n + kPassRows - 1) / kPassRows);
+  per_pass = static_cast<int>((n + passes - 1) / passes);
+  tokens = (per_pass + 7) / 8 * 8;
+}
+
+struct PrepArgs {
+  const float* x;
+  std::uint8_t* digits;
+  float2* scales;
+  int n, cols, per_pass, tokens, passes;
+};
+
+// One warp per (pass, token slot, chunk); slots past the real rows get zeros.
+__global__ void __launch_bounds__(256) batch_prep(PrepArgs p) {
+  const int lane = threadIdx.x & 31;
+  const int chunks = p.cols / 32;
+  const long long item = static_cast<long long>(blockIdx.x) * 8 + (threadIdx.x >> 5);
+  if (item >= static_cast<long long>(p.passes) * p.tokens * chunks) return;
+  const int chunk = static_cast<int>(item % chunks);
+  const int slot = static_cast<int>((item / chunks) % p.tokens);
+  const int pass = static_cast<int>(item / (static_cast<long long>(chunks) * p.tokens));
+  const int tok = pass * p.per_pass + slot;
+  const bool real = slot < p.per_pass && tok < p.n;
+  wait_prior_grid();
+  const float x = real ? p.x[static_cast<std::size_t>(tok) * p.cols + chunk * 32 + lane] : 0.0f;
+  const float m = warp_max(fabsf(x));
+  const float inv = m > 0.0f ? 4194304.0f / m : 0.0f;
+  const int v = __float2int_rn(x * inv);
+  // Signed base-256 digits: v = q2 * 65536 + q1 * 256 + q0, |q0|, |q1| <= 128, |q2| <= 64.
+  const int q0 = static_cast<signed char>(v & 0xff);
+  const int v1 = (v - q0) >> 8;
+  const int q1 = static_cast<signed char>(v1 & 0xff);
+  const int q2 = (v1 - q1) >> 8;
+  // Where lane (column 8t + 2i + h of the chunk) goes in the token's 32 digit bytes: the
+  // B fragment of thread t reads bytes 8t..8t+3 (k = 4t..4t+3: the low nibbles of code
+  // word t, columns 8t, 8t+2, 8t+4, 8t+6) and 8t+4..8t+7 (k = 16+4t..: the high nibbles).
+  const int off = 8 * (lane >> 3) + 4 * (lane & 1) + ((lane & 7) >> 1);
+  const std::size_t c = static_cast<std::size_t>(pass) * chunks + chunk;
+  const std::size_t limb = static_cast<std::size_t>(p.tokens) * 32;
+  std::uint8_t* d = p.digits + (c * kLimbs * p.tokens + slot) * 32 + off;
+  d[0] = static_cast<std::uint8_t>(q0);
+  d[limb] = static_cast<std::uint8_t>(q1);
+  d[2 * limb] = static_cast<std::uint8_t>(q2);
+  const float sum = warp_sum(x);
+  if (lane == 0) p.scales[c * p.tokens + slot] = make_float2(m > 0.0f ? m / 4194304.0f : 0.0f, sum);
+}
+
+struct MainArgs {
+  const unsigned* codes;
+  const void* scales;
+  const void* biases;
+  const std::uint8_t* digits;
+  const float2* xscales;  // (dx, sum of x) per chunk and token
+  float* y;
+  float* partial;
+  unsigned* tickets;
+  int rows, cols, gs, n, per_pass, splits, stages_per_split, row_tiles;
+};
+
+__device__ __forceinline__ unsigned smem_u32(const void* p) {
+  return static_cast<unsigned>(__cvta_generic_to_shared(p));
+}
+__device__ __forceinline__ void cp16(void* dst, const void* src) {
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(smem_u32(dst)), "l"(src));
+}
+__device__ __forceinline__ void cp8(void* dst, const void* src) {
+  asm volatile("cp.async.ca.shared.global [%0], [%1], 8;\n" ::"r"(smem_u32(dst)), "l"(src));
+}
+__device__ __forceinline__ void cp4(void* dst, const void* src) {
+  asm volatile("cp.async.ca.shared.global [%0], [%1], 4;\n" ::"r"(smem_u32(dst)), "l"(src));
+}
+__device__ __forceinline__ void cp_commit() {
+  asm volatile("cp.async.commit_group;\n" ::);
+}
+template <int N>
+__device__ __forceinline__ void cp_wait() {
+  asm volatile("cp.async.wait_group %0;\n" ::"n"(N));
+}
+// 4, 8, 16 or 32 bytes (a row's scales for one stage).
+__device__ __forceinline__ void cp_bytes(unsigned char* dst, const unsigned char* src, int bytes) {
+  if (bytes >= 16) {
+    for (int o = 0; o < bytes; o += 16) cp16(dst + o, src + o);
+  } else if (bytes == 8) {
+    cp8(dst, src);
+  } else {
+    cp4(dst, src);
+  }
+}
+
+__device__ __forceinline__ void mma_s8(int (&d)[4], unsigned a0, unsigned a1, unsigned a2,
+                                       unsigned a3, uint2 b) {
+  asm volatile(
+      "mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
+      "{%10,%10,%10,%10};\n"
+      : "=r"(d[0]), "=r"(d[1]), "=r"(d[2]), "=r"(d[3])
+      : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b.x), "r"(b.y), "r"(0));
+}
+
+// Byte offsets inside one stage buffer.
+struct StageLayout {
+  int digits, xs, scales, biases, bytes, sbytes;
+};
+
+__host__ __device__ inline StageLayout stage_layout(int tokens, int gs, int esize) {
+  StageLayout l;
+  l.sbytes = kStageCols / gs * esize;
+  l.digits = kTileRows * kWStride;
+  l.xs = l.digits + kChunks * kLimbs * tokens * 32;
+  l.scales = l.xs + kChunks * tokens * 8;
+  l.biases = l.scales + kTileRows * l.sbytes;
+  l.bytes = (l.biases + kTileRows * l.sbytes + 15) / 16 * 16;
+  return l;
+}
+
+template <WType S, int NTILES, int STAGES>
+__global__ void __launch_bounds__(kThreads) affine_batch_kernel(MainArgs a) {
+  extern __shared__ __align__(16) unsigned char smem[];
+  constexpr int NT = NTILES * 8;
+  constexpr int esize = S == WType::f32 ? 4 : 2;
+  const int tile = blockIdx.x, split = blockIdx.y, pass = blockIdx.z;
+  const int tid = threadIdx.x, lane = tid & 31, g = lane >> 2, t = lane & 3;
+  // Warp w takes rows 32 (w % 4) .. + 31 of the tile and chunks 4 (w / 4) .. + 3 of each
+  // stage; the two halves' sums are added at the end.
+  const int warp = (tid >> 5) & 3, half = tid >> 7;
+  const StageLayout L = stage_layout(NT, a.gs, esize);
+  const int groups = a.cols / a.gs, chunks = a.cols / 32, gps = kStageCols / a.gs;
+  const int total = a.cols / kStageCols;
+  const int k_begin = split * a.stages_per_split;
+  const int k_end = min(total, k_begin + a.stages_per_split);
+  const int row0 = tile * kTileRows;
+
+  // Codes, scales and biases of stage k: constants, so they may go before the wait.
+  const auto load_weights = [&](int k, unsigned char* st) {
+    for (int p = tid; p < kTileRows * 8; p += kThreads) {
+      const int r = p >> 3, part = p & 7;
+      const int rg = min(row0 + r, a.rows - 1);
+      cp16(st + r * kWStride + part * 16,
+           a.codes +
+               (static_cast<std::size_t>(rg) * a.cols + static_cast<std::size_t>(k) * kStageCols) /
+                   8 +
+               part * 4);
+    }
+    const int r = tid & (kTileRows - 1);
+    const int rg = min(row0 + r, a.rows - 1);
+    const std::size_t o =
+        (static_cast<std::size_t>(rg) * groups + static_cast<std::size_t>(k) * gps) * esize;
+    const auto* src = static_cast<const unsigned char*>(tid < kTileRows ? a.scales : a.biases) + o;
+    cp_bytes(st + (tid < kTileRows ? L.scales : L.biases) + r * L.sbytes, src, L.sbytes);
+  };
+  // The digits, dx and sums of x of stage k: batch_prep's output.
+  const auto load_acts = [&](int k, unsigned char* st) {
+    const std::size_t c0 =
+        static_cast<std::size_t>(pass) * chunks + static_cast<std::size_t>(k) * kChunks;
+    const unsigned char* src = a.digits + c0 * kLimbs * NT * 32;
+    constexpr int pieces = kChunks * kLimbs * NT * 32 / 16;
+    for (int p = tid; p < pieces; p += kThreads) cp16(st + L.digits + p * 16, src + p * 16);
+    const auto* xs = reinterpret_cast<const unsigned char*>(a.xscales + c0 * NT);
+    for (int p = tid; p < kChunks * NT / 2; p += kThreads) cp16(st + L.xs + p * 16, xs + p * 16);
+  };
+
+  for (int i = 0; i < STAGES - 1; ++i) {
+    if (k_begin + i < k_end) load_weights(k_begin + i, smem + i * L.bytes);
+  }
+  wait_prior_grid();
+  for (int i = 0; i < STAGES - 1; ++i) {
+    if (k_begin + i < k_end) load_acts(k_begin + i, smem + i * L.bytes);
+    cp_commit();
+  }
+
+  float acc[2][NTILES][4];
+#pragma unroll
+  for (int m = 0; m < 2; ++m)
+#pragma unroll
+    for (int j = 0; j < NTILES; ++j)
+#pragma unroll
+      for (int e = 0; e < 4; ++e) acc[m][j][e] = 0.0f;
+
+  for (int k = k_begin; k < k_end; ++k) {
+    cp_wait<STAGES - 2>();
+    __syncthreads();
+    {
+      const int kn = k + STAGES - 1;
+      if (kn < k_end) {
+        unsigned char* st = smem + ((kn - k_begin) % STAGES) * L.bytes;
+        load_weights(kn, st);
+        load_acts(kn, st);
+      }
+      cp_commit();
+    }
+    const unsigned char* st = smem + ((k - k_begin) % STAGES) * L.bytes;
+    const unsigned char* sw = st + warp * 32 * kWStride;
+    const unsigned char* ss = st + L.scales + warp * 32 * L.sbytes;
+    const unsigned char* sb = st + L.biases + warp * 32 * L.sbytes;
+#pragma unroll 2
+    for (int c = half * (kChunks / 2); c < (half + 1) * (kChunks / 2); ++c) {
+      uint2 bf[kLimbs][NTILES];
+#pragma unroll
+      for (int l = 0; l < kLimbs; ++l)
+#pragma unroll
+        for (int j = 0; j < NTILES; ++j)
+          bf[l][j] = *reinterpret_cast<const uint2*>(
+              st + L.digits + (((c * kLimbs + l) * NT) + j * 8 + g) * 32 + 8 * t);
+      const int gl = (c * 32) / a.gs;
+      // (dx, sum x) of tokens 2t and 2t + 1 of each n tile.
+      float4 xq[NTILES];
+#pragma unroll
+      for (int j = 0; j < NTILES; ++j)
+        xq[j] = *reinterpret_cast<const float4*>(st + L.xs + (c * NT + j * 8 + 2 * t) * 8);
+#pragma unroll
+      for (int m = 0; m < 2; ++m) {
+        const int r_lo = m * 16 + g, r_hi = r_lo + 8;
+        const unsigned w_lo =
+            *reinterpret_cast<const unsigned*>(sw + r_lo * kWStride + c * 16 + 4 * t);
+        const unsigned w_hi =
+            *reinterpret_cast<const unsigned*>(sw + r_hi * kWStride + c * 16 + 4 * t);
+        const unsigned a0 = w_lo & 0x0F0F0F0Fu, a2 = (w_lo >> 4) & 0x0F0F0F0Fu;
+        const unsigned a1 = w_hi & 0x0F0F0F0Fu, a3 = (w_hi >> 4) & 0x0F0F0F0Fu;
+        const float s_lo = Elem<S>::load(ss + r_lo * L.sbytes, gl);
+        const float s_hi = Elem<S>::load(ss + r_hi * L.sbytes, gl);
+        const float b_lo = Elem<S>::load(sb + r_lo * L.sbytes, gl);
+        const float b_hi = Elem<S>::load(sb + r_hi * L.sbytes, gl);
+#pragma unroll
+        for (int j = 0; j < NTILES; ++j) {
+          int d0[4], d1[4], d2[4];
+          mma_s8(d0, a0, a1, a2, a3, bf[0][j]);
+          mma_s8(d1, a0, a1, a2, a3, bf[1][j]);
+          mma_s8(d2, a0, a1, a2, a3, bf[2][j]);
+#pragma unroll
+          for (int e = 0; e < 4; ++e) {
+            const int sum = d2[e] * 65536 + d1[e] * 256 + d0[e];
+            const float sv = e < 2 ? s_lo : s_hi, bv = e < 2 ? b_lo : b_hi;
+            const float dx = (e & 1) ? xq[j].z : xq[j].x, xs = (e & 1) ? xq[j].w : xq[j].y;
+            acc[m][j][e] = fmaf(bv, xs, fmaf(sv * dx, static_cast<float>(sum), acc[m][j][e]));
+          }
+        }
+      }
+    }
+  }
+  cp_wait<0>();
+  // The second chunk half's sums go through shared memory (the stage buffers are free
+  // now) into the first half's, in that order.
+  {
+    float* red = reinterpret_cast<float*>(smem);
+    __syncthreads();
+    if (half == 1) {
+#pragma unroll
+      for (int m = 0; m < 2; ++m)
+#pragma unroll
+        for (int j = 0; j < NTILES; ++j)
+#pragma unroll
+          for (int e = 0; e < 4; ++e)
+            red[((warp * 2 + m) * NTILES + j) * 128 + e * 32 + lane] = acc[m][j][e];
+    }
+    __syncthreads();
+    if (half == 0) {
+#pragma unroll
+      for (int m = 0; m < 2; ++m)
+#pragma unroll
+        for (int j = 0; j < NTILES; ++j)
+#pragma unroll
+          for (int e = 0; e < 4; ++e)
+            acc[m][j][e] += red[((warp * 2 + m) * NTILES + j) * 128 + e * 32 + lane];
+    }
+  }
+
+  const auto out_index = [&](int m, int j, int e, int& row_in_tile, int& slot) {
+    row_in_tile = warp * 32 + m * 16 + g + (e >= 2 ? 8 : 0);
+    slot = j * 8 + 2 * t + (e & 1);
+  };
+  if (a.splits == 1) {
+    if (half == 1) return;
+#pragma unroll
+    for (int m = 0; m < 2; ++m)
+#pragma unroll
+      for (int j = 0; j < NTILES; ++j)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) {
+          int r, slot;
+          out_index(m, j, e, r, slot);
+          const int row = row0 + r, tok = pass * a.per_pass + slot;
+          if (row < a.rows && slot < a.per_pass && tok < a.n) {
+            a.y[static_cast<std::size_t>(tok) * a.rows + row] = acc[m][j][e];
+          }
+        }
+    return;
+  }
+  const std::size_t tile_elems = static_cast<std::size_t>(NT) * kTileRows;
+  float* part =
+      a.partial +
+      ((static_cast<std::size_t>(pass) * a.splits + split) * a.row_tiles + tile) * tile_elems;
+  if (half == 0) {
+#pragma unroll
+    for (int m = 0; m < 2; ++m)
+#pragma unroll
+      for (int j = 0; j < NTILES; ++j)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) {
+          int r, slot;
+          out_index(m, j, e, r, slot);
+          part[slot * kTileRows + r] = acc[m][j][e];
+        }
+  }
+  // The last split of this row tile to finish adds them all, in split order.
+  __shared__ bool last;
+  __threadfence();
+  __syncthreads();
+  unsigned* ticket = a.tickets + static_cast<std::size_t>(pass) * a.row_tiles + tile;
+  if (tid == 0) last = atomicAdd(ticket, 1u) == static_cast<unsigned>(a.splits - 1);
+  __syncthreads();
+  if (!last) return;
+  __threadfence();
+  const float* base = a.partial +
+                      static_cast<std::size_t>(pass) * a.splits * a.row_tiles * tile_elems +
+                      static_cast<std::size_t>(tile) * tile_elems;
+  const std::size_t stride = static_cast<std::size_t>(a.row_tiles) * tile_elems;
+  // Four outputs a thread at a time, every split's value loaded before any is added
+  // (at most kMaxSplits): one round trip to L2 per four outputs, not one per split.
+  for (int i0 = tid; i0 < static_cast<int>(tile_elems); i0 += 4 * kThreads) {
+    float v[4][kMaxSplits];
+#pragma unroll
+    for (int u = 0; u < 4; ++u)
+#pragma unroll
+      for (int sp = 0; sp < kMaxSplits; ++sp) {
+        const int i = i0 + u * kThreads;
+        v[u][sp] = sp < a.splits && i < static_cast<int>(tile_elems)
+                       ? __ldcg(base + sp * stride + i)
+                       : 0.0f;
+      }
+#pragma unroll
+    for (int u = 0; u < 4; ++u) {
+      const int i = i0 + u * kThreads;
+      if (i >= static_cast<int>(tile_elems)) break;
+      float sum = 0.0f;
+#pragma unroll
+      for (int sp = 0; sp < kMaxSplits; ++sp) sum += v[u][sp];
+      const int slot = i / kTileRows, r = i % kTileRows;
+      const int row = row0 + r, tok = pass * a.per_pass + slot;
+      if (row < a.rows && slot < a.per_pass && tok < a.n)
+        a.y[static_cast<std::size_t>(tok) * a.rows + row] = sum;
+    }
+  }
+  if (tid == 0) *ticket = 0;
+}
+
+// RMLX_CUDA_AFFINE_BATCH=0 keeps 2..64 rows of 4-bit codes on the older kernels (for
+// comparisons); RMLX_CUDA_AFFINE_BATCH_STAGES=2|3 overrides the ring depth.
+bool batch_enabled() {
+  static const bool on = [] {
+    const char* v = std::getenv("RMLX_CUDA_AFFINE_BATCH");
+    return v == nullptr || std::string_view(v) != "0";
+  }();
+  return on;
+}
+
+int stages_for(int ntiles) {
+  static const int forced = [] {
+    const char* v = std::getenv("RMLX_CUDA_AFFINE_BATCH_STAGES");
+    return v == nullptr ? 0 : std::atoi(v);
+  }();
+  if (forced == 2 || forced == 3) return forced;
+  (void)ntiles;
+  return 2;
+}
+
+int esize_of(WType t) {
+  return t == WType::f32 ? 4 : 2;
+}
+
+template <WType S, int NTILES, int STAGES>
+void launch_main(const MainArgs& a, const AffineBatchPlan& p, cudaStream_t s) {
+  const StageLayout L = stage_layout(NTILES * 8, a.gs, esize_of(S));
+  const int smem = STAGES * L.bytes;
+  auto* kernel = affine_batch_kernel<S, NTILES, STAGES>;
+  const cudaError_t e =
+      cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem);
+  if (e != cudaSuccess) {
+    throw std::runtime_error(std::string("cuda: affine batch kernel: ") + cudaGetErrorString(e));
+  }
+  launch_pdl("affine batch linear", kernel, dim3(p.row_tiles, p.splits, p.passes), dim3(kThreads),
+             smem, s, a);
+}
+
+template <WType S>
+void launch_s(const MainArgs& a, const AffineBatchPlan& p, cudaStream_t s) {
+  const int ntiles = p.tokens / 8;
+  const bool two = stages_for(ntiles) == 2;
+  switch (ntiles) {
+    case 1:
+      two ? launch_main<S, 1, 2>(a, p, s) : launch_main<S, 1, 3>(a, p, s);
+      break;
+    case 2:
+      two ? launch_main<S, 2, 2>(a, p, s) : launch_main<S, 2, 3>(a, p, s);
+      break;
+    case 3:
+      two ? launch_main<S, 3, 2>(a, p, s) : launch_main<S, 3, 3>(a, p, s);
+      break;
+    default:
+      two ? launch_main<S, 4, 2>(a, p, s) : launch_main<S, 4, 3>(a, p, s);
+  }
+}
+
+}  // namespace
+
+bool affine_batch_applies(const WeightView& w, std::int64_t n) {
+  if (!batch_enabled() || n < kAffineBatchMinRows || n > kAffineBatchMaxRows) return false;
+  const auto aligned = [](const void* p) { return reinterpret_cast<std::uintptr_t>(p) % 16 == 0; };
+  return w.bits == 4 && (w.group_size == 32 || w.group_size == 64 || w.group_size == 128) &&
+         w.rows >= 1 && w.cols >= kStageCols && w.cols % kStageCols == 0 && w.cols <= (1 << 20) &&
+         aligned(w.data) && aligned(w.scales) && aligned(w.biases);
+}
+
+AffineBatchPlan affine_batch_plan(const WeightView& w, std::int64_t n, bool allow_splits) {
+  AffineBatchPlan p;
+  int per_pass = 0;
+  pass_shape(n, p.passes, per_pass, p.tokens);
+  p.row_tiles = static_cast<int>((w.rows + kTileRows - 1) / kTileRows);
+  const int total = static_cast<int>(w.cols / kStageCols);
+  int dev = 0, sms = 0;
+  cudaGetDevice(&dev);
+  cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev);
+  const int ntiles = p.tokens / 8;
+  const StageLayout L = stage_layout(p.tokens, w.group_size, esize_of(w.type));
+  const int per_sm = std::clamp(227 * 1024 / (stages_for(ntiles) * L.bytes + 1024), 1, 4);
+  // Enough blocks for every SM's slots, at most kMaxSplits ranges of at least two stages.
+  const int want = std::max(1, sms * per_sm);
+  const int have = p.row_tiles * p.passes;
+  int splits = allow_splits ? std::clamp((want + have - 1) / have, 1,
+                                         std::min(kMaxSplits, std::max(1, total / 2)))
+                            : 1;
+  const int per_split = (total + splits - 1) / splits;
+  splits = (total + per_split - 1) / per_split;
+  p.splits = splits;
+  p.act_bytes = affine_batch_act_bytes(n, w.cols);
+  p.partial_bytes = splits > 1 ? static_cast<std::size_t>(p.passes) * splits * p.row_tiles *
+                                     p.tokens * kTileRows * 4
+                               : 0;
+  p.tickets = splits > 1 ? p.passes * p.row_tiles : 0;
+  return p;
+}
+
+std::size_t affine_batch_act_bytes(std::int64_t n, std::int64_t cols) {
+  int passes = 0, per_pass = 0, tokens = 0;
+  pass_shape(n, passes, per_pass, tokens);
+  return act_layout(passes, tokens, cols).total;
+}
+
+void affine_batch_prep(const float* x, std::int64_t n, std::int64_t cols, void* act,
+                       cudaStream_t s) {
+  int passes = 0, per_pass = 0, tokens = 0;
+  pass_shape(n, passes, per_pass, tokens);
+  const ActLayout al = act_layout(passes, tokens, cols);
+  auto* base = static_cast<unsigned char*>(act);
+  PrepArgs pa{x,
+              base + al.digits,
+              reinterpret_cast<float2*>(base + al.scales),
+              static_cast<int>(n),
+              static_cast<int>(cols),
+              per_pass,
+              tokens,
+              passes};
+  const long long warps = static_cast<long long>(passes) * tokens * (cols / 32);
+  launch_pdl("affine batch prep", batch_prep, dim3(static_cast<unsigned>((warps + 7) / 8)),
+             dim3(256), 0, s, pa);
+  check_launch("affine batch prep");
+}
+
+void affine_batch_run(const WeightView& w, std::int64_t n, const void* act, float* y,
+                      const AffineBatchPlan& plan, float* partial, unsigned* tickets,
+                      cudaStream_t s) {
+  if (plan.splits > 1 && (partial == nullptr || tickets == nullptr)) {
+    throw std::invalid_argument("cuda: affine batch linear: split plan without scratch");
+  }
+  int passes = 0, per_pass = 0, tokens = 0;
+  pass_shape(n, passes, per_pass, tokens);
+  const int cols = static_cast<int>(w.cols);
+  const ActLayout al = act_layout(passes, tokens, cols);
+  const auto* base = static_cast<const unsigned char*>(act);
+  const int total = cols / kStageCols;
+  MainArgs a{static_cast<const unsigned*>(w.data),
+             w.scales,
+             w.biases,
+             base + al.digits,
+             reinterpret_cast<const float2*>(base + al.scales),
+             y,
+             partial,
+             tickets,
+             static_cast<int>(w.rows),
+             cols,
+             w.group_size,
+             static_cast<int>(n),
+             per_pass,
+             plan.splits,
+             (total + plan.splits - 1) / plan.splits,
+             plan.row_tiles};
+  switch (w.type) {
+    case WType::f32:
+      launch_s<WType::f32>(a, plan, s);
+      break;
+    case WType::f16:
+      launch_s<WType::f16>(a, plan, s);
+      break;
+    default:
+      launch_s<WType::bf16>(a, plan, s);
+  }
+  check_launch("affine batch linear");
+}
+
+void affine_batch_linear(const WeightView& w, const float* x, std::int64_t n, float* y,
+                         const AffineBatchPlan& plan, void* act, float* partial, unsigned* tickets,
+                         cudaStream_t s) {
+  affine_batch_prep(x, n, w.cols, act, s);
+  affine_batch_run(w, n, act, y, plan, partial, tickets, s);
+}
+
+}  // namespace rmlx::kernels_cuda
