@@ -301,19 +301,20 @@ bool CudaOps::affine_batch(std::span<const kc::WeightView> ws, const float* x, s
   for (const auto& w : ws) {
     if (!kc::affine_batch_applies(w, n) || w.cols != ws[0].cols) return false;
   }
+  for (const auto& w : ws) {
+    if (w.group_size != ws[0].group_size || w.type != ws[0].type) return false;
+  }
   const auto words = [](std::size_t b) { return static_cast<std::int64_t>((b + 3) / 4); };
   void* act = scratch(sdk::DType::f32, {words(kc::affine_batch_act_bytes(n, ws[0].cols))}).data;
   kc::affine_batch_prep(x, n, ws[0].cols, act, stream_);
-  for (std::size_t i = 0; i < ws.size(); ++i) {
-    kc::AffineBatchPlan plan = kc::affine_batch_plan(ws[i], n);
-    unsigned* t = plan.splits > 1 && plan.tickets <= kTickets ? tickets() : nullptr;
-    // No counters yet while recording (or too many row tiles): one block per row tile.
-    if (plan.splits > 1 && t == nullptr) plan = kc::affine_batch_plan(ws[i], n, false);
-    float* partial = plan.splits > 1
-                         ? scratch(sdk::DType::f32, {words(plan.partial_bytes)}).as<float>()
-                         : nullptr;
-    kc::affine_batch_run(ws[i], n, act, ys[i], plan, partial, t, stream_);
-  }
+  const int count = static_cast<int>(ws.size());
+  kc::AffineBatchPlan plan = kc::affine_batch_plan(ws.data(), count, n);
+  unsigned* t = plan.splits > 1 && plan.tickets <= kTickets ? tickets() : nullptr;
+  // No counters yet while recording (or too many row tiles): one block per row tile.
+  if (plan.splits > 1 && t == nullptr) plan = kc::affine_batch_plan(ws.data(), count, n, false);
+  float* partial =
+      plan.splits > 1 ? scratch(sdk::DType::f32, {words(plan.partial_bytes)}).as<float>() : nullptr;
+  kc::affine_batch_run(ws.data(), count, n, act, ys.data(), plan, partial, t, stream_);
   return true;
 }
 

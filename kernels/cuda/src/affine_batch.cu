@@ -108,16 +108,24 @@ __global__ void __launch_bounds__(256) batch_prep(PrepArgs p) {
   if (lane == 0) p.scales[c * p.tokens + slot] = make_float2(m > 0.0f ? m / 4194304.0f : 0.0f, sum);
 }
 
-struct MainArgs {
+// Up to three weights reading the same activation rows (q/k/v, gate/up), each with
+// its own run of row tiles in one launch.
+struct BatchSeg {
   const unsigned* codes;
   const void* scales;
   const void* biases;
+  float* y;
+  int rows, first_tile;
+};
+
+struct MainArgs {
+  BatchSeg seg[3];
+  int count;
   const std::uint8_t* digits;
   const float2* xscales;  // (dx, sum of x) per chunk and token
-  float* y;
   float* partial;
   unsigned* tickets;
-  int rows, cols, gs, n, per_pass, splits, stages_per_split, row_tiles;
+  int cols, gs, n, per_pass, splits, stages_per_split, row_tiles;
 };
 
 __device__ __forceinline__ unsigned smem_u32(const void* p) {
@@ -181,6 +189,12 @@ __global__ void __launch_bounds__(kThreads) affine_batch_kernel(MainArgs a) {
   constexpr int NT = NTILES * 8;
   constexpr int esize = S == WType::f32 ? 4 : 2;
   const int tile = blockIdx.x, split = blockIdx.y, pass = blockIdx.z;
+  int si = 0;
+#pragma unroll
+  for (int k = 1; k < 3; ++k) {
+    if (k < a.count && tile >= a.seg[k].first_tile) si = k;
+  }
+  const BatchSeg sg = si == 0 ? a.seg[0] : si == 1 ? a.seg[1] : a.seg[2];
   const int tid = threadIdx.x, lane = tid & 31, g = lane >> 2, t = lane & 3;
   // Warp w takes rows 32 (w % 4) .. + 31 of the tile and chunks 4 (w / 4) .. + 3 of each
   // stage; the two halves' sums are added at the end.
@@ -190,24 +204,25 @@ __global__ void __launch_bounds__(kThreads) affine_batch_kernel(MainArgs a) {
   const int total = a.cols / kStageCols;
   const int k_begin = split * a.stages_per_split;
   const int k_end = min(total, k_begin + a.stages_per_split);
-  const int row0 = tile * kTileRows;
+  const int row0 = (tile - sg.first_tile) * kTileRows;
 
   // Codes, scales and biases of stage k: constants, so they may go before the wait.
   const auto load_weights = [&](int k, unsigned char* st) {
     for (int p = tid; p < kTileRows * 8; p += kThreads) {
       const int r = p >> 3, part = p & 7;
-      const int rg = min(row0 + r, a.rows - 1);
+      const int rg = min(row0 + r, sg.rows - 1);
       cp16(st + r * kWStride + part * 16,
-           a.codes +
+           sg.codes +
                (static_cast<std::size_t>(rg) * a.cols + static_cast<std::size_t>(k) * kStageCols) /
                    8 +
                part * 4);
     }
     const int r = tid & (kTileRows - 1);
-    const int rg = min(row0 + r, a.rows - 1);
+    const int rg = min(row0 + r, sg.rows - 1);
     const std::size_t o =
         (static_cast<std::size_t>(rg) * groups + static_cast<std::size_t>(k) * gps) * esize;
-    const auto* src = static_cast<const unsigned char*>(tid < kTileRows ? a.scales : a.biases) + o;
+    const auto* src =
+        static_cast<const unsigned char*>(tid < kTileRows ? sg.scales : sg.biases) + o;
     cp_bytes(st + (tid < kTileRows ? L.scales : L.biases) + r * L.sbytes, src, L.sbytes);
   };
   // The digits, dx and sums of x of stage k: batch_prep's output.
@@ -341,8 +356,8 @@ __global__ void __launch_bounds__(kThreads) affine_batch_kernel(MainArgs a) {
           int r, slot;
           out_index(m, j, e, r, slot);
           const int row = row0 + r, tok = pass * a.per_pass + slot;
-          if (row < a.rows && slot < a.per_pass && tok < a.n) {
-            a.y[static_cast<std::size_t>(tok) * a.rows + row] = acc[m][j][e];
+          if (row < sg.rows && slot < a.per_pass && tok < a.n) {
+            sg.y[static_cast<std::size_t>(tok) * sg.rows + row] = acc[m][j][e];
           }
         }
     return;
@@ -398,8 +413,8 @@ __global__ void __launch_bounds__(kThreads) affine_batch_kernel(MainArgs a) {
       for (int sp = 0; sp < kMaxSplits; ++sp) sum += v[u][sp];
       const int slot = i / kTileRows, r = i % kTileRows;
       const int row = row0 + r, tok = pass * a.per_pass + slot;
-      if (row < a.rows && slot < a.per_pass && tok < a.n)
-        a.y[static_cast<std::size_t>(tok) * a.rows + row] = sum;
+      if (row < sg.rows && slot < a.per_pass && tok < a.n)
+        sg.y[static_cast<std::size_t>(tok) * sg.rows + row] = sum;
     }
   }
   if (tid == 0) *ticket = 0;
@@ -472,11 +487,15 @@ bool affine_batch_applies(const WeightView& w, std::int64_t n) {
          aligned(w.data) && aligned(w.scales) && aligned(w.biases);
 }
 
-AffineBatchPlan affine_batch_plan(const WeightView& w, std::int64_t n, bool allow_splits) {
+AffineBatchPlan affine_batch_plan(const WeightView* ws, int count, std::int64_t n,
+                                  bool allow_splits) {
   AffineBatchPlan p;
   int per_pass = 0;
   pass_shape(n, p.passes, per_pass, p.tokens);
-  p.row_tiles = static_cast<int>((w.rows + kTileRows - 1) / kTileRows);
+  p.row_tiles = 0;
+  for (int i = 0; i < count; ++i)
+    p.row_tiles += static_cast<int>((ws[i].rows + kTileRows - 1) / kTileRows);
+  const WeightView& w = ws[0];
   const int total = static_cast<int>(w.cols / kStageCols);
   int dev = 0, sms = 0;
   cudaGetDevice(&dev);
@@ -499,6 +518,10 @@ AffineBatchPlan affine_batch_plan(const WeightView& w, std::int64_t n, bool allo
                                : 0;
   p.tickets = splits > 1 ? p.passes * p.row_tiles : 0;
   return p;
+}
+
+AffineBatchPlan affine_batch_plan(const WeightView& w, std::int64_t n, bool allow_splits) {
+  return affine_batch_plan(&w, 1, n, allow_splits);
 }
 
 std::size_t affine_batch_act_bytes(std::int64_t n, std::int64_t cols) {
@@ -527,35 +550,51 @@ void affine_batch_prep(const float* x, std::int64_t n, std::int64_t cols, void* 
   check_launch("affine batch prep");
 }
 
-void affine_batch_run(const WeightView& w, std::int64_t n, const void* act, float* y,
-                      const AffineBatchPlan& plan, float* partial, unsigned* tickets,
-                      cudaStream_t s) {
+void affine_batch_run(const WeightView* ws, int count, std::int64_t n, const void* act,
+                      float* const* ys, const AffineBatchPlan& plan, float* partial,
+                      unsigned* tickets, cudaStream_t s) {
+  if (count < 1 || count > 3)
+    throw std::invalid_argument("cuda: affine batch linear: 1..3 weights");
   if (plan.splits > 1 && (partial == nullptr || tickets == nullptr)) {
     throw std::invalid_argument("cuda: affine batch linear: split plan without scratch");
   }
   int passes = 0, per_pass = 0, tokens = 0;
   pass_shape(n, passes, per_pass, tokens);
-  const int cols = static_cast<int>(w.cols);
+  const int cols = static_cast<int>(ws[0].cols);
   const ActLayout al = act_layout(passes, tokens, cols);
   const auto* base = static_cast<const unsigned char*>(act);
   const int total = cols / kStageCols;
-  MainArgs a{static_cast<const unsigned*>(w.data),
-             w.scales,
-             w.biases,
-             base + al.digits,
-             reinterpret_cast<const float2*>(base + al.scales),
-             y,
-             partial,
-             tickets,
-             static_cast<int>(w.rows),
-             cols,
-             w.group_size,
-             static_cast<int>(n),
-             per_pass,
-             plan.splits,
-             (total + plan.splits - 1) / plan.splits,
-             plan.row_tiles};
-  switch (w.type) {
+  MainArgs a{};
+  int tiles = 0;
+  for (int i = 0; i < count; ++i) {
+    if (ws[i].cols != ws[0].cols || ws[i].group_size != ws[0].group_size ||
+        ws[i].type != ws[0].type) {
+      throw std::invalid_argument(
+          "cuda: affine batch linear: weights differ in columns, groups or type");
+    }
+    a.seg[i] = {static_cast<const unsigned*>(ws[i].data),
+                ws[i].scales,
+                ws[i].biases,
+                ys[i],
+                static_cast<int>(ws[i].rows),
+                tiles};
+    tiles += static_cast<int>((ws[i].rows + kTileRows - 1) / kTileRows);
+  }
+  if (tiles != plan.row_tiles)
+    throw std::invalid_argument("cuda: affine batch linear: plan of other weights");
+  a.count = count;
+  a.digits = base + al.digits;
+  a.xscales = reinterpret_cast<const float2*>(base + al.scales);
+  a.partial = partial;
+  a.tickets = tickets;
+  a.cols = cols;
+  a.gs = ws[0].group_size;
+  a.n = static_cast<int>(n);
+  a.per_pass = per_pass;
+  a.splits = plan.splits;
+  a.stages_per_split = (total + plan.splits - 1) / plan.splits;
+  a.row_tiles = plan.row_tiles;
+  switch (ws[0].type) {
     case WType::f32:
       launch_s<WType::f32>(a, plan, s);
       break;
@@ -566,6 +605,12 @@ void affine_batch_run(const WeightView& w, std::int64_t n, const void* act, floa
       launch_s<WType::bf16>(a, plan, s);
   }
   check_launch("affine batch linear");
+}
+
+void affine_batch_run(const WeightView& w, std::int64_t n, const void* act, float* y,
+                      const AffineBatchPlan& plan, float* partial, unsigned* tickets,
+                      cudaStream_t s) {
+  affine_batch_run(&w, 1, n, act, &y, plan, partial, tickets, s);
 }
 
 void affine_batch_linear(const WeightView& w, const float* x, std::int64_t n, float* y,

@@ -38,6 +38,10 @@ struct AffineBatchPlan {
 bool affine_batch_applies(const WeightView& w, std::int64_t n);
 // allow_splits = false: one block per row tile and pass (no partials or counters).
 AffineBatchPlan affine_batch_plan(const WeightView& w, std::int64_t n, bool allow_splits = true);
+// One launch for 1..3 weights of the same columns, group size and scale type that read
+// the same rows (q/k/v, gate/up): their row tiles side by side.
+AffineBatchPlan affine_batch_plan(const WeightView* ws, int count, std::int64_t n,
+                                  bool allow_splits = true);
 // Scratch of one prep (fixed-point activations, per-chunk scales and sums).
 std::size_t affine_batch_act_bytes(std::int64_t n, std::int64_t cols);
 // x[n, cols] into act (affine_batch_act_bytes(n, cols), 16-byte aligned): once for all
@@ -49,6 +53,9 @@ void affine_batch_prep(const float* x, std::int64_t n, std::int64_t cols, void* 
 void affine_batch_run(const WeightView& w, std::int64_t n, const void* act, float* y,
                       const AffineBatchPlan& plan, float* partial, unsigned* tickets,
                       cudaStream_t s);
+void affine_batch_run(const WeightView* ws, int count, std::int64_t n, const void* act,
+                      float* const* ys, const AffineBatchPlan& plan, float* partial,
+                      unsigned* tickets, cudaStream_t s);
 // Prep and run.
 void affine_batch_linear(const WeightView& w, const float* x, std::int64_t n, float* y,
                          const AffineBatchPlan& plan, void* act, float* partial, unsigned* tickets,
