@@ -9,10 +9,14 @@
 #            `llama-quantize --pure` to Q4_1 / Q8_0, imported the same way.
 # The two engines alternate per weight set and thread count (the machine may be
 # shared: each pair of numbers is measured back to back).
+# Both engines load the weights the same way: by default read into memory (rmlx
+# --no-mmap: anonymous memory on 2 MiB pages; llama-bench -lm none, or -mmp 0 in
+# older builds); RMLX_BENCH_LOAD=map maps the files in both instead.
 # Usage: bench/cpu/run.sh [BUILD_DIR]   (default build/; needs rmlx-host, the
 #        cpu/affine/llama/kv-f16 plugins and bench/kernels/rmlx_kernels_bench)
 # Env: RMLX_BENCH_THREADS (1,2), RMLX_BENCH_REPS (2), RMLX_BENCH_MODELS (smollm2,llama1b),
-#      RMLX_BENCH_MODES (exact,int8), LLAMA_CPP_BIN (default: ~/.cache/rmlx/llama.cpp-READY or a build)
+#      RMLX_BENCH_MODES (exact,int8), RMLX_BENCH_LOAD (read or map; default read),
+#      LLAMA_CPP_BIN (default: ~/.cache/rmlx/llama.cpp-READY or a build)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:-$root/build}" && pwd)
@@ -24,6 +28,8 @@ threads=${RMLX_BENCH_THREADS:-1,2}
 reps=${RMLX_BENCH_REPS:-2}
 models=${RMLX_BENCH_MODELS:-smollm2,llama1b}
 modes=${RMLX_BENCH_MODES:-exact,int8}
+load=${RMLX_BENCH_LOAD:-read}
+case $load in read | map) ;; *) echo "RMLX_BENCH_LOAD: read or map, got '$load'" >&2; exit 2 ;; esac
 shared=${RMLX_SHARED_DIR:-$root/../shared}
 [ -d "$shared/tokenizers" ] || shared=/work/shared
 log() { echo "== $*" >&2; }
@@ -94,7 +100,7 @@ for w in "${weights[@]}"; do rm -f "$work/bandwidth-${w%%:*}.txt"; done
 results="$work/results.jsonl"
 : > "$results"
 run_llama() {  # weights-name gguf threads
-  "$LLAMA_BENCH" -m "$2" -p 128,512 -n 64 -t "$3" -r "$reps" -o jsonl 2>/dev/null |
+  "$LLAMA_BENCH" -m "$2" -p 128,512 -n 64 -t "$3" -r "$reps" "${llama_load[@]}" -o jsonl 2>/dev/null |
     python3 -c '
 import json, sys
 for line in sys.stdin:
@@ -108,7 +114,7 @@ run_rmlx() {  # weights-name threads mode
   local flag=()
   [ "$3" = int8 ] && flag=(--int8-activations)
   "$host" --log-level warn bench --model "$work/$1" --prompt-tokens 128,512 --gen-tokens 64 \
-    --thread-counts "$2" -r "$reps" --json "${flag[@]}" |
+    --thread-counts "$2" -r "$reps" --json "${flag[@]}" "${rmlx_load[@]}" |
     python3 -c '
 import json, sys
 for line in sys.stdin:
@@ -117,6 +123,18 @@ for line in sys.stdin:
                       "threads": r["threads"], "tok_s": r["tok_s"]}))' "$1" "$3" >> "$results"
 }
 export LLAMA_BENCH="$llama_bin/llama-bench"
+# The same load for both engines (llama-bench's flag changed name across versions).
+rmlx_load=() llama_load=()
+llama_help=$("$LLAMA_BENCH" --help 2>&1 || true)
+if [ "$load" = read ]; then
+  rmlx_load=(--no-mmap)
+  if [[ $llama_help == *--load-mode* ]]; then llama_load=(-lm none); else llama_load=(-mmp 0); fi
+  load_text="rmlx --no-mmap (read into 2 MiB pages), llama.cpp ${llama_load[*]} (read into memory)"
+else
+  if [[ $llama_help == *--load-mode* ]]; then llama_load=(-lm mmap); else llama_load=(-mmp 1); fi
+  load_text="rmlx mmap (the default), llama.cpp ${llama_load[*]}"
+fi
+log "weights loaded: $load_text"
 flip=0
 for w in "${weights[@]}"; do
   name=${w%%:*} file=${w#*:}
@@ -138,4 +156,5 @@ for w in "${weights[@]}"; do
     flip=$((1 - flip))
   done
 done
+echo "weights loaded: $load_text"
 python3 "$root/bench/cpu/summarize.py" "$results" "$work/kernels.txt" "$work"

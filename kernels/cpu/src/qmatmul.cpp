@@ -157,13 +157,18 @@ int simd_planes(Isa isa, int bits) {
 
 // Rows of W per parallel task. Each task restarts the weight prefetch stream, so tasks
 // hold at least ~64 KiB of weights (a SmolLM2 projection is ~330 KiB: a few tasks, not
-// 16 of 20 KiB); at most 2 per thread, so that a late or descheduled thread can still
-// be covered by the others; and a multiple of the thread count, so that threads running
-// at equal speed finish together. 8 tasks per thread made the 1B Q4 decode step's
-// matmuls 3-10% slower at two threads (each restart ramps the stream up again).
-std::int64_t row_grain(std::int64_t rows, std::int64_t row_bytes, int threads) {
+// 16 of 20 KiB); and a multiple of the thread count, so that threads running at equal
+// speed finish together. 8 tasks per thread made the 1B Q4 decode step's matmuls 3-10%
+// slower at two threads (each restart ramps the stream up again), and 2 per thread
+// another ~3% against 1 for one activation row (decode, bound by the weight stream; a
+// worker that has not woken up yet still leaves its task to the caller). Several rows
+// (prefill, compute-bound) keep 2 per thread, so that a thread slowed down by a shared
+// core can be covered by the others.
+std::int64_t row_grain(std::int64_t rows, std::int64_t row_bytes, int threads,
+                       std::int64_t act_rows) {
   const std::int64_t t = threads;
-  std::int64_t tasks = std::clamp<std::int64_t>(rows * row_bytes / 65536, 1, 2 * t);
+  const std::int64_t per_thread = act_rows == 1 ? 1 : 2;
+  std::int64_t tasks = std::clamp<std::int64_t>(rows * row_bytes / 65536, 1, per_thread * t);
   tasks = std::max<std::int64_t>(t, tasks / t * t);
   const std::int64_t grain = (rows + tasks - 1) / tasks;
   return std::max<std::int64_t>(4, (grain + 3) / 4 * 4);
@@ -189,7 +194,7 @@ void run_rows(const Exec& exec, std::span<const AffineWeight> ws, const Acts& ac
     range(0, total);
     return;
   }
-  exec.pool->parallel_for(total, row_grain(total, ws[0].cols * ws[0].bits / 8, threads),
+  exec.pool->parallel_for(total, row_grain(total, ws[0].cols * ws[0].bits / 8, threads, acts.n),
                           [&](std::int64_t b, std::int64_t e, int) { range(b, e); });
 }
 
