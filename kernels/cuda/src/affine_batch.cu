@@ -444,36 +444,51 @@ int esize_of(WType t) {
   return t == WType::f32 ? 4 : 2;
 }
 
+// Launches the kernel for a's shape; with a == nullptr only answers how many of its
+// blocks fit on one SM (registers and shared memory).
 template <WType S, int NTILES, int STAGES>
-void launch_main(const MainArgs& a, const AffineBatchPlan& p, cudaStream_t s) {
-  const StageLayout L = stage_layout(NTILES * 8, a.gs, esize_of(S));
+int launch_main(const MainArgs* a, int gs, const AffineBatchPlan& p, cudaStream_t s) {
+  const StageLayout L = stage_layout(NTILES * 8, gs, esize_of(S));
   const int smem = STAGES * L.bytes;
   auto* kernel = affine_batch_kernel<S, NTILES, STAGES>;
-  const cudaError_t e =
-      cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem);
+  cudaError_t e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem);
   if (e != cudaSuccess) {
     throw std::runtime_error(std::string("cuda: affine batch kernel: ") + cudaGetErrorString(e));
   }
+  if (a == nullptr) {
+    int per_sm = 0;
+    e = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, kThreads, smem);
+    return e == cudaSuccess ? std::max(1, per_sm) : 1;
+  }
   launch_pdl("affine batch linear", kernel, dim3(p.row_tiles, p.splits, p.passes), dim3(kThreads),
-             smem, s, a);
+             smem, s, *a);
+  return 0;
 }
 
 template <WType S>
-void launch_s(const MainArgs& a, const AffineBatchPlan& p, cudaStream_t s) {
+int launch_s(const MainArgs* a, int gs, const AffineBatchPlan& p, cudaStream_t s) {
   const int ntiles = p.tokens / 8;
   const bool two = stages_for(ntiles) == 2;
   switch (ntiles) {
     case 1:
-      two ? launch_main<S, 1, 2>(a, p, s) : launch_main<S, 1, 3>(a, p, s);
-      break;
+      return two ? launch_main<S, 1, 2>(a, gs, p, s) : launch_main<S, 1, 3>(a, gs, p, s);
     case 2:
-      two ? launch_main<S, 2, 2>(a, p, s) : launch_main<S, 2, 3>(a, p, s);
-      break;
+      return two ? launch_main<S, 2, 2>(a, gs, p, s) : launch_main<S, 2, 3>(a, gs, p, s);
     case 3:
-      two ? launch_main<S, 3, 2>(a, p, s) : launch_main<S, 3, 3>(a, p, s);
-      break;
+      return two ? launch_main<S, 3, 2>(a, gs, p, s) : launch_main<S, 3, 3>(a, gs, p, s);
     default:
-      two ? launch_main<S, 4, 2>(a, p, s) : launch_main<S, 4, 3>(a, p, s);
+      return two ? launch_main<S, 4, 2>(a, gs, p, s) : launch_main<S, 4, 3>(a, gs, p, s);
+  }
+}
+
+int launch_any(WType t, const MainArgs* a, int gs, const AffineBatchPlan& p, cudaStream_t s) {
+  switch (t) {
+    case WType::f32:
+      return launch_s<WType::f32>(a, gs, p, s);
+    case WType::f16:
+      return launch_s<WType::f16>(a, gs, p, s);
+    default:
+      return launch_s<WType::bf16>(a, gs, p, s);
   }
 }
 
@@ -500,15 +515,23 @@ AffineBatchPlan affine_batch_plan(const WeightView* ws, int count, std::int64_t 
   int dev = 0, sms = 0;
   cudaGetDevice(&dev);
   cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev);
-  const int ntiles = p.tokens / 8;
-  const StageLayout L = stage_layout(p.tokens, w.group_size, esize_of(w.type));
-  const int per_sm = std::clamp(227 * 1024 / (stages_for(ntiles) * L.bytes + 1024), 1, 4);
-  // Enough blocks for every SM's slots, at most kMaxSplits ranges of at least two stages.
-  const int want = std::max(1, sms * per_sm);
+  const int slots = std::max(1, sms * launch_any(w.type, nullptr, w.group_size, p, nullptr));
+  // Blocks run in waves of `slots`: the split count (at most kMaxSplits, ranges of at
+  // least two stages) that needs the fewest waves x stages per block; ties take fewer
+  // splits (fewer partial sums). A second, mostly idle wave costs as much as a full one.
   const int have = p.row_tiles * p.passes;
-  int splits = allow_splits ? std::clamp((want + have - 1) / have, 1,
-                                         std::min(kMaxSplits, std::max(1, total / 2)))
-                            : 1;
+  const int most = allow_splits ? std::min(kMaxSplits, std::max(1, total / 2)) : 1;
+  int splits = 1;
+  long long best = -1;
+  for (int sp = 1; sp <= most; ++sp) {
+    const int per = (total + sp - 1) / sp;
+    const long long waves = (static_cast<long long>(have) * sp + slots - 1) / slots;
+    const long long cost = waves * per;
+    if (best < 0 || cost < best) {
+      best = cost;
+      splits = sp;
+    }
+  }
   const int per_split = (total + splits - 1) / splits;
   splits = (total + per_split - 1) / per_split;
   p.splits = splits;
@@ -594,16 +617,7 @@ void affine_batch_run(const WeightView* ws, int count, std::int64_t n, const voi
   a.splits = plan.splits;
   a.stages_per_split = (total + plan.splits - 1) / plan.splits;
   a.row_tiles = plan.row_tiles;
-  switch (ws[0].type) {
-    case WType::f32:
-      launch_s<WType::f32>(a, plan, s);
-      break;
-    case WType::f16:
-      launch_s<WType::f16>(a, plan, s);
-      break;
-    default:
-      launch_s<WType::bf16>(a, plan, s);
-  }
+  launch_any(ws[0].type, &a, a.gs, plan, s);
   check_launch("affine batch linear");
 }
 
