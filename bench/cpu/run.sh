@@ -90,12 +90,12 @@ log "memory read bandwidth"
 "$build/bench/kernels/rmlx_kernels_bench" --bandwidth-only --bandwidth-mib 64 --threads "$threads" \
   > "$work/kernels.txt"
 grep "read bandwidth" "$work/kernels.txt" >&2
-bandwidth() {  # weights-name threads: appends to $work/bandwidth-NAME.txt
+bandwidth() {  # weights-name threads [file]: appends to FILE (default $work/bandwidth-NAME.txt)
   local mib=$(( $(du -cb "$work/$1"/*.safetensors | tail -1 | cut -f1) / 1048576 + 1 ))
   "$build/bench/kernels/rmlx_kernels_bench" --bandwidth-only --bandwidth-mib "$mib" \
-    --threads "$2" --reps 3 | grep "read bandwidth" | tee -a "$work/bandwidth-$1.txt" >&2
+    --threads "$2" --reps 3 | grep "read bandwidth" | tee -a "${3:-$work/bandwidth-$1.txt}" >&2
 }
-for w in "${weights[@]}"; do rm -f "$work/bandwidth-${w%%:*}.txt"; done
+for w in "${weights[@]}"; do rm -f "$work/bandwidth-${w%%:*}.txt" "$work/window-${w%%:*}".*; done
 
 results="$work/results.jsonl"
 : > "$results"
@@ -121,6 +121,19 @@ for line in sys.stdin:
     r = json.loads(line)
     print(json.dumps({"engine": "rmlx-" + sys.argv[2], "weights": sys.argv[1], "test": r["test"],
                       "threads": r["threads"], "tok_s": r["tok_s"]}))' "$1" "$3" >> "$results"
+}
+decode_window() {  # weights-name threads mode: one tg64 into $work/window-NAME.jsonl
+  local flag=()
+  [ "$3" = int8 ] && flag=(--int8-activations)
+  "$host" --log-level warn bench --model "$work/$1" --prompt-tokens 8 --gen-tokens 64 \
+    --thread-counts "$2" -r "$reps" --json "${flag[@]}" "${rmlx_load[@]}" |
+    python3 -c '
+import json, sys
+for line in sys.stdin:
+    r = json.loads(line)
+    if r["test"].startswith("tg"):
+        print(json.dumps({"engine": "rmlx-" + sys.argv[2], "weights": sys.argv[1], "test": r["test"],
+                          "threads": r["threads"], "tok_s": r["tok_s"]}))' "$1" "$3" >> "$work/window-$1.jsonl"
 }
 export LLAMA_BENCH="$llama_bin/llama-bench"
 # The same load for both engines (llama-bench's flag changed name across versions).
@@ -154,6 +167,14 @@ for w in "${weights[@]}"; do
       run_llama "$name" "$file" "$t"
     fi
     flip=$((1 - flip))
+    # The decode fraction again within ~15 s: the bandwidth, rmlx decode alone, the
+    # bandwidth (the table's decode runs last in a minute-long run, and this host's
+    # 2-thread bandwidth can jump by half within that). summarize.py prints both ends.
+    mode=${modes##*,}
+    log "decode window: rmlx $name ($mode activations), $t thread(s)"
+    bandwidth "$name" "$t" "$work/window-$name.before"
+    decode_window "$name" "$t" "$mode"
+    bandwidth "$name" "$t" "$work/window-$name.after"
   done
 done
 echo "weights loaded: $load_text"

@@ -69,6 +69,30 @@ def main():
         total += 1
         met += best >= need * by[(eng, w, test, t)]
     print(f"targets (decode >= 1.2x, prefill >= 1.0x llama.cpp, best rmlx mode): {met}/{total} met")
+    # The decode window: rmlx decode alone, between two bandwidth readings seconds apart.
+    rows = []
+    for name in sorted(bw_of):
+        path = os.path.join(work, f"window-{name}.jsonl")
+        if not os.path.exists(path):
+            continue
+        before = read_bandwidth(os.path.join(work, f"window-{name}.before"))
+        after = read_bandwidth(os.path.join(work, f"window-{name}.after"))
+        nbytes = weight_bytes(os.path.join(work, name))
+        for r in (json.loads(l) for l in open(path)):
+            t = r["threads"]
+            if t not in before or t not in after:
+                continue
+            lo, hi = sorted((before[t], after[t]))
+            frac_hi = r["tok_s"] / (lo * 1e9 / nbytes)
+            frac_lo = r["tok_s"] / (hi * 1e9 / nbytes)
+            drift = "  (bandwidth moved > 10%: not a reading)" if hi > 1.1 * lo else ""
+            rows.append(f"{name:12} {r['test']:6} {t:>3} {r['engine']:>10} {r['tok_s']:>7.1f} tok/s"
+                        f"   bandwidth {before[t]:.1f} before, {after[t]:.1f} after:"
+                        f" {frac_lo:.0%}-{frac_hi:.0%} of the roofline{drift}")
+    if rows:
+        print("decode window (rmlx decode alone, between two bandwidth readings):")
+        for line in rows:
+            print("  " + line)
 
 
 if __name__ == "__main__":
