@@ -68,9 +68,10 @@ void add_engine_options(po::options_description& desc, engine::EngineOptions& o)
                                "tokens the drafter proposes per step (1..64)")(
       "no-mmap", po::bool_switch(&o.no_mmap),
       "read the weight files into memory on 2 MiB pages instead of mapping them: the "
-      "process holds the weights' size in memory the kernel cannot reclaim (a mapping's pages "
-      "can be dropped and read again), and loading waits for one full read of the files; the "
-      "CPU backend then streams the weights a few percent faster (fewer TLB misses)");
+      "process holds the weights' size in anonymous memory, which the kernel can swap out but "
+      "not drop (a mapping's pages can be dropped and read again), and loading waits for one "
+      "full read of the files; the CPU backend then streams the weights a few percent faster "
+      "(fewer TLB misses)");
 }
 
 void add_engine_options(po::options_description& desc, engine::EngineOptions& o,
