@@ -87,6 +87,33 @@ Weight make_weight(const Case& c, std::int64_t rows, std::int64_t cols, unsigned
   return w;
 }
 
+// A Weight's codes, scales and biases on the device (scales in the case's type) and its view.
+struct DeviceWeight {
+  DevBuf codes, scales, biases;
+  kc::WeightView view;
+  DeviceWeight(const Case& c, const Weight& w)
+      : codes(w.packed.size() * 4),
+        scales(w.s32.size() * (c.stype == kc::WType::f32 ? 4 : 2)),
+        biases(w.s32.size() * (c.stype == kc::WType::f32 ? 4 : 2)) {
+    codes.put(w.packed);
+    if (c.stype == kc::WType::f32) {
+      scales.put(w.s32);
+      biases.put(w.b32);
+    } else {
+      scales.put(w.s16);
+      biases.put(w.b16);
+    }
+    view.data = codes.p;
+    view.type = c.stype;
+    view.rows = w.rows;
+    view.cols = w.cols;
+    view.bits = c.bits;
+    view.group_size = c.gs;
+    view.scales = scales.p;
+    view.biases = biases.p;
+  }
+};
+
 std::vector<float> random_activations(std::size_t n, unsigned seed) {
   std::mt19937 rng(seed);
   std::normal_distribution<float> d(0.0f, 1.0f);
@@ -123,6 +150,26 @@ std::vector<double> reference(const Weight& w, const std::vector<float>& x, std:
   return y;
 }
 
+// Runs `launch` on stream s and waits: queued directly, or recorded as a CUDA graph and
+// replayed once.
+template <typename F>
+void on_stream(cudaStream_t s, bool graph, F&& launch) {
+  if (graph) {
+    cudaGraph_t g = nullptr;
+    cudaGraphExec_t exec = nullptr;
+    EXPECT_EQ(cudaStreamBeginCapture(s, cudaStreamCaptureModeRelaxed), cudaSuccess);
+    launch();
+    EXPECT_EQ(cudaStreamEndCapture(s, &g), cudaSuccess);
+    EXPECT_EQ(cudaGraphInstantiate(&exec, g, 0), cudaSuccess);
+    EXPECT_EQ(cudaGraphLaunch(exec, s), cudaSuccess);
+    cudaGraphExecDestroy(exec);
+    cudaGraphDestroy(g);
+  } else {
+    launch();
+  }
+  EXPECT_EQ(cudaStreamSynchronize(s), cudaSuccess);
+}
+
 // Runs y = x W^T on the GPU (through kc::linear's default dispatch, or the
 // tensor-core kernel with `parts` activation parts; negative: not staged in
 // shared memory), eagerly or as a graph.
@@ -144,21 +191,7 @@ std::vector<float> run(const kc::WeightView& v, const std::vector<float>& x, std
                                         parts > 0));
     }
   };
-  if (graph) {
-    cudaGraph_t g = nullptr;
-    cudaGraphExec_t exec = nullptr;
-    EXPECT_EQ(cudaStreamBeginCapture(s, cudaStreamCaptureModeRelaxed), cudaSuccess);
-    launch();
-    EXPECT_EQ(cudaStreamEndCapture(s, &g), cudaSuccess);
-    EXPECT_EQ(cudaGraphInstantiate(&exec, g, 0), cudaSuccess);
-    EXPECT_EQ(cudaGraphLaunch(exec, s), cudaSuccess);
-    EXPECT_EQ(cudaStreamSynchronize(s), cudaSuccess);
-    cudaGraphExecDestroy(exec);
-    cudaGraphDestroy(g);
-  } else {
-    launch();
-    EXPECT_EQ(cudaStreamSynchronize(s), cudaSuccess);
-  }
+  on_stream(s, graph, launch);
   cudaStreamDestroy(s);
   std::vector<float> y(static_cast<std::size_t>(n * v.rows));
   EXPECT_EQ(cudaMemcpy(y.data(), yd.p, y.size() * 4, cudaMemcpyDeviceToHost), cudaSuccess);
@@ -171,26 +204,8 @@ void check_case(const Case& c, std::int64_t rows, std::int64_t cols,
                 const std::vector<std::int64_t>& ns, unsigned& seed, double& worst3,
                 double& worst2) {
   const Weight w = make_weight(c, rows, cols, seed++);
-  DevBuf pd(w.packed.size() * 4);
-  pd.put(w.packed);
-  const bool f32 = c.stype == kc::WType::f32;
-  DevBuf sd(w.s32.size() * (f32 ? 4 : 2)), bd(w.s32.size() * (f32 ? 4 : 2));
-  if (f32) {
-    sd.put(w.s32);
-    bd.put(w.b32);
-  } else {
-    sd.put(w.s16);
-    bd.put(w.b16);
-  }
-  kc::WeightView v;
-  v.data = pd.p;
-  v.type = c.stype;
-  v.rows = rows;
-  v.cols = cols;
-  v.bits = c.bits;
-  v.group_size = c.gs;
-  v.scales = sd.p;
-  v.biases = bd.p;
+  const DeviceWeight dw(c, w);
+  const kc::WeightView& v = dw.view;
   const bool mma = !(c.bits == 2 && c.gs == 32);
   for (std::int64_t n : ns) {
     const std::string what = name(c) + " [" + std::to_string(rows) + ", " + std::to_string(cols) +
@@ -284,23 +299,7 @@ std::vector<float> run_batch(const kc::WeightView& v, const std::vector<float>& 
                             act.p, static_cast<float*>(part.p), static_cast<unsigned*>(tick.p), s);
   };
   // Twice: the second call finds the counters as the first left them.
-  for (int rep = 0; rep < 2; ++rep) {
-    if (graph) {
-      cudaGraph_t g = nullptr;
-      cudaGraphExec_t exec = nullptr;
-      EXPECT_EQ(cudaStreamBeginCapture(s, cudaStreamCaptureModeRelaxed), cudaSuccess);
-      launch();
-      EXPECT_EQ(cudaStreamEndCapture(s, &g), cudaSuccess);
-      EXPECT_EQ(cudaGraphInstantiate(&exec, g, 0), cudaSuccess);
-      EXPECT_EQ(cudaGraphLaunch(exec, s), cudaSuccess);
-      EXPECT_EQ(cudaStreamSynchronize(s), cudaSuccess);
-      cudaGraphExecDestroy(exec);
-      cudaGraphDestroy(g);
-    } else {
-      launch();
-      EXPECT_EQ(cudaStreamSynchronize(s), cudaSuccess);
-    }
-  }
+  for (int rep = 0; rep < 2; ++rep) on_stream(s, graph, launch);
   cudaStreamDestroy(s);
   std::vector<unsigned> t(static_cast<std::size_t>(std::max(plan.tickets, 1)));
   EXPECT_EQ(cudaMemcpy(t.data(), tick.p, t.size() * 4, cudaMemcpyDeviceToHost), cudaSuccess);
@@ -314,26 +313,8 @@ void check_batch(const Case& c, std::int64_t rows, std::int64_t cols,
                  const std::vector<std::int64_t>& ns, unsigned& seed, double& worst,
                  bool& saw_split) {
   const Weight w = make_weight(c, rows, cols, seed++);
-  DevBuf pd(w.packed.size() * 4);
-  pd.put(w.packed);
-  const bool f32 = c.stype == kc::WType::f32;
-  DevBuf sd(w.s32.size() * (f32 ? 4 : 2)), bd(w.s32.size() * (f32 ? 4 : 2));
-  if (f32) {
-    sd.put(w.s32);
-    bd.put(w.b32);
-  } else {
-    sd.put(w.s16);
-    bd.put(w.b16);
-  }
-  kc::WeightView v;
-  v.data = pd.p;
-  v.type = c.stype;
-  v.rows = rows;
-  v.cols = cols;
-  v.bits = c.bits;
-  v.group_size = c.gs;
-  v.scales = sd.p;
-  v.biases = bd.p;
+  const DeviceWeight dw(c, w);
+  const kc::WeightView& v = dw.view;
   for (std::int64_t n : ns) {
     const std::string what = name(c) + " [" + std::to_string(rows) + ", " + std::to_string(cols) +
                              "] n=" + std::to_string(n);
@@ -386,26 +367,12 @@ TEST(CudaAffineBatch, OnePrepAndLaunchForSeveralWeights) {
   xd.put(x);
   DevBuf part(64u << 20), tick(65536 * 4);
   ASSERT_EQ(cudaMemset(tick.p, 0, 65536 * 4), cudaSuccess);
-  std::vector<std::unique_ptr<DevBuf>> keep;
+  std::vector<std::unique_ptr<DeviceWeight>> dws;
   std::vector<kc::WeightView> views;
   std::vector<std::unique_ptr<DevBuf>> ys;
   for (const auto& w : ws) {
-    keep.push_back(std::make_unique<DevBuf>(w.packed.size() * 4));
-    keep.back()->put(w.packed);
-    kc::WeightView v;
-    v.data = keep.back()->p;
-    keep.push_back(std::make_unique<DevBuf>(w.s16.size() * 2));
-    keep.back()->put(w.s16);
-    v.scales = keep.back()->p;
-    keep.push_back(std::make_unique<DevBuf>(w.b16.size() * 2));
-    keep.back()->put(w.b16);
-    v.biases = keep.back()->p;
-    v.type = c.stype;
-    v.rows = w.rows;
-    v.cols = cols;
-    v.bits = 4;
-    v.group_size = c.gs;
-    views.push_back(v);
+    dws.push_back(std::make_unique<DeviceWeight>(c, w));
+    views.push_back(dws.back()->view);
     ys.push_back(std::make_unique<DevBuf>(static_cast<std::size_t>(n * w.rows) * 4));
   }
   float* outs[2] = {static_cast<float*>(ys[0]->p), static_cast<float*>(ys[1]->p)};

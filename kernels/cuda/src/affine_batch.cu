@@ -318,66 +318,45 @@ __global__ void __launch_bounds__(kThreads) affine_batch_kernel(MainArgs a) {
   // The second chunk half's sums go through shared memory (the stage buffers are free
   // now) into the first half's, in that order.
   {
-    float* red = reinterpret_cast<float*>(smem);
+    float* red = reinterpret_cast<float*>(smem) + warp * 2 * NTILES * 128 + lane;
+    float* flat = &acc[0][0][0];
     __syncthreads();
     if (half == 1) {
 #pragma unroll
-      for (int m = 0; m < 2; ++m)
-#pragma unroll
-        for (int j = 0; j < NTILES; ++j)
-#pragma unroll
-          for (int e = 0; e < 4; ++e)
-            red[((warp * 2 + m) * NTILES + j) * 128 + e * 32 + lane] = acc[m][j][e];
+      for (int i = 0; i < 2 * NTILES * 4; ++i) red[i * 32] = flat[i];
     }
     __syncthreads();
     if (half == 0) {
 #pragma unroll
-      for (int m = 0; m < 2; ++m)
-#pragma unroll
-        for (int j = 0; j < NTILES; ++j)
-#pragma unroll
-          for (int e = 0; e < 4; ++e)
-            acc[m][j][e] += red[((warp * 2 + m) * NTILES + j) * 128 + e * 32 + lane];
+      for (int i = 0; i < 2 * NTILES * 4; ++i) flat[i] += red[i * 32];
     }
   }
 
-  const auto out_index = [&](int m, int j, int e, int& row_in_tile, int& slot) {
-    row_in_tile = warp * 32 + m * 16 + g + (e >= 2 ? 8 : 0);
-    slot = j * 8 + 2 * t + (e & 1);
-  };
-  if (a.splits == 1) {
-    if (half == 1) return;
+  // Each accumulator with its row in the tile and its token slot in the pass.
+  const auto for_each_out = [&](auto&& f) {
 #pragma unroll
     for (int m = 0; m < 2; ++m)
 #pragma unroll
       for (int j = 0; j < NTILES; ++j)
 #pragma unroll
-        for (int e = 0; e < 4; ++e) {
-          int r, slot;
-          out_index(m, j, e, r, slot);
-          const int row = row0 + r, tok = pass * a.per_pass + slot;
-          if (row < sg.rows && slot < a.per_pass && tok < a.n) {
-            sg.y[static_cast<std::size_t>(tok) * sg.rows + row] = acc[m][j][e];
-          }
-        }
+        for (int e = 0; e < 4; ++e)
+          f(warp * 32 + m * 16 + g + (e >= 2 ? 8 : 0), j * 8 + 2 * t + (e & 1), acc[m][j][e]);
+  };
+  if (a.splits == 1) {
+    if (half == 1) return;
+    for_each_out([&](int r, int slot, float v) {
+      const int row = row0 + r, tok = pass * a.per_pass + slot;
+      if (row < sg.rows && slot < a.per_pass && tok < a.n) {
+        sg.y[static_cast<std::size_t>(tok) * sg.rows + row] = v;
+      }
+    });
     return;
   }
   const std::size_t tile_elems = static_cast<std::size_t>(NT) * kTileRows;
   float* part =
       a.partial +
       ((static_cast<std::size_t>(pass) * a.splits + split) * a.row_tiles + tile) * tile_elems;
-  if (half == 0) {
-#pragma unroll
-    for (int m = 0; m < 2; ++m)
-#pragma unroll
-      for (int j = 0; j < NTILES; ++j)
-#pragma unroll
-        for (int e = 0; e < 4; ++e) {
-          int r, slot;
-          out_index(m, j, e, r, slot);
-          part[slot * kTileRows + r] = acc[m][j][e];
-        }
-  }
+  if (half == 0) for_each_out([&](int r, int slot, float v) { part[slot * kTileRows + r] = v; });
   // The last split of this row tile to finish adds them all, in split order.
   __shared__ bool last;
   __threadfence();
