@@ -22,7 +22,9 @@ inline constexpr std::int64_t kTensorMinRowsDense = 16;
 // changes greedy tokens against the CPU backend within 64 tokens on most affine
 // shapes. The exact kernel could take up to kAffineMmaMaxRows rows, but from 33
 // rows on cuBLASLt is faster (8B step at 64 rows: 21 ms against 38 ms on an H100;
-// at 32 rows they tie at 20 ms: bench/gpu/NOTES.md, version 5).
+// at 32 rows they tie at 20 ms: bench/gpu/NOTES.md, version 5). The CUDA backend
+// runs 2..kAffineBatchMaxRows rows of 4-bit codes on the int8 kernel first
+// (affine_batch.h), so for them cuBLASLt starts at kAffineBatchMaxRows + 1.
 inline constexpr std::int64_t kTensorMinRowsAffine = 33;
 // Affine weights the tensor-core affine kernel does not take (3/5/6-bit codes, 2-bit
 // groups of 32): the SIMT GEMV below this, dequantize + cuBLASLt from here on.
