@@ -109,9 +109,16 @@ void int8_tile(const AffineWeight& w, const QuantActs& a, const LaneGroups<BITS>
     const std::int64_t k0 = g0 << log2g;
     const std::int64_t kend = std::min(w.cols, k0 + (std::int64_t{kBlockGroups} << log2g));
     if constexpr (kPrefetchFar > 0) {
+      // Once per 4 KiB page of the far address: starting the page walk is all it is
+      // for. One per 16-group block (every 256 bytes of 4-bit rows) made one decode
+      // step's matmuls of the 1B Q4 import 21.2 ms instead of 19.2-19.5 at one thread on
+      // the mapped weights, and 19.5 instead of 19.1 on 2 MiB pages (8-bit: no change).
+      constexpr std::uintptr_t kBlockBytes = kBlockGroups * 32 * BITS / 8;
       for (int rr = 0; rr < R; ++rr) {
         const std::uint8_t* far = base + (r + rr) * row_bytes + k0 * BITS / 8 + kPrefetchFar;
-        _mm_prefetch(reinterpret_cast<const char*>(std::min(far, last)), _MM_HINT_T1);
+        if ((reinterpret_cast<std::uintptr_t>(far) & 4095) < kBlockBytes * (g >> 5)) {
+          _mm_prefetch(reinterpret_cast<const char*>(std::min(far, last)), _MM_HINT_T1);
+        }
       }
     }
     for (std::int64_t k = k0; k < kend; k += L::kValues) {
