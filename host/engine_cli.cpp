@@ -70,8 +70,8 @@ void add_engine_options(po::options_description& desc, engine::EngineOptions& o)
       "read the weight files into memory on 2 MiB pages instead of mapping them: the "
       "process holds the weights' size in anonymous memory, which the kernel can swap out but "
       "not drop (a mapping's pages can be dropped and read again), and loading waits for one "
-      "full read of the files; the CPU backend then streams the weights a few percent faster "
-      "(fewer TLB misses)");
+      "full read of the files; the CPU backend then streams the weights 1-2% faster (fewer "
+      "page walks)");
 }
 
 void add_engine_options(po::options_description& desc, engine::EngineOptions& o,
