@@ -407,6 +407,7 @@ TEST(CudaAffineBatch, OnePrepAndLaunchForSeveralWeights) {
 }
 
 TEST(CudaAffineBatch, RefusesShapesItDoesNotTake) {
+  REQUIRE_GPU();  // the shared-memory limit it checks is the device's
   kc::WeightView v;
   v.rows = 64;
   v.cols = 512;

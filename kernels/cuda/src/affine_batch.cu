@@ -476,9 +476,20 @@ int launch_any(WType t, const MainArgs* a, int gs, const AffineBatchPlan& p, cud
 bool affine_batch_applies(const WeightView& w, std::int64_t n) {
   if (!batch_enabled() || n < kAffineBatchMinRows || n > kAffineBatchMaxRows) return false;
   const auto aligned = [](const void* p) { return reinterpret_cast<std::uintptr_t>(p) % 16 == 0; };
-  return w.bits == 4 && (w.group_size == 32 || w.group_size == 64 || w.group_size == 128) &&
-         w.rows >= 1 && w.cols >= kStageCols && w.cols % kStageCols == 0 && w.cols <= (1 << 20) &&
-         aligned(w.data) && aligned(w.scales) && aligned(w.biases);
+  if (!(w.bits == 4 && (w.group_size == 32 || w.group_size == 64 || w.group_size == 128) &&
+        w.rows >= 1 && w.cols >= kStageCols && w.cols % kStageCols == 0 && w.cols <= (1 << 20) &&
+        aligned(w.data) && aligned(w.scales) && aligned(w.biases))) {
+    return false;
+  }
+  // The ring must fit one block's shared memory on this GPU (Hopper: 227 KiB).
+  int passes = 0, per_pass = 0, tokens = 0, dev = 0, most = 0;
+  pass_shape(n, passes, per_pass, tokens);
+  const StageLayout L = stage_layout(tokens, w.group_size, esize_of(w.type));
+  cudaGetDevice(&dev);
+  if (cudaDeviceGetAttribute(&most, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev) != cudaSuccess) {
+    return false;
+  }
+  return stages_for(tokens / 8) * L.bytes + 64 <= most;
 }
 
 AffineBatchPlan affine_batch_plan(const WeightView* ws, int count, std::int64_t n,
