@@ -299,10 +299,10 @@ void CudaOps::linear(const kc::WeightView& w, const sdk::Tensor* bias, const sdk
 bool CudaOps::affine_batch(std::span<const kc::WeightView> ws, const float* x, std::int64_t n,
                            std::span<float* const> ys) {
   for (const auto& w : ws) {
-    if (!kc::affine_batch_applies(w, n) || w.cols != ws[0].cols) return false;
-  }
-  for (const auto& w : ws) {
-    if (w.group_size != ws[0].group_size || w.type != ws[0].type) return false;
+    if (!kc::affine_batch_applies(w, n) || w.cols != ws[0].cols ||
+        w.group_size != ws[0].group_size || w.type != ws[0].type) {
+      return false;
+    }
   }
   const auto words = [](std::size_t b) { return static_cast<std::int64_t>((b + 3) / 4); };
   void* act = scratch(sdk::DType::f32, {words(kc::affine_batch_act_bytes(n, ws[0].cols))}).data;

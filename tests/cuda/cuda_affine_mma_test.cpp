@@ -170,11 +170,11 @@ void on_stream(cudaStream_t s, bool graph, F&& launch) {
   EXPECT_EQ(cudaStreamSynchronize(s), cudaSuccess);
 }
 
-// Runs y = x W^T on the GPU (through kc::linear's default dispatch, or the
-// tensor-core kernel with `parts` activation parts; negative: not staged in
-// shared memory), eagerly or as a graph.
-std::vector<float> run(const kc::WeightView& v, const std::vector<float>& x, std::int64_t n,
-                       int parts, bool graph) {
+// y = x W^T on the GPU by `launch(x, y, stream)`, `reps` times, eagerly or each time
+// recorded as a graph; y is poisoned first, so a row left unwritten shows.
+template <typename F>
+std::vector<float> run_with(const kc::WeightView& v, const std::vector<float>& x, std::int64_t n,
+                            bool graph, int reps, F&& launch) {
   DevBuf xd(x.size() * 4), yd(static_cast<std::size_t>(n * v.rows) * 4);
   xd.put(x);
   EXPECT_EQ(cudaMemset(yd.p, 0xff, static_cast<std::size_t>(n * v.rows) * 4), cudaSuccess);
@@ -182,20 +182,33 @@ std::vector<float> run(const kc::WeightView& v, const std::vector<float>& x, std
   EXPECT_EQ(cudaDeviceSynchronize(), cudaSuccess);
   cudaStream_t s = nullptr;
   EXPECT_EQ(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking), cudaSuccess);
-  const auto launch = [&] {
-    if (parts == 0) {
-      kc::linear(v, static_cast<const float*>(xd.p), n, static_cast<float*>(yd.p), s);
-    } else {
-      EXPECT_TRUE(kc::affine_mma_linear(v, static_cast<const float*>(xd.p), n,
-                                        static_cast<float*>(yd.p), s, parts < 0 ? -parts : parts,
-                                        parts > 0));
-    }
-  };
-  on_stream(s, graph, launch);
+  for (int rep = 0; rep < reps; ++rep) {
+    on_stream(s, graph,
+              [&] { launch(static_cast<const float*>(xd.p), static_cast<float*>(yd.p), s); });
+  }
   cudaStreamDestroy(s);
   std::vector<float> y(static_cast<std::size_t>(n * v.rows));
   EXPECT_EQ(cudaMemcpy(y.data(), yd.p, y.size() * 4, cudaMemcpyDeviceToHost), cudaSuccess);
   return y;
+}
+
+// Runs y = x W^T on the GPU (through kc::linear's default dispatch, or the
+// tensor-core kernel with `parts` activation parts; negative: not staged in
+// shared memory), eagerly or as a graph.
+std::vector<float> run(const kc::WeightView& v, const std::vector<float>& x, std::int64_t n,
+                       int parts, bool graph) {
+  return run_with(v, x, n, graph, 1, [&](const float* xd, float* yd, cudaStream_t s) {
+    if (parts == 0) {
+      kc::linear(v, xd, n, yd, s);
+    } else {
+      EXPECT_TRUE(kc::affine_mma_linear(v, xd, n, yd, s, parts < 0 ? -parts : parts, parts > 0));
+    }
+  });
+}
+
+std::string label(const Case& c, std::int64_t rows, std::int64_t cols, std::int64_t n) {
+  return name(c) + " [" + std::to_string(rows) + ", " + std::to_string(cols) +
+         "] n=" + std::to_string(n);
 }
 
 // Every row count of `ns` for one weight format and shape: the default dispatch
@@ -208,8 +221,7 @@ void check_case(const Case& c, std::int64_t rows, std::int64_t cols,
   const kc::WeightView& v = dw.view;
   const bool mma = !(c.bits == 2 && c.gs == 32);
   for (std::int64_t n : ns) {
-    const std::string what = name(c) + " [" + std::to_string(rows) + ", " + std::to_string(cols) +
-                             "] n=" + std::to_string(n);
+    const std::string what = label(c, rows, cols, n);
     EXPECT_EQ(kc::affine_mma_applies(v, n), mma) << what;
     const auto x = random_activations(static_cast<std::size_t>(n * cols), seed++);
     const auto want = reference(w, x, n);
@@ -285,27 +297,17 @@ std::vector<float> run_batch(const kc::WeightView& v, const std::vector<float>& 
                              bool splits, bool graph, int& used_splits) {
   const kc::AffineBatchPlan plan = kc::affine_batch_plan(v, n, splits);
   used_splits = plan.splits;
-  DevBuf xd(x.size() * 4), yd(static_cast<std::size_t>(n * v.rows) * 4);
   DevBuf act(plan.act_bytes), part(std::max<std::size_t>(plan.partial_bytes, 4)),
       tick(std::max<std::size_t>(static_cast<std::size_t>(plan.tickets) * 4, 4));
-  xd.put(x);
-  EXPECT_EQ(cudaMemset(yd.p, 0xff, static_cast<std::size_t>(n * v.rows) * 4), cudaSuccess);
   EXPECT_EQ(cudaMemset(tick.p, 0, std::max(plan.tickets, 1) * 4), cudaSuccess);
-  EXPECT_EQ(cudaDeviceSynchronize(), cudaSuccess);
-  cudaStream_t s = nullptr;
-  EXPECT_EQ(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking), cudaSuccess);
-  const auto launch = [&] {
-    kc::affine_batch_linear(v, static_cast<const float*>(xd.p), n, static_cast<float*>(yd.p), plan,
-                            act.p, static_cast<float*>(part.p), static_cast<unsigned*>(tick.p), s);
-  };
   // Twice: the second call finds the counters as the first left them.
-  for (int rep = 0; rep < 2; ++rep) on_stream(s, graph, launch);
-  cudaStreamDestroy(s);
+  auto y = run_with(v, x, n, graph, 2, [&](const float* xd, float* yd, cudaStream_t s) {
+    kc::affine_batch_linear(v, xd, n, yd, plan, act.p, static_cast<float*>(part.p),
+                            static_cast<unsigned*>(tick.p), s);
+  });
   std::vector<unsigned> t(static_cast<std::size_t>(std::max(plan.tickets, 1)));
   EXPECT_EQ(cudaMemcpy(t.data(), tick.p, t.size() * 4, cudaMemcpyDeviceToHost), cudaSuccess);
   for (unsigned c : t) EXPECT_EQ(c, 0u);
-  std::vector<float> y(static_cast<std::size_t>(n * v.rows));
-  EXPECT_EQ(cudaMemcpy(y.data(), yd.p, y.size() * 4, cudaMemcpyDeviceToHost), cudaSuccess);
   return y;
 }
 
@@ -316,11 +318,11 @@ void check_batch(const Case& c, std::int64_t rows, std::int64_t cols,
   const DeviceWeight dw(c, w);
   const kc::WeightView& v = dw.view;
   for (std::int64_t n : ns) {
-    const std::string what = name(c) + " [" + std::to_string(rows) + ", " + std::to_string(cols) +
-                             "] n=" + std::to_string(n);
+    const std::string what = label(c, rows, cols, n);
     ASSERT_TRUE(kc::affine_batch_applies(v, n)) << what;
     auto x = random_activations(static_cast<std::size_t>(n * cols), seed++);
-    // One row with an outlier: fixed point is relative to each row's largest |x|.
+    // One activation far above the rest: fixed point is relative to each 32-column
+    // chunk's largest |x|.
     x[static_cast<std::size_t>(cols / 3)] = 40.0f;
     const auto want = reference(w, x, n);
     for (bool splits : {true, false}) {
@@ -406,13 +408,19 @@ TEST(CudaAffineBatch, OnePrepAndLaunchForSeveralWeights) {
   EXPECT_EQ(std::count(t.begin(), t.end(), 0u), 65536);
 }
 
+// A weight's shape without data, for what the kernels accept.
+kc::WeightView shape_only(std::int64_t rows, std::int64_t cols, int bits, int gs) {
+  kc::WeightView v;
+  v.rows = rows;
+  v.cols = cols;
+  v.bits = bits;
+  v.group_size = gs;
+  return v;
+}
+
 TEST(CudaAffineBatch, RefusesShapesItDoesNotTake) {
   REQUIRE_GPU();  // the shared-memory limit it checks is the device's
-  kc::WeightView v;
-  v.rows = 64;
-  v.cols = 512;
-  v.bits = 4;
-  v.group_size = 64;
+  kc::WeightView v = shape_only(64, 512, 4, 64);
   EXPECT_TRUE(kc::affine_batch_applies(v, 2));
   EXPECT_TRUE(kc::affine_batch_applies(v, kc::kAffineBatchMaxRows));
   EXPECT_FALSE(kc::affine_batch_applies(v, 1));
@@ -428,11 +436,7 @@ TEST(CudaAffineBatch, RefusesShapesItDoesNotTake) {
 
 // The shapes the kernel does not take are refused, so the SIMT kernels run them.
 TEST(CudaAffineMma, RefusesShapesItDoesNotTake) {
-  kc::WeightView v;
-  v.rows = 64;
-  v.cols = 256;
-  v.bits = 4;
-  v.group_size = 64;
+  kc::WeightView v = shape_only(64, 256, 4, 64);
   EXPECT_TRUE(kc::affine_mma_applies(v, 1));
   EXPECT_TRUE(kc::affine_mma_applies(v, kc::kAffineMmaMaxRows));
   EXPECT_FALSE(kc::affine_mma_applies(v, kc::kAffineMmaMaxRows + 1));

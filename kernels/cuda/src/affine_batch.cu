@@ -400,7 +400,7 @@ __global__ void __launch_bounds__(kThreads) affine_batch_kernel(MainArgs a) {
 }
 
 // RMLX_CUDA_AFFINE_BATCH=0 keeps 2..64 rows of 4-bit codes on the older kernels (for
-// comparisons); RMLX_CUDA_AFFINE_BATCH_STAGES=2|3 overrides the ring depth.
+// comparisons); RMLX_CUDA_AFFINE_BATCH_STAGES=3 gives the ring a third stage.
 bool batch_enabled() {
   static const bool on = [] {
     const char* v = std::getenv("RMLX_CUDA_AFFINE_BATCH");
@@ -409,14 +409,13 @@ bool batch_enabled() {
   return on;
 }
 
-int stages_for(int ntiles) {
-  static const int forced = [] {
+// Two stages (a third measured slower at every row count: bench/gpu/NOTES.md, version 8).
+int ring_stages() {
+  static const int stages = [] {
     const char* v = std::getenv("RMLX_CUDA_AFFINE_BATCH_STAGES");
-    return v == nullptr ? 0 : std::atoi(v);
+    return v != nullptr && std::string_view(v) == "3" ? 3 : 2;
   }();
-  if (forced == 2 || forced == 3) return forced;
-  (void)ntiles;
-  return 2;
+  return stages;
 }
 
 int esize_of(WType t) {
@@ -447,7 +446,7 @@ int launch_main(const MainArgs* a, int gs, const AffineBatchPlan& p, cudaStream_
 template <WType S>
 int launch_s(const MainArgs* a, int gs, const AffineBatchPlan& p, cudaStream_t s) {
   const int ntiles = p.tokens / 8;
-  const bool two = stages_for(ntiles) == 2;
+  const bool two = ring_stages() == 2;
   switch (ntiles) {
     case 1:
       return two ? launch_main<S, 1, 2>(a, gs, p, s) : launch_main<S, 1, 3>(a, gs, p, s);
@@ -489,7 +488,7 @@ bool affine_batch_applies(const WeightView& w, std::int64_t n) {
   if (cudaDeviceGetAttribute(&most, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev) != cudaSuccess) {
     return false;
   }
-  return stages_for(tokens / 8) * L.bytes + 64 <= most;
+  return ring_stages() * L.bytes + 64 <= most;
 }
 
 AffineBatchPlan affine_batch_plan(const WeightView* ws, int count, std::int64_t n,
@@ -499,7 +498,7 @@ AffineBatchPlan affine_batch_plan(const WeightView* ws, int count, std::int64_t 
   pass_shape(n, p.passes, per_pass, p.tokens);
   p.row_tiles = 0;
   for (int i = 0; i < count; ++i)
-    p.row_tiles += static_cast<int>((ws[i].rows + kTileRows - 1) / kTileRows);
+    p.row_tiles += static_cast<int>(blocks_for(ws[i].rows, kTileRows));
   const WeightView& w = ws[0];
   const int total = static_cast<int>(w.cols / kStageCols);
   int dev = 0, sms = 0;
@@ -591,7 +590,7 @@ void affine_batch_run(const WeightView* ws, int count, std::int64_t n, const voi
                 ys[i],
                 static_cast<int>(ws[i].rows),
                 tiles};
-    tiles += static_cast<int>((ws[i].rows + kTileRows - 1) / kTileRows);
+    tiles += static_cast<int>(blocks_for(ws[i].rows, kTileRows));
   }
   if (tiles != plan.row_tiles)
     throw std::invalid_argument("cuda: affine batch linear: plan of other weights");
