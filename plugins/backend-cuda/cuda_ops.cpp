@@ -606,7 +606,7 @@ void CudaOps::attention(const sdk::Tensor& q, const sdk::Tensor& k, const sdk::T
   a.sliding_window = p.sliding_window;
   a.softcap = p.softcap;
   a.max_keys = max_keys;
-  a.splits = kc::attention_splits(n_rows, p.n_heads, max_keys);
+  a.splits = kc::attention_splits(n_rows, p.n_heads, p.n_kv_heads, p.head_dim, max_keys);
   const std::int64_t ws = kc::attention_workspace(n_rows, p.n_heads, p.head_dim, a.splits);
   if (ws > 0) a.partial = scratch(sdk::DType::f32, {ws}).as<float>();
   if (a.splits > 1 && fuse_ && static_cast<std::int64_t>(n_rows) * p.n_heads <= kTickets) {

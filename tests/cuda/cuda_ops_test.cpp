@@ -252,56 +252,68 @@ TEST(CudaOps, NormsRopeGluAddMatchCpu) {
   }
 }
 
-// Two sequences, a prefill step then two decode steps, grouped-query heads.
+// Two sequences, a prefill step then two decode steps, grouped-query heads: four
+// and eight query heads a KV head (one block takes them all), three (a block a
+// head), a head size that leaves lanes idle (80) and the widest (256).
+struct AttnShape {
+  int heads, kv_heads, hd;
+};
+
 TEST(CudaOps, PagedAttentionMatchesCpuOverPrefillAndDecode) {
   REQUIRE_GPU();
-  for (int window : {0, 9}) {
-    CudaOps gpu(0);
-    CpuOps cpu(1);
-    const int heads = 8, kv_heads = 2, hd = 128, bs = 16, n_blocks = 12;
-    const std::size_t layer_bytes = static_cast<std::size_t>(n_blocks) * bs * kv_heads * hd * 2;
-    std::vector<std::uint8_t> kc(layer_bytes), vc(layer_bytes);
-    sdk::KvLayerView cv{kc.data(), vc.data(), bs, kv_heads, hd, nullptr, nullptr};
-    sdk::KvLayerView gv = cv;
-    gv.k_blocks =
-        gpu.upload(host_tensor(nullptr, sdk::DType::u8, {(std::int64_t)layer_bytes})).data;
-    gv.v_blocks =
-        gpu.upload(host_tensor(nullptr, sdk::DType::u8, {(std::int64_t)layer_bytes})).data;
-    sdk::AttentionParams p;
-    p.n_heads = heads;
-    p.n_kv_heads = kv_heads;
-    p.head_dim = hd;
-    p.scale = 1.0f / std::sqrt(static_cast<float>(hd));
-    p.sliding_window = window;
-    const std::vector<std::int32_t> table_a = {5, 2, 9, 0}, table_b = {1, 7, 3};
-    int pos_a = 0, pos_b = 0;
-    const std::vector<std::pair<int, int>> steps = {{37, 20}, {1, 1}, {1, 1}};
-    unsigned seed = 100;
-    for (auto [na, nb] : steps) {
-      const std::int64_t n = na + nb;
-      auto q = random_floats(static_cast<std::size_t>(n * heads * hd), seed++);
-      auto kk = random_floats(static_cast<std::size_t>(n * kv_heads * hd), seed++);
-      auto vv = random_floats(static_cast<std::size_t>(n * kv_heads * hd), seed++);
-      std::vector<sdk::AttentionSeq> seqs(2);
-      seqs[0] = {0, na, pos_a, table_a};
-      seqs[1] = {na, nb, pos_b, table_b};
-      std::vector<float> want(q.size());
-      auto out_c = host_tensor(want.data(), sdk::DType::f32, {n, heads, hd});
-      cpu.attention(host_tensor(q.data(), sdk::DType::f32, {n, heads, hd}),
-                    host_tensor(kk.data(), sdk::DType::f32, {n, kv_heads, hd}),
-                    host_tensor(vv.data(), sdk::DType::f32, {n, kv_heads, hd}), cv, seqs, p, out_c);
-      gpu.begin_step();
-      auto qd = device_f32(gpu, q, {n, heads, hd});
-      auto kd = device_f32(gpu, kk, {n, kv_heads, hd});
-      auto vd = device_f32(gpu, vv, {n, kv_heads, hd});
-      auto od = gpu.scratch(sdk::DType::f32, {n, heads, hd});
-      gpu.attention(qd, kd, vd, gv, seqs, p, od);
-      expect_close(download(gpu, od), want, 1e-4f,
-                   "attention window " + std::to_string(window) + " at " + std::to_string(pos_a));
-      pos_a += na;
-      pos_b += nb;
+  for (const AttnShape shape :
+       {AttnShape{8, 2, 128}, AttnShape{6, 2, 64}, AttnShape{16, 2, 80}, AttnShape{4, 2, 256}})
+    for (int window : {0, 9}) {
+      CudaOps gpu(0);
+      CpuOps cpu(1);
+      const int heads = shape.heads, kv_heads = shape.kv_heads, hd = shape.hd, bs = 16,
+                n_blocks = 12;
+      const std::size_t layer_bytes = static_cast<std::size_t>(n_blocks) * bs * kv_heads * hd * 2;
+      std::vector<std::uint8_t> kc(layer_bytes), vc(layer_bytes);
+      sdk::KvLayerView cv{kc.data(), vc.data(), bs, kv_heads, hd, nullptr, nullptr};
+      sdk::KvLayerView gv = cv;
+      gv.k_blocks =
+          gpu.upload(host_tensor(nullptr, sdk::DType::u8, {(std::int64_t)layer_bytes})).data;
+      gv.v_blocks =
+          gpu.upload(host_tensor(nullptr, sdk::DType::u8, {(std::int64_t)layer_bytes})).data;
+      sdk::AttentionParams p;
+      p.n_heads = heads;
+      p.n_kv_heads = kv_heads;
+      p.head_dim = hd;
+      p.scale = 1.0f / std::sqrt(static_cast<float>(hd));
+      p.sliding_window = window;
+      const std::vector<std::int32_t> table_a = {5, 2, 9, 0}, table_b = {1, 7, 3};
+      int pos_a = 0, pos_b = 0;
+      const std::vector<std::pair<int, int>> steps = {{37, 20}, {1, 1}, {1, 1}};
+      unsigned seed = 100;
+      for (auto [na, nb] : steps) {
+        const std::int64_t n = na + nb;
+        auto q = random_floats(static_cast<std::size_t>(n * heads * hd), seed++);
+        auto kk = random_floats(static_cast<std::size_t>(n * kv_heads * hd), seed++);
+        auto vv = random_floats(static_cast<std::size_t>(n * kv_heads * hd), seed++);
+        std::vector<sdk::AttentionSeq> seqs(2);
+        seqs[0] = {0, na, pos_a, table_a};
+        seqs[1] = {na, nb, pos_b, table_b};
+        std::vector<float> want(q.size());
+        auto out_c = host_tensor(want.data(), sdk::DType::f32, {n, heads, hd});
+        cpu.attention(host_tensor(q.data(), sdk::DType::f32, {n, heads, hd}),
+                      host_tensor(kk.data(), sdk::DType::f32, {n, kv_heads, hd}),
+                      host_tensor(vv.data(), sdk::DType::f32, {n, kv_heads, hd}), cv, seqs, p,
+                      out_c);
+        gpu.begin_step();
+        auto qd = device_f32(gpu, q, {n, heads, hd});
+        auto kd = device_f32(gpu, kk, {n, kv_heads, hd});
+        auto vd = device_f32(gpu, vv, {n, kv_heads, hd});
+        auto od = gpu.scratch(sdk::DType::f32, {n, heads, hd});
+        gpu.attention(qd, kd, vd, gv, seqs, p, od);
+        expect_close(download(gpu, od), want, 1e-4f,
+                     "attention " + std::to_string(heads) + "/" + std::to_string(kv_heads) + " x " +
+                         std::to_string(hd) + " window " + std::to_string(window) + " at " +
+                         std::to_string(pos_a));
+        pos_a += na;
+        pos_b += nb;
+      }
     }
-  }
 }
 
 TEST(CudaOps, RefusesOtherKvCodecsAndHostCaches) {

@@ -3,6 +3,7 @@
 // an online softmax. Long key ranges are cut into splits that run in parallel
 // (flash-decoding) and are merged by a second kernel.
 #include <cmath>
+#include <type_traits>
 
 #include "common.cuh"
 #include "rmlx/kernels_cuda/fused.h"
@@ -11,9 +12,10 @@ namespace rmlx::kernels_cuda {
 
 namespace {
 
-constexpr int kWarps = 4;
+constexpr int kWarps = 8;
+constexpr int kKeysAtOnce = 4;        // keys a warp loads before it reduces them
 constexpr int kKeysPerSplit = 256;    // the bucket of key ranges
-constexpr int kMinKeysPerSplit = 32;  // the smallest piece a split attends over
+constexpr int kMinKeysPerSplit = 16;  // the smallest piece a split attends over
 
 __device__ __forceinline__ std::size_t slot_offset(const AttnArgs& a, const AttnSeq& sq, int t,
                                                    int kvh) {
@@ -111,97 +113,202 @@ __global__ void prep_heads_kernel(AttnArgs a, HeadPrep p) {
   }
 }
 
-// Merges the splits' partial results of one (row, head); the partials are read
-// through L2 (__ldcg): in the fused case other blocks wrote them moments ago.
-__device__ void merge_row_head(const AttnArgs& a, std::size_t row_head) {
+// Merges the splits' partial results of heads row_head0 .. + g_count - 1 with all
+// of the block's threads. Each step's loads are independent of one another (a
+// loop over splits whose loads wait on each other costs a L2 round trip a split);
+// the partials are read through L2 (__ldcg): other blocks wrote them moments ago.
+constexpr int kMaxSplits = 32;
+constexpr int kMaxMerge = 8 * kMaxSplits;  // heads a block merges x splits
+
+__device__ void merge_heads(const AttnArgs& a, std::size_t row_head0, int g_count) {
+  __shared__ float mz[kMaxMerge], lz[kMaxMerge], wz[kMaxMerge], total[8];
   const std::size_t stride = static_cast<std::size_t>(a.n_rows) * a.n_heads * (a.head_dim + 2);
-  const float* base = a.partial + row_head * (a.head_dim + 2);
-  float big = -INFINITY;
-  for (int z = 0; z < a.splits; ++z) big = fmaxf(big, __ldcg(base + z * stride));
-  float total = 0.0f;
-  for (int z = 0; z < a.splits; ++z) {
-    const float mz = __ldcg(base + z * stride);
-    if (mz != -INFINITY) total += __ldcg(base + z * stride + 1) * __expf(mz - big);
+  const int S = a.splits, n = g_count * S;
+  for (int i = threadIdx.x; i < n; i += blockDim.x) {
+    const int g = i / S, z = i - g * S;
+    const float* part = a.partial + z * stride + (row_head0 + g) * (a.head_dim + 2);
+    mz[i] = __ldcg(part);
+    lz[i] = __ldcg(part + 1);
   }
-  for (int d = threadIdx.x; d < a.head_dim; d += blockDim.x) {
+  __syncthreads();
+  for (int i = threadIdx.x; i < n; i += blockDim.x) {
+    const int g = i / S;
+    float big = -INFINITY;
+    for (int z = 0; z < S; ++z) big = fmaxf(big, mz[g * S + z]);
+    wz[i] = mz[i] == -INFINITY ? 0.0f : __expf(mz[i] - big);
+  }
+  __syncthreads();
+  for (int g = threadIdx.x; g < g_count; g += blockDim.x) {
+    float t = 0.0f;
+    for (int z = 0; z < S; ++z) t += lz[g * S + z] * wz[g * S + z];
+    total[g] = t;
+  }
+  __syncthreads();
+  for (int i = threadIdx.x; i < g_count * a.head_dim; i += blockDim.x) {
+    const int g = i / a.head_dim, d = i - g * a.head_dim;
+    const float* part = a.partial + (row_head0 + g) * (a.head_dim + 2) + 2 + d;
     float o = 0.0f;
-    for (int z = 0; z < a.splits; ++z) {
-      const float mz = __ldcg(base + z * stride);
-      if (mz != -INFINITY) o += __ldcg(base + z * stride + 2 + d) * __expf(mz - big);
-    }
-    a.out[row_head * a.head_dim + d] = o / total;
+#pragma unroll 8
+    for (int z = 0; z < S; ++z) o += __ldcg(part + z * stride) * wz[g * S + z];
+    a.out[(row_head0 + g) * a.head_dim + d] = o / total[g];
   }
 }
 
-// One block per (head, row, split); its warps take every kWarps-th key.
+// A row of DPL halves a lane holds (dims lane * DPL ..), as floats; zero past head_dim.
 template <int DPL>
+__device__ __forceinline__ void load_dims(const __half* row, int lane, int head_dim,
+                                          float (&v)[DPL]) {
+  if (head_dim == DPL * 32) {
+    const __half* p = row + lane * DPL;
+    if constexpr (DPL == 2) {
+      const float2 f = __half22float2(*reinterpret_cast<const __half2*>(p));
+      v[0] = f.x, v[1] = f.y;
+    } else {
+      using Vec = std::conditional_t<DPL == 4, uint2, uint4>;
+      const Vec raw = *reinterpret_cast<const Vec*>(p);
+      const auto* h2 = reinterpret_cast<const __half2*>(&raw);
+#pragma unroll
+      for (int j = 0; j < DPL / 2; ++j) {
+        const float2 f = __half22float2(h2[j]);
+        v[2 * j] = f.x, v[2 * j + 1] = f.y;
+      }
+    }
+  } else {
+#pragma unroll
+    for (int j = 0; j < DPL; ++j) {
+      const int d = lane * DPL + j;
+      v[j] = d < head_dim ? __half2float(row[d]) : 0.0f;
+    }
+  }
+}
+
+// One block per (G query heads of one KV head, row, split): each key's K and V rows
+// are read once for the G heads. A warp takes kKeysAtOnce keys at a time with
+// their loads issued together (the chain per key is a table lookup, then the
+// rows: latency, not bandwidth, at decode's short contexts).
+template <int DPL, int G>
 __global__ void __launch_bounds__(kWarps * 32) attention_kernel(AttnArgs a) {
-  __shared__ float sm_m[kWarps], sm_l[kWarps];
-  __shared__ float sm_acc[kWarps][DPL * 32];
-  wait_prior_grid();
-  const int h = blockIdx.x, r = blockIdx.y, z = blockIdx.z;
+  constexpr int KB = kKeysAtOnce;
+  __shared__ float sm_m[kWarps][G], sm_l[kWarps][G];
+  __shared__ float sm_acc[kWarps][G][DPL * 32];
+  const int r = blockIdx.y, z = blockIdx.z, h0 = blockIdx.x * G;
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-  const int kvh = h / (a.n_heads / a.n_kv_heads);
+  const int kvh = h0 / (a.n_heads / a.n_kv_heads);
+  // The tables were staged before this step's kernels, and cache slots before the
+  // sequence's start_pos hold earlier steps' keys: both are read before waiting on
+  // the kernel that writes q and this step's keys.
   const AttnSeq sq = a.seqs[a.row_seq[r]];
   const int pos = sq.start_pos + (r - sq.first_row);
   const int lo = a.sliding_window > 0 ? max(0, pos - a.sliding_window + 1) : 0;
   const int len = pos - lo + 1;
   const int chunk = (len + a.splits - 1) / a.splits;
   const int begin = lo + z * chunk, end = min(pos + 1, begin + chunk);
-
-  const float* qr = a.q + (static_cast<std::size_t>(r) * a.n_heads + h) * a.head_dim;
-  float q[DPL], acc[DPL];
-#pragma unroll
-  for (int j = 0; j < DPL; ++j) {
-    const int d = lane + 32 * j;
-    q[j] = d < a.head_dim ? qr[d] * a.scale : 0.0f;
-    acc[j] = 0.0f;
-  }
-  float m = -INFINITY, l = 0.0f;
   const auto* kc = static_cast<const __half*>(a.k_cache);
   const auto* vc = static_cast<const __half*>(a.v_cache);
-  for (int t = begin + warp; t < end; t += kWarps) {
-    const std::size_t off = slot_offset(a, sq, t, kvh);
-    float s = 0.0f;
+
+  // The slots of a warp's next keys are looked up while the current ones load.
+  std::size_t off[KB];
+#pragma unroll
+  for (int u = 0; u < KB; ++u) {
+    const int t = begin + KB * warp + u;
+    off[u] = t < end ? slot_offset(a, sq, t, kvh) : 0;
+  }
+  float kr[KB][DPL], vr[KB][DPL];
+  const int t_first = begin + KB * warp;
+#pragma unroll
+  for (int u = 0; u < KB; ++u) {
+    if (t_first + u < end && t_first + u < sq.start_pos) {
+      load_dims<DPL>(kc + off[u], lane, a.head_dim, kr[u]);
+      load_dims<DPL>(vc + off[u], lane, a.head_dim, vr[u]);
+    }
+  }
+  wait_prior_grid();
+
+  float q[G][DPL], acc[G][DPL], m[G], l[G];
+#pragma unroll
+  for (int g = 0; g < G; ++g) {
+    const float* qr = a.q + (static_cast<std::size_t>(r) * a.n_heads + h0 + g) * a.head_dim;
 #pragma unroll
     for (int j = 0; j < DPL; ++j) {
-      const int d = lane + 32 * j;
-      if (d < a.head_dim) s += q[j] * __half2float(kc[off + d]);
+      const int d = lane * DPL + j;
+      q[g][j] = d < a.head_dim ? qr[d] * a.scale : 0.0f;
+      acc[g][j] = 0.0f;
     }
-    s = warp_sum(s);
-    if (a.softcap > 0.0f) s = a.softcap * tanhf(s / a.softcap);
-    const float m_new = fmaxf(m, s);
-    const float corr = __expf(m - m_new), p = __expf(s - m_new);
-    l = l * corr + p;
+    m[g] = -INFINITY;
+    l[g] = 0.0f;
+  }
+  for (int t0 = t_first; t0 < end; t0 += KB * kWarps) {
 #pragma unroll
-    for (int j = 0; j < DPL; ++j) {
-      const int d = lane + 32 * j;
-      const float v = d < a.head_dim ? __half2float(vc[off + d]) : 0.0f;
-      acc[j] = acc[j] * corr + p * v;
+    for (int u = 0; u < KB; ++u) {
+      // Past the end a key repeats the first one (its score is masked below).
+      const std::size_t o = t0 + u < end ? off[u] : off[0];
+      if (t0 != t_first || t0 + u >= end || t0 + u >= sq.start_pos) {
+        load_dims<DPL>(kc + o, lane, a.head_dim, kr[u]);
+        load_dims<DPL>(vc + o, lane, a.head_dim, vr[u]);
+      }
     }
-    m = m_new;
-  }
-  if (lane == 0) {
-    sm_m[warp] = m;
-    sm_l[warp] = l;
+    const int tn = t0 + KB * kWarps;
+#pragma unroll
+    for (int u = 0; u < KB; ++u) {
+      if (tn + u < end) off[u] = slot_offset(a, sq, tn + u, kvh);
+    }
+#pragma unroll
+    for (int g = 0; g < G; ++g) {
+      float sc[KB];
+#pragma unroll
+      for (int u = 0; u < KB; ++u) {
+        float s = 0.0f;
+#pragma unroll
+        for (int j = 0; j < DPL; ++j) s += q[g][j] * kr[u][j];
+        s = warp_sum(s);
+        if (a.softcap > 0.0f) s = a.softcap * tanhf(s / a.softcap);
+        sc[u] = t0 + u < end ? s : -INFINITY;
+      }
+      float mn = m[g];
+#pragma unroll
+      for (int u = 0; u < KB; ++u) mn = fmaxf(mn, sc[u]);
+      const float corr = __expf(m[g] - mn);
+      float p[KB];
+      l[g] *= corr;
+#pragma unroll
+      for (int u = 0; u < KB; ++u) {
+        p[u] = __expf(sc[u] - mn);
+        l[g] += p[u];
+      }
+#pragma unroll
+      for (int j = 0; j < DPL; ++j) {
+        float o = acc[g][j] * corr;
+#pragma unroll
+        for (int u = 0; u < KB; ++u) o += p[u] * vr[u][j];
+        acc[g][j] = o;
+      }
+      m[g] = mn;
+    }
   }
 #pragma unroll
-  for (int j = 0; j < DPL; ++j) sm_acc[warp][lane + 32 * j] = acc[j];
+  for (int g = 0; g < G; ++g) {
+    if (lane == 0) {
+      sm_m[warp][g] = m[g];
+      sm_l[warp][g] = l[g];
+    }
+#pragma unroll
+    for (int j = 0; j < DPL; ++j) sm_acc[warp][g][lane * DPL + j] = acc[g][j];
+  }
   __syncthreads();
-  float big = -INFINITY;
+  const std::size_t row_head0 = static_cast<std::size_t>(r) * a.n_heads + h0;
+  for (int i = threadIdx.x; i < G * a.head_dim; i += blockDim.x) {
+    const int g = i / a.head_dim, d = i - g * a.head_dim;
+    float big = -INFINITY;
 #pragma unroll
-  for (int w = 0; w < kWarps; ++w) big = fmaxf(big, sm_m[w]);
-  float wt[kWarps], total = 0.0f;
+    for (int w = 0; w < kWarps; ++w) big = fmaxf(big, sm_m[w][g]);
+    float o = 0.0f, total = 0.0f;
 #pragma unroll
-  for (int w = 0; w < kWarps; ++w) {
-    wt[w] = sm_m[w] == -INFINITY ? 0.0f : __expf(sm_m[w] - big);
-    total += sm_l[w] * wt[w];
-  }
-  const std::size_t row_head = static_cast<std::size_t>(r) * a.n_heads + h;
-  for (int d = threadIdx.x; d < a.head_dim; d += blockDim.x) {
-    float o = 0.0f;
-#pragma unroll
-    for (int w = 0; w < kWarps; ++w) o += sm_acc[w][d] * wt[w];
+    for (int w = 0; w < kWarps; ++w) {
+      const float wt = sm_m[w][g] == -INFINITY ? 0.0f : __expf(sm_m[w][g] - big);
+      total += sm_l[w][g] * wt;
+      o += sm_acc[w][g][d] * wt;
+    }
+    const std::size_t row_head = row_head0 + g;
     if (a.splits == 1) {
       a.out[row_head * a.head_dim + d] = o / total;
     } else {
@@ -215,22 +322,22 @@ __global__ void __launch_bounds__(kWarps * 32) attention_kernel(AttnArgs a) {
     }
   }
   if (a.splits == 1 || a.tickets == nullptr) return;
-  // The last split of this (row, head) to finish merges all of them.
+  // The last split of these (row, heads) to finish merges all of them.
   __shared__ bool last;
   __threadfence();
   __syncthreads();
   if (threadIdx.x == 0) {
-    last = atomicAdd(&a.tickets[row_head], 1u) == static_cast<unsigned>(a.splits - 1);
+    last = atomicAdd(&a.tickets[row_head0], 1u) == static_cast<unsigned>(a.splits - 1);
   }
   __syncthreads();
   if (!last) return;
   __threadfence();
-  merge_row_head(a, row_head);
-  if (threadIdx.x == 0) a.tickets[row_head] = 0;
+  merge_heads(a, row_head0, G);
+  if (threadIdx.x == 0) a.tickets[row_head0] = 0;
 }
 
 __global__ void merge_splits_kernel(AttnArgs a) {
-  merge_row_head(a, static_cast<std::size_t>(blockIdx.y) * a.n_heads + blockIdx.x);
+  merge_heads(a, static_cast<std::size_t>(blockIdx.y) * a.n_heads + blockIdx.x, 1);
 }
 
 }  // namespace
@@ -239,16 +346,37 @@ std::int64_t attention_workspace(int n_rows, int n_heads, int head_dim, int spli
   return splits <= 1 ? 0 : static_cast<std::int64_t>(splits) * n_rows * n_heads * (head_dim + 2);
 }
 
-int attention_splits(int n_rows, int n_heads, int max_keys) {
+// RMLX_CUDA_ATTN_BLOCKS: blocks a decode step's attention aims at (splits fill
+// up to it); read once.
+int attention_target_blocks() {
+  static const int n = [] {
+    const char* v = std::getenv("RMLX_CUDA_ATTN_BLOCKS");
+    return v == nullptr ? 132 : std::max(1, std::atoi(v));
+  }();
+  return n;
+}
+
+int attention_heads_per_block(int n_heads, int n_kv_heads, int head_dim) {
+  const int group = n_kv_heads > 0 && n_heads % n_kv_heads == 0 ? n_heads / n_kv_heads : 1;
+  // q and the output of G heads stay in registers: G * head_dim / 32 values each.
+  const int cap = head_dim <= 128 ? 8 : 4;
+  for (int g = cap; g > 1; g /= 2) {
+    if (group % g == 0) return g;
+  }
+  return 1;
+}
+
+int attention_splits(int n_rows, int n_heads, int n_kv_heads, int head_dim, int max_keys) {
   // Enough blocks to cover the GPU when few rows attend over many keys: pieces
-  // of at least 32 keys, so a decode step over a short context is not one long
+  // of at least 16 keys, so a decode step over a short context is not one long
   // dependent loop per head. The count depends only on the 256-key bucket of
   // max_keys, which a recorded decode step keeps.
   const int bucket = (max_keys + kKeysPerSplit - 1) / kKeysPerSplit * kKeysPerSplit;
   const int by_keys = (bucket + kMinKeysPerSplit - 1) / kMinKeysPerSplit;
-  const int blocks = n_rows * n_heads;
-  const int wanted = blocks >= 264 ? 1 : (264 + blocks - 1) / blocks;
-  return std::max(1, std::min(std::min(by_keys, wanted), 32));
+  const int blocks = n_rows * (n_heads / attention_heads_per_block(n_heads, n_kv_heads, head_dim));
+  const int target = attention_target_blocks();
+  const int wanted = blocks >= target ? 1 : (target + blocks - 1) / blocks;
+  return std::max(1, std::min(std::min(by_keys, wanted), kMaxSplits));
 }
 
 void write_kv(const AttnArgs& a, cudaStream_t s) {
@@ -272,10 +400,25 @@ void attention(const AttnArgs& a, cudaStream_t s) {
   if (a.head_dim > 256 || a.n_heads % a.n_kv_heads != 0) {
     throw std::invalid_argument("cuda: attention needs head_dim <= 256 and whole GQA groups");
   }
-  const dim3 grid(a.n_heads, a.n_rows, a.splits);
-  auto* kernel = a.head_dim <= 64    ? attention_kernel<2>
-                 : a.head_dim <= 128 ? attention_kernel<4>
-                                     : attention_kernel<8>;
+  const int G = attention_heads_per_block(a.n_heads, a.n_kv_heads, a.head_dim);
+  const dim3 grid(a.n_heads / G, a.n_rows, a.splits);
+  using Kernel = void (*)(AttnArgs);
+  Kernel kernel = nullptr;
+  if (a.head_dim <= 64) {
+    kernel = G == 8   ? attention_kernel<2, 8>
+             : G == 4 ? attention_kernel<2, 4>
+             : G == 2 ? attention_kernel<2, 2>
+                      : attention_kernel<2, 1>;
+  } else if (a.head_dim <= 128) {
+    kernel = G == 8   ? attention_kernel<4, 8>
+             : G == 4 ? attention_kernel<4, 4>
+             : G == 2 ? attention_kernel<4, 2>
+                      : attention_kernel<4, 1>;
+  } else {
+    kernel = G == 4   ? attention_kernel<8, 4>
+             : G == 2 ? attention_kernel<8, 2>
+                      : attention_kernel<8, 1>;
+  }
   launch_pdl("attention", kernel, grid, dim3(kWarps * 32), 0, s, a);
   if (a.splits > 1 && a.tickets == nullptr) {
     merge_splits_kernel<<<dim3(a.n_heads, a.n_rows), 128, 0, s>>>(a);

@@ -107,7 +107,9 @@ struct AttnArgs {
 };
 // Floats of split-K workspace attention() needs for these arguments.
 std::int64_t attention_workspace(int n_rows, int n_heads, int head_dim, int splits);
-int attention_splits(int n_rows, int n_heads, int max_keys);
+// Query heads one attention block takes (they share a KV head).
+int attention_heads_per_block(int n_heads, int n_kv_heads, int head_dim);
+int attention_splits(int n_rows, int n_heads, int n_kv_heads, int head_dim, int max_keys);
 void write_kv(const AttnArgs& a, cudaStream_t s);
 void attention(const AttnArgs& a, cudaStream_t s);
 
