@@ -60,15 +60,23 @@ __device__ float head_sum(float v, float* red) {
 __global__ void prep_heads_kernel(AttnArgs a, HeadPrep p) {
   extern __shared__ float head[];
   __shared__ float red[32];
-  wait_prior_grid();
   const int r = blockIdx.x, y = blockIdx.y;
   const bool is_q = y < a.n_heads;
   const int hh = is_q ? y : y - a.n_heads;
   const int n_h = is_q ? a.n_heads : a.n_kv_heads;
   const int hd = a.head_dim;
+  // Constants and this step's staged positions, before waiting on the kernel that
+  // writes q and k: the thread's first norm weight and its first rotation.
+  const void* w = is_q ? p.q_norm : p.k_norm;
+  const int d0 = static_cast<int>(threadIdx.x);
+  const float w0 = w != nullptr && d0 < hd ? load_any(w, p.norm_type, d0) : 0.0f;
+  const int half = p.rotary_dim / 2;
+  float sn0 = 0.0f, co0 = 1.0f;
+  if (d0 < half)
+    sincosf(static_cast<float>(p.positions[r]) * p.position_scale * p.inv_freq[d0], &sn0, &co0);
+  wait_prior_grid();
   float* x = const_cast<float*>(is_q ? a.q : a.k) + (static_cast<std::size_t>(r) * n_h + hh) * hd;
   for (int d = threadIdx.x; d < hd; d += blockDim.x) head[d] = x[d];
-  const void* w = is_q ? p.q_norm : p.k_norm;
   if (w != nullptr) {
     // Four consecutive values per thread, as rms_norm's register-resident kernel
     // sums them (same partial sums, same reduction: the same result).
@@ -80,18 +88,16 @@ __global__ void prep_heads_kernel(AttnArgs a, HeadPrep p) {
     }
     ss = head_sum(ss, red);
     const float rs = rsqrtf(ss / static_cast<float>(hd) + p.eps);
-    for (int d = threadIdx.x; d < hd; d += blockDim.x) {
-      head[d] = head[d] * rs * load_any(w, p.norm_type, d);
+    for (int d = d0; d < hd; d += blockDim.x) {
+      head[d] = head[d] * rs * (d == d0 ? w0 : load_any(w, p.norm_type, d));
     }
   }
   __syncthreads();
-  const int half = p.rotary_dim / 2;
   if (half > 0) {
     const float pos = static_cast<float>(p.positions[r]) * p.position_scale;
-    for (int i = threadIdx.x; i < half; i += blockDim.x) {
-      const float theta = pos * p.inv_freq[i];
-      float sn, co;
-      sincosf(theta, &sn, &co);
+    for (int i = d0; i < half; i += blockDim.x) {
+      float sn = sn0, co = co0;
+      if (i != d0) sincosf(pos * p.inv_freq[i], &sn, &co);
       const int ia = p.traditional ? 2 * i : i, ic = p.traditional ? 2 * i + 1 : i + half;
       const float x1 = head[ia] * p.x_scale, x2 = head[ic] * p.x_scale;
       head[ia] = x1 * co - x2 * sn;

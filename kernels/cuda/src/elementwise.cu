@@ -78,6 +78,14 @@ __global__ void __launch_bounds__(1024)
     rms_norm_rows_kernel(const float* a, const float* b, float* sum, const void* w, WType wt,
                          int dim, float eps, float* out) {
   __shared__ float red[32];
+  // The norm's weights are constants: loaded before waiting on the kernel that
+  // writes the row (one memory round trip fewer on a decode step's critical path).
+  float4 g[VPT];
+#pragma unroll
+  for (int k = 0; k < VPT; ++k) {
+    const int j = threadIdx.x + k * blockDim.x;
+    g[k] = 4 * j < dim ? load4(w, wt, 4 * j) : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+  }
   wait_prior_grid();
   const std::size_t base = static_cast<std::size_t>(blockIdx.x) * dim;
   const float4* a4 = reinterpret_cast<const float4*>(a + base);
@@ -117,9 +125,8 @@ __global__ void __launch_bounds__(1024)
   for (int k = 0; k < VPT; ++k) {
     const int j = threadIdx.x + k * blockDim.x;
     if (4 * j < dim) {
-      const float4 g = load4(w, wt, 4 * j);
-      reinterpret_cast<float4*>(out + base)[j] =
-          make_float4(v[k].x * rs * g.x, v[k].y * rs * g.y, v[k].z * rs * g.z, v[k].w * rs * g.w);
+      reinterpret_cast<float4*>(out + base)[j] = make_float4(
+          v[k].x * rs * g[k].x, v[k].y * rs * g[k].y, v[k].z * rs * g[k].z, v[k].w * rs * g[k].w);
     }
   }
 }
