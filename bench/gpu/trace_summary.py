@@ -40,15 +40,13 @@ def main():
     total = (rows[hi][1] - rows[lo][1]) / a.steps / 1e3
     groups = collections.OrderedDict()
     prev_end = rows[lo][1]
-    busy = 0
     for start, end, grid, block, name in window:
         key = (short(name), grid, block)
         g = groups.setdefault(key, [0, 0.0, 0.0, 0.0])
         g[0] += 1
-        g[1] += (end - max(prev_end, min(end, prev_end))) / 1e3 if end > prev_end else 0.0
+        g[1] += max(0, end - prev_end) / 1e3
         g[2] += (end - start) / 1e3
         g[3] += max(0, prev_end - start) / 1e3
-        busy += end - start
         prev_end = max(prev_end, end)
     print(f"{len(window) / a.steps:.0f} kernels a step, {total:.1f} us a step (end to end)")
     print(f"{'kernel':44s} {'grid':>6s} {'block':>5s} {'per step':>8s} {'chain us':>9s} {'us each':>8s} {'dur each':>8s} {'early':>6s}")

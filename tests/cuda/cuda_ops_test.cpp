@@ -24,6 +24,7 @@ namespace sdk = rmlx::sdk;
 namespace k = rmlx::kernels;
 using rmlx::backend_cpu::CpuOps;
 using rmlx::backend_cuda::CudaOps;
+using rmlx::cuda_test::device_kv_layer;
 using rmlx::cuda_test::download;
 using rmlx::cuda_test::have_gpu;
 using rmlx::cuda_test::host_tensor;
@@ -271,11 +272,7 @@ TEST(CudaOps, PagedAttentionMatchesCpuOverPrefillAndDecode) {
       const std::size_t layer_bytes = static_cast<std::size_t>(n_blocks) * bs * kv_heads * hd * 2;
       std::vector<std::uint8_t> kc(layer_bytes), vc(layer_bytes);
       sdk::KvLayerView cv{kc.data(), vc.data(), bs, kv_heads, hd, nullptr, nullptr};
-      sdk::KvLayerView gv = cv;
-      gv.k_blocks =
-          gpu.upload(host_tensor(nullptr, sdk::DType::u8, {(std::int64_t)layer_bytes})).data;
-      gv.v_blocks =
-          gpu.upload(host_tensor(nullptr, sdk::DType::u8, {(std::int64_t)layer_bytes})).data;
+      const sdk::KvLayerView gv = device_kv_layer(gpu, n_blocks, bs, kv_heads, hd);
       sdk::AttentionParams p;
       p.n_heads = heads;
       p.n_kv_heads = kv_heads;
@@ -353,12 +350,7 @@ TEST(CudaOps, DecodeStepGraphReplaysWithNewInputs) {
     unsetenv("RMLX_CUDA_GRAPHS");
     const auto emb_d = gpu.upload(host_tensor(emb.data(), sdk::DType::f32, {vocab, d}));
     const auto head_d = gpu.upload(host_tensor(head.data(), sdk::DType::f32, {vocab, d}));
-    const std::size_t layer_bytes = static_cast<std::size_t>(n_blocks) * bs * kv_heads * hd * 2;
-    sdk::KvLayerView kv{nullptr, nullptr, bs, kv_heads, hd, nullptr, nullptr};
-    kv.k_blocks =
-        gpu.upload(host_tensor(nullptr, sdk::DType::u8, {(std::int64_t)layer_bytes})).data;
-    kv.v_blocks =
-        gpu.upload(host_tensor(nullptr, sdk::DType::u8, {(std::int64_t)layer_bytes})).data;
+    const sdk::KvLayerView kv = device_kv_layer(gpu, n_blocks, bs, kv_heads, hd);
     sdk::AttentionParams p;
     p.n_heads = heads;
     p.n_kv_heads = kv_heads;

@@ -28,6 +28,7 @@ namespace k = rmlx::kernels;
 namespace kc = rmlx::kernels_cuda;
 using rmlx::backend_cpu::CpuOps;
 using rmlx::backend_cuda::CudaOps;
+using rmlx::cuda_test::device_kv_layer;
 using rmlx::cuda_test::download;
 using rmlx::cuda_test::have_gpu;
 using rmlx::cuda_test::host_tensor;
@@ -207,9 +208,7 @@ void check_flash(const AttnCase& c) {
   const std::size_t layer_bytes = static_cast<std::size_t>(n_blocks) * bs * kv_heads * hd * 2;
   std::vector<std::uint8_t> kc_host(layer_bytes), vc_host(layer_bytes);
   sdk::KvLayerView cv{kc_host.data(), vc_host.data(), bs, kv_heads, hd, nullptr, nullptr};
-  sdk::KvLayerView gv = cv;
-  gv.k_blocks = gpu.upload(host_tensor(nullptr, sdk::DType::u8, {(std::int64_t)layer_bytes})).data;
-  gv.v_blocks = gpu.upload(host_tensor(nullptr, sdk::DType::u8, {(std::int64_t)layer_bytes})).data;
+  const sdk::KvLayerView gv = device_kv_layer(gpu, n_blocks, bs, kv_heads, hd);
   sdk::AttentionParams p;
   p.n_heads = heads;
   p.n_kv_heads = kv_heads;

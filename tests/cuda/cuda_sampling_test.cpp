@@ -14,6 +14,7 @@ namespace rmlx {
 namespace {
 
 using backend_cuda::CudaOps;
+using cuda_test::device_kv_layer;
 using cuda_test::host_tensor;
 using cuda_test::random_floats;
 
@@ -128,12 +129,7 @@ TEST(CudaSampling, GreedyStepMatchesHostArgmaxEagerAndInGraph) {
     ASSERT_NE(sampler, nullptr);
     const auto emb_d = gpu.upload(host_tensor(emb.data(), sdk::DType::f32, {vocab, d}));
     const auto head_d = gpu.upload(host_tensor(head.data(), sdk::DType::f32, {vocab, d}));
-    const std::size_t layer_bytes = static_cast<std::size_t>(n_blocks) * bs * kv_heads * hd * 2;
-    sdk::KvLayerView kv{nullptr, nullptr, bs, kv_heads, hd, nullptr, nullptr};
-    kv.k_blocks =
-        gpu.upload(host_tensor(nullptr, sdk::DType::u8, {(std::int64_t)layer_bytes})).data;
-    kv.v_blocks =
-        gpu.upload(host_tensor(nullptr, sdk::DType::u8, {(std::int64_t)layer_bytes})).data;
+    const sdk::KvLayerView kv = device_kv_layer(gpu, n_blocks, bs, kv_heads, hd);
     sdk::AttentionParams p;
     p.n_heads = heads;
     p.n_kv_heads = kv_heads;

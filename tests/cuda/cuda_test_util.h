@@ -51,6 +51,18 @@ inline sdk::Tensor host_tensor(void* data, sdk::DType t, std::vector<std::int64_
   return x;
 }
 
+// One layer of a paged KV cache in device memory (contents undefined): n_blocks
+// blocks of block_size f16 rows for each KV head, keys and values apart.
+inline sdk::KvLayerView device_kv_layer(backend_cuda::CudaOps& ops, int n_blocks, int block_size,
+                                        int kv_heads, int head_dim) {
+  const std::int64_t bytes =
+      static_cast<std::int64_t>(n_blocks) * block_size * kv_heads * head_dim * 2;
+  sdk::KvLayerView kv{nullptr, nullptr, block_size, kv_heads, head_dim, nullptr, nullptr};
+  kv.k_blocks = ops.upload(host_tensor(nullptr, sdk::DType::u8, {bytes})).data;
+  kv.v_blocks = ops.upload(host_tensor(nullptr, sdk::DType::u8, {bytes})).data;
+  return kv;
+}
+
 inline std::vector<float> download(backend_cuda::CudaOps& ops, const sdk::Tensor& t) {
   ops.synchronize();
   std::vector<float> out(static_cast<std::size_t>(t.numel()));

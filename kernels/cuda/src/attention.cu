@@ -1,7 +1,8 @@
 // Paged attention over an f16 KV cache: new K/V rows are written into their
 // slots, then each (query row, head) is scored against its sequence's keys with
 // an online softmax. Long key ranges are cut into splits that run in parallel
-// (flash-decoding) and are merged by a second kernel.
+// (flash-decoding), merged by the last split of each (row, heads) to finish (by a
+// second kernel when the backend has no counters to give).
 #include <cmath>
 #include <type_traits>
 
@@ -124,10 +125,11 @@ __global__ void prep_heads_kernel(AttnArgs a, HeadPrep p) {
 // loop over splits whose loads wait on each other costs a L2 round trip a split);
 // the partials are read through L2 (__ldcg): other blocks wrote them moments ago.
 constexpr int kMaxSplits = 32;
-constexpr int kMaxMerge = 8 * kMaxSplits;  // heads a block merges x splits
+constexpr int kMaxGroup = 8;  // query heads one block takes at most
+constexpr int kMaxMerge = kMaxGroup * kMaxSplits;
 
 __device__ void merge_heads(const AttnArgs& a, std::size_t row_head0, int g_count) {
-  __shared__ float mz[kMaxMerge], lz[kMaxMerge], wz[kMaxMerge], total[8];
+  __shared__ float mz[kMaxMerge], lz[kMaxMerge], wz[kMaxMerge], total[kMaxGroup];
   const std::size_t stride = static_cast<std::size_t>(a.n_rows) * a.n_heads * (a.head_dim + 2);
   const int S = a.splits, n = g_count * S;
   for (int i = threadIdx.x; i < n; i += blockDim.x) {
@@ -213,20 +215,22 @@ __global__ void __launch_bounds__(kWarps * 32) attention_kernel(AttnArgs a) {
   const auto* vc = static_cast<const __half*>(a.v_cache);
 
   // The slots of a warp's next keys are looked up while the current ones load.
+  const int t_first = begin + KB * warp;
   std::size_t off[KB];
 #pragma unroll
   for (int u = 0; u < KB; ++u) {
-    const int t = begin + KB * warp + u;
-    off[u] = t < end ? slot_offset(a, sq, t, kvh) : 0;
+    off[u] = t_first + u < end ? slot_offset(a, sq, t_first + u, kvh) : 0;
   }
   float kr[KB][DPL], vr[KB][DPL];
-  const int t_first = begin + KB * warp;
+  const auto load_key = [&](int u, std::size_t o) {
+    load_dims<DPL>(kc + o, lane, a.head_dim, kr[u]);
+    load_dims<DPL>(vc + o, lane, a.head_dim, vr[u]);
+  };
+  // Keys before start_pos were written by earlier steps.
+  const auto earlier = [&](int t) { return t < end && t < sq.start_pos; };
 #pragma unroll
   for (int u = 0; u < KB; ++u) {
-    if (t_first + u < end && t_first + u < sq.start_pos) {
-      load_dims<DPL>(kc + off[u], lane, a.head_dim, kr[u]);
-      load_dims<DPL>(vc + off[u], lane, a.head_dim, vr[u]);
-    }
+    if (earlier(t_first + u)) load_key(u, off[u]);
   }
   wait_prior_grid();
 
@@ -247,11 +251,7 @@ __global__ void __launch_bounds__(kWarps * 32) attention_kernel(AttnArgs a) {
 #pragma unroll
     for (int u = 0; u < KB; ++u) {
       // Past the end a key repeats the first one (its score is masked below).
-      const std::size_t o = t0 + u < end ? off[u] : off[0];
-      if (t0 != t_first || t0 + u >= end || t0 + u >= sq.start_pos) {
-        load_dims<DPL>(kc + o, lane, a.head_dim, kr[u]);
-        load_dims<DPL>(vc + o, lane, a.head_dim, vr[u]);
-      }
+      if (t0 != t_first || !earlier(t0 + u)) load_key(u, t0 + u < end ? off[u] : off[0]);
     }
     const int tn = t0 + KB * kWarps;
 #pragma unroll
@@ -365,7 +365,7 @@ int attention_target_blocks() {
 int attention_heads_per_block(int n_heads, int n_kv_heads, int head_dim) {
   const int group = n_kv_heads > 0 && n_heads % n_kv_heads == 0 ? n_heads / n_kv_heads : 1;
   // q and the output of G heads stay in registers: G * head_dim / 32 values each.
-  const int cap = head_dim <= 128 ? 8 : 4;
+  const int cap = head_dim <= 128 ? kMaxGroup : kMaxGroup / 2;
   for (int g = cap; g > 1; g /= 2) {
     if (group % g == 0) return g;
   }
