@@ -116,19 +116,16 @@ int main(int argc, char** argv) {
   const auto file = rs::SafetensorsFile::open(dir + "/model.safetensors");
   std::map<std::string, const rs::TensorInfo*> by_name;
   for (const auto& t : file.tensors()) by_name[t.name] = &t;
-  // The same file read into memory as `--no-mmap` loads it.
+  // The same file read into memory as `--no-mmap` loads it (the same header: the
+  // tensor records of `file` locate its bytes too).
   const auto copy = rs::SafetensorsFile::open(dir + "/model.safetensors", rs::LoadMode::read);
-  std::ptrdiff_t shift = 0;  // 0: the mapping; else: the copy
-  const auto at = [&](const rs::TensorInfo& t) {
-    return reinterpret_cast<const void*>(static_cast<const std::uint8_t*>(file.data(t)) + shift);
-  };
-  const auto bind = [&](const std::string& prefix) {
+  const auto bind = [&](const rs::SafetensorsFile& src, const std::string& prefix) {
     const rs::TensorInfo* w = by_name.at(prefix + ".weight");
     const rs::TensorInfo* s = by_name.at(prefix + ".scales");
     rk::qmm::AffineWeight a;
-    a.packed = reinterpret_cast<const std::uint32_t*>(at(*w));
-    a.scales = at(*s);
-    a.biases = at(*by_name.at(prefix + ".biases"));
+    a.packed = reinterpret_cast<const std::uint32_t*>(src.data(*w));
+    a.scales = src.data(*s);
+    a.biases = src.data(*by_name.at(prefix + ".biases"));
     a.scale_type = s->dtype == rmlx::sdk::DType::f16    ? rk::FloatType::f16
                    : s->dtype == rmlx::sdk::DType::bf16 ? rk::FloatType::bf16
                                                         : rk::FloatType::f32;
@@ -139,24 +136,24 @@ int main(int argc, char** argv) {
     if (mode == rk::qmm::Activations::int8) a.bias_per_scale = rk::qmm::symmetric_bias_factor(a);
     return a;
   };
-  const auto make_parts = [&] {
+  const auto make_parts = [&](const rs::SafetensorsFile& src) {
+    const auto w = [&](const std::string& prefix) { return bind(src, prefix); };
     std::vector<Part> parts;
     for (int l = 0; l < layers; ++l) {
       const std::string p = "model.layers." + std::to_string(l) + ".";
-      parts.push_back({"q/k/v",
-                       {bind(p + "self_attn.q_proj"), bind(p + "self_attn.k_proj"),
-                        bind(p + "self_attn.v_proj")}});
-      parts.push_back({"o", {bind(p + "self_attn.o_proj")}});
-      parts.push_back({"gate/up", {bind(p + "mlp.gate_proj"), bind(p + "mlp.up_proj")}});
-      parts.push_back({"down", {bind(p + "mlp.down_proj")}});
+      parts.push_back(
+          {"q/k/v",
+           {w(p + "self_attn.q_proj"), w(p + "self_attn.k_proj"), w(p + "self_attn.v_proj")}});
+      parts.push_back({"o", {w(p + "self_attn.o_proj")}});
+      parts.push_back({"gate/up", {w(p + "mlp.gate_proj"), w(p + "mlp.up_proj")}});
+      parts.push_back({"down", {w(p + "mlp.down_proj")}});
     }
     parts.push_back(
-        {"lm_head", {bind(by_name.count("lm_head.weight") ? "lm_head" : "model.embed_tokens")}});
+        {"lm_head", {w(by_name.count("lm_head.weight") ? "lm_head" : "model.embed_tokens")}});
     return parts;
   };
-  const std::vector<Part> parts = make_parts();
-  shift = copy.mapping().data() - file.mapping().data();
-  const std::vector<Part> copy_parts = make_parts();
+  const std::vector<Part> parts = make_parts(file);
+  const std::vector<Part> copy_parts = make_parts(copy);
 
   std::size_t total = 0, max_dim = 0;
   for (const auto& part : parts) {
