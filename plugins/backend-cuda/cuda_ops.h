@@ -154,9 +154,9 @@ class CudaOps final : public sdk::Ops, public sdk::DeviceSampler, public sdk::Sh
   // multi-block argmax per row, split-K attention per (row, head)): zeroed once, each
   // launch leaves them zero; allocated outside a recording (null inside one until then).
   static constexpr std::int64_t kTickets = 65536;
-  // 2..64 rows of 4-bit affine weights on int8 tensor cores (affine_batch.cu), one
-  // prep of x for weights of the same columns; false, running nothing, where that
-  // kernel does not take one of them.
+  // 2..64 rows of 4-bit affine weights on tensor cores (affine_batch.cu: exact up to
+  // 16 rows, f16 from 17), one prep of x for weights of the same columns; false,
+  // running nothing, where that kernel does not take one of them.
   bool affine_batch(std::span<const kernels_cuda::WeightView> ws, const float* x, std::int64_t n,
                     std::span<float* const> ys);
   unsigned* tickets();

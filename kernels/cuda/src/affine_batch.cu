@@ -1,23 +1,31 @@
-// 2..64 activation rows against 4-bit affine weights on int8 tensor cores
-// (decode steps of several sequences). The bf16 tensor-core kernel (affine_mma.cu)
-// splits every activation into two or three bf16 columns and re-splits them in
-// each block; at 32 rows it streamed 0.19 TB/s. Here:
+// 2..64 activation rows against 4-bit affine weights on tensor cores (decode steps
+// of several sequences), in one of two forms that share the staging, the splits and
+// the reduction below:
 //
-// - batch_prep turns each 32-column chunk of each activation row once into 24-bit
-//   fixed point against the chunk's largest |x| (v = round(x / dx), |v| <= 2^22,
-//   dx = max |x| / 2^22), stored as three signed base-256 digits in the order the
-//   mma B fragment reads them, with the chunk's dx and its sum of x (for the bias).
-//   One prep serves every weight that reads the same rows (q/k/v, gate/up).
-// - affine_batch_kernel streams 128 weight rows x 256 columns per stage through a
-//   cp.async ring in shared memory (codes, scales and biases; the digits of all the
-//   pass's rows beside them), and for each 32-column chunk runs mma.m16n8k32 on the
-//   codes (as they are: 4-bit codes are valid int8) against each digit. The three
-//   int32 sums combine exactly (|sum| < 2^31: the top digit is at most 64), so a
-//   chunk adds s * dx * sum + b * (sum of x) in f32. Error: at most 2^-23 of the
-//   chunk's largest |x| per activation, about f32 rounding.
-// - Small matrices split their columns over several blocks; the last block of a row
-//   tile adds the partial sums in split order (deterministic), as the split-K
-//   attention does.
+// - Exact (2..16 rows, or any count with RMLX_CUDA_EXACT_BATCH=1): int8 tensor cores.
+//   batch_prep_exact turns each 32-column chunk of each activation row once into
+//   24-bit fixed point against the chunk's largest |x| (v = round(x / dx),
+//   |v| <= 2^22, dx = max |x| / 2^22), stored as three signed base-256 digits in the
+//   order the mma B fragment reads them, with the chunk's dx and its sum of x. For
+//   each 32-column chunk mma.m16n8k32 multiplies the codes (4-bit codes are valid
+//   int8) by each digit; the three int32 sums combine exactly (|sum| < 2^31: the top
+//   digit is at most 64), so a chunk adds s * dx * sum + b * (sum of x) in f32.
+//   Error: at most 2^-23 of the chunk's largest |x| per activation, about f32
+//   rounding. The per-chunk fold is three quarters of its instructions.
+// - F16 (17..64 rows): f16 tensor cores with no per-chunk fold. batch_prep_f16 scales
+//   each activation row by a power of two (its largest |x| into [2^14, 2^15)) and
+//   rounds it to f16; the kernel turns each code into s * q + b rounded to f16 (one
+//   logic op and two f16x2 ops per pair) and mma.m16n8k16 sums the whole row in f32.
+//   Error: one f16 rounding of each weight and each activation (unit roundoff 2^-11),
+//   as in dequantizing GEMMs such as MLX's own; 0.6e-3 of max |y| in the op test
+//   against 6e-7 for the exact form, for 1.3-1.5x the speed at 32 rows
+//   (bench/gpu/NOTES.md, version 10).
+//
+// Weight tiles of 128 rows x 256 columns a stage go through a cp.async ring in shared
+// memory (codes, scales and biases; the prep's activations of all the pass's rows
+// beside them). Small matrices split their columns over several blocks; the last
+// block of a row tile adds the partial sums in split order (deterministic), as the
+// split-K attention does.
 #include <algorithm>
 #include <cstdlib>
 #include <stdexcept>
@@ -36,27 +44,49 @@ constexpr int kTileRows = 128;            // weight rows per block: 32 per warp
 constexpr int kStageCols = 256;           // columns per pipeline stage
 constexpr int kChunks = kStageCols / 32;  // mma k-steps per stage
 constexpr int kWStride =
-    kStageCols / 2 + 16;       // bytes per staged weight row (padding: no bank conflicts)
-constexpr int kPassRows = 32;  // activation rows per pass over the weights
-constexpr int kLimbs = 3;
-constexpr int kMaxSplits = 8;  // column ranges per row tile at most
+    kStageCols / 2 + 16;            // bytes per staged weight row (padding: no bank conflicts)
+constexpr int kPassRows = 32;       // activation rows per pass over the weights
+constexpr int kLimbs = 3;           // exact form: base-256 digits of each activation
+constexpr int kHalfBytes = 32 * 2;  // f16 form: one token's 32-column chunk
+constexpr int kPrepThreads = 1024;  // f16 prep: one block per activation row
+constexpr int kPrepPer = 16;        // row values a prep thread holds (16,384 columns)
+constexpr int kMaxSplits = 8;       // column ranges per row tile at most
 
 std::size_t align256(std::size_t v) {
   return (v + 255) / 256 * 256;
 }
 
-// Scratch sections of one prep: digits [pass][chunk][limb][token][32 bytes], then
-// (dx, sum of x) [pass][chunk][token] as float2.
+// RMLX_CUDA_EXACT_BATCH=1 keeps every row count on the exact form.
+bool exact_only() {
+  static const bool on = [] {
+    const char* v = std::getenv("RMLX_CUDA_EXACT_BATCH");
+    return v != nullptr && std::string_view(v) == "1";
+  }();
+  return on;
+}
+
+bool use_f16(std::int64_t n) {
+  return n >= kAffineBatchF16MinRows && !exact_only();
+}
+
+// Scratch sections of one prep. Exact: digits [pass][chunk][limb][token][32 bytes],
+// then (dx, sum of x) [pass][chunk][token] as float2. F16: halves
+// [pass][chunk][token][32], then dx [pass][token] as float.
 struct ActLayout {
   std::size_t digits = 0, scales = 0, total = 0;
 };
 
-ActLayout act_layout(int passes, int tokens, std::int64_t cols) {
+ActLayout act_layout(int passes, int tokens, std::int64_t cols, bool f16) {
   ActLayout l;
   const std::size_t chunks = static_cast<std::size_t>(passes) * static_cast<std::size_t>(cols / 32);
   l.digits = 0;
-  l.scales = align256(chunks * kLimbs * tokens * 32);
-  l.total = l.scales + align256(chunks * tokens * 8);
+  if (f16) {
+    l.scales = align256(chunks * tokens * kHalfBytes);
+    l.total = l.scales + align256(static_cast<std::size_t>(passes) * tokens * 4);
+  } else {
+    l.scales = align256(chunks * kLimbs * tokens * 32);
+    l.total = l.scales + align256(chunks * tokens * 8);
+  }
   return l;
 }
 
@@ -68,13 +98,13 @@ void pass_shape(std::int64_t n, int& passes, int& per_pass, int& tokens) {
 
 struct PrepArgs {
   const float* x;
-  std::uint8_t* digits;
-  float2* scales;
+  void* acts;
+  void* scales;
   int n, cols, per_pass, tokens, passes;
 };
 
-// One warp per (pass, token slot, chunk); slots past the real rows get zeros.
-__global__ void __launch_bounds__(256) batch_prep(PrepArgs p) {
+// Exact form: one warp per (pass, token slot, chunk); slots past the real rows get zeros.
+__global__ void __launch_bounds__(256) batch_prep_exact(PrepArgs p) {
   const int lane = threadIdx.x & 31;
   const int chunks = p.cols / 32;
   const long long item = static_cast<long long>(blockIdx.x) * 8 + (threadIdx.x >> 5);
@@ -100,12 +130,73 @@ __global__ void __launch_bounds__(256) batch_prep(PrepArgs p) {
   const int off = 8 * (lane >> 3) + 4 * (lane & 1) + ((lane & 7) >> 1);
   const std::size_t c = static_cast<std::size_t>(pass) * chunks + chunk;
   const std::size_t limb = static_cast<std::size_t>(p.tokens) * 32;
-  std::uint8_t* d = p.digits + (c * kLimbs * p.tokens + slot) * 32 + off;
+  std::uint8_t* d = static_cast<std::uint8_t*>(p.acts) + (c * kLimbs * p.tokens + slot) * 32 + off;
   d[0] = static_cast<std::uint8_t>(q0);
   d[limb] = static_cast<std::uint8_t>(q1);
   d[2 * limb] = static_cast<std::uint8_t>(q2);
   const float sum = warp_sum(x);
-  if (lane == 0) p.scales[c * p.tokens + slot] = make_float2(m > 0.0f ? m / 4194304.0f : 0.0f, sum);
+  if (lane == 0) {
+    static_cast<float2*>(p.scales)[c * p.tokens + slot] =
+        make_float2(m > 0.0f ? m / 4194304.0f : 0.0f, sum);
+  }
+}
+
+// F16 form: one block per (pass, token slot); slots past the real rows get zeros. The
+// row is scaled by a power of two that puts its largest |x| in [2^14, 2^15): every
+// value within 2^-28 of it stays a normal f16 and nothing overflows. A thread issues
+// all its loads before using any (one memory round trip per 16,384 columns).
+__global__ void __launch_bounds__(kPrepThreads) batch_prep_f16(PrepArgs p) {
+  __shared__ float red[kPrepThreads / 32];
+  const int slot = blockIdx.x % p.tokens, pass = blockIdx.x / p.tokens;
+  const int tok = pass * p.per_pass + slot;
+  const bool real = slot < p.per_pass && tok < p.n;
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  constexpr int span = kPrepThreads * kPrepPer;
+  wait_prior_grid();
+  const float* row = p.x + static_cast<std::size_t>(real ? tok : 0) * p.cols;
+  float v[kPrepPer];
+  const auto load = [&](int base) {
+#pragma unroll
+    for (int u = 0; u < kPrepPer; ++u) {
+      const int i = base + u * kPrepThreads + threadIdx.x;
+      v[u] = real && i < p.cols ? row[i] : 0.0f;
+    }
+  };
+  float m = 0.0f;
+  for (int base = 0; base < p.cols; base += span) {
+    load(base);
+#pragma unroll
+    for (int u = 0; u < kPrepPer; ++u) m = fmaxf(m, fabsf(v[u]));
+  }
+  m = warp_max(m);
+  if (lane == 0) red[warp] = m;
+  __syncthreads();
+  m = 0.0f;
+#pragma unroll
+  for (int w = 0; w < kPrepThreads / 32; ++w) m = fmaxf(m, red[w]);
+  int e = 0;
+  frexpf(m, &e);     // m = f * 2^e, f in [0.5, 1)
+  e = max(e, -100);  // keeps 2^(15 - e) a finite float
+  const float up = m > 0.0f ? ldexpf(1.0f, 15 - e) : 0.0f;
+  auto* out = static_cast<__half*>(p.acts);
+  const std::size_t chunks = static_cast<std::size_t>(p.cols / 32);
+  for (int base = 0; base < p.cols; base += span) {
+    if (p.cols > span) load(base);
+#pragma unroll
+    for (int u = 0; u < kPrepPer; ++u) {
+      const int i = base + u * kPrepThreads + threadIdx.x;
+      if (i >= p.cols) break;
+      // Column 8t + j of a chunk goes where thread t of the B fragment reads it: halves
+      // 8t..8t+7 hold the pairs (8t, 8t+4), (8t+1, 8t+5), (8t+2, 8t+6), (8t+3, 8t+7),
+      // the order the kernel unpacks code word t in.
+      const int c = i & 31;
+      const int off = 8 * (c >> 3) + 2 * (c & 3) + ((c & 7) >> 2);
+      out[((pass * chunks + i / 32) * p.tokens + slot) * 32 + off] = __float2half_rn(v[u] * up);
+    }
+  }
+  if (threadIdx.x == 0) {
+    static_cast<float*>(p.scales)[blockIdx.x] = m > 0.0f ? ldexpf(1.0f, e - 15) : 0.0f;
+  }
 }
 
 // Up to three weights reading the same activation rows (q/k/v, gate/up), each with
@@ -121,8 +212,8 @@ struct BatchSeg {
 struct MainArgs {
   BatchSeg seg[3];
   int count;
-  const std::uint8_t* digits;
-  const float2* xscales;  // (dx, sum of x) per chunk and token
+  const void* acts;     // the prep's digits (exact) or halves (f16)
+  const void* xscales;  // exact: (dx, sum of x) per chunk and token; f16: dx per token
   float* partial;
   unsigned* tickets;
   int cols, gs, n, per_pass, splits, stages_per_split, row_tiles;
@@ -167,23 +258,59 @@ __device__ __forceinline__ void mma_s8(int (&d)[4], unsigned a0, unsigned a1, un
       : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b.x), "r"(b.y), "r"(0));
 }
 
+// d += a * b on f16 tensor cores with f32 sums. Not volatile: the compiler may
+// interleave them with other work.
+__device__ __forceinline__ void mma_f16(float (&d)[4], const unsigned (&a)[4], unsigned b0,
+                                        unsigned b1) {
+  asm("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, "
+      "{%8,%9}, {%0,%1,%2,%3};\n"
+      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+__device__ __forceinline__ __half2 u32_as_half2(unsigned v) {
+  __half2 h;
+  static_assert(sizeof(h) == sizeof(v));
+  memcpy(&h, &v, sizeof(v));
+  return h;
+}
+__device__ __forceinline__ unsigned half2_as_u32(__half2 h) {
+  unsigned v;
+  memcpy(&v, &h, sizeof(v));
+  return v;
+}
+
+// The weights s * q + b of two codes as an f16 pair, each rounded once: the codes sit
+// in the mantissa of 1024.0 (bits 0-3 of each half, or bits 4-7: 1024 + 16 q), taken
+// out exactly by one f16x2 subtract or multiply-add, then scaled by one f16x2 fma.
+__device__ __forceinline__ unsigned weights_lo(unsigned w, __half2 s, __half2 b) {
+  const __half2 k = __float2half2_rn(1024.0f);
+  const __half2 q = __hsub2(u32_as_half2((w & 0x000F000Fu) | 0x64006400u), k);
+  return half2_as_u32(__hfma2(q, s, b));
+}
+__device__ __forceinline__ unsigned weights_hi(unsigned w, __half2 s, __half2 b) {
+  const __half2 q = __hfma2(u32_as_half2((w & 0x00F000F0u) | 0x64006400u),
+                            __float2half2_rn(0.0625f), __float2half2_rn(-64.0f));
+  return half2_as_u32(__hfma2(q, s, b));
+}
+
 // Byte offsets inside one stage buffer.
 struct StageLayout {
   int digits, xs, scales, biases, bytes, sbytes;
 };
 
-__host__ __device__ inline StageLayout stage_layout(int tokens, int gs, int esize) {
+__host__ __device__ inline StageLayout stage_layout(int tokens, int gs, int esize, bool f16) {
   StageLayout l;
   l.sbytes = kStageCols / gs * esize;
   l.digits = kTileRows * kWStride;
-  l.xs = l.digits + kChunks * kLimbs * tokens * 32;
-  l.scales = l.xs + kChunks * tokens * 8;
+  l.xs = l.digits + kChunks * tokens * (f16 ? kHalfBytes : kLimbs * 32);
+  l.scales = l.xs + (f16 ? 0 : kChunks * tokens * 8);
   l.biases = l.scales + kTileRows * l.sbytes;
   l.bytes = (l.biases + kTileRows * l.sbytes + 15) / 16 * 16;
   return l;
 }
 
-template <WType S, int NTILES, int STAGES>
+template <WType S, int NTILES, int STAGES, bool F16>
 __global__ void __launch_bounds__(kThreads) affine_batch_kernel(MainArgs a) {
   extern __shared__ __align__(16) unsigned char smem[];
   constexpr int NT = NTILES * 8;
@@ -199,7 +326,7 @@ __global__ void __launch_bounds__(kThreads) affine_batch_kernel(MainArgs a) {
   // Warp w takes rows 32 (w % 4) .. + 31 of the tile and chunks 4 (w / 4) .. + 3 of each
   // stage; the two halves' sums are added at the end.
   const int warp = (tid >> 5) & 3, half = tid >> 7;
-  const StageLayout L = stage_layout(NT, a.gs, esize);
+  const StageLayout L = stage_layout(NT, a.gs, esize, F16);
   const int groups = a.cols / a.gs, chunks = a.cols / 32, gps = kStageCols / a.gs;
   const int total = a.cols / kStageCols;
   const int k_begin = split * a.stages_per_split;
@@ -225,15 +352,18 @@ __global__ void __launch_bounds__(kThreads) affine_batch_kernel(MainArgs a) {
         static_cast<const unsigned char*>(tid < kTileRows ? sg.scales : sg.biases) + o;
     cp_bytes(st + (tid < kTileRows ? L.scales : L.biases) + r * L.sbytes, src, L.sbytes);
   };
-  // The digits, dx and sums of x of stage k: batch_prep's output.
+  // The prep's output for stage k: digits, dx and sums of x (exact) or halves (f16).
   const auto load_acts = [&](int k, unsigned char* st) {
     const std::size_t c0 =
         static_cast<std::size_t>(pass) * chunks + static_cast<std::size_t>(k) * kChunks;
-    const unsigned char* src = a.digits + c0 * kLimbs * NT * 32;
-    constexpr int pieces = kChunks * kLimbs * NT * 32 / 16;
+    constexpr int per_chunk = F16 ? kHalfBytes : kLimbs * 32;
+    const unsigned char* src = static_cast<const unsigned char*>(a.acts) + c0 * per_chunk * NT;
+    constexpr int pieces = kChunks * per_chunk * NT / 16;
     for (int p = tid; p < pieces; p += kThreads) cp16(st + L.digits + p * 16, src + p * 16);
-    const auto* xs = reinterpret_cast<const unsigned char*>(a.xscales + c0 * NT);
-    for (int p = tid; p < kChunks * NT / 2; p += kThreads) cp16(st + L.xs + p * 16, xs + p * 16);
+    if (!F16) {
+      const auto* xs = static_cast<const unsigned char*>(a.xscales) + c0 * NT * 8;
+      for (int p = tid; p < kChunks * NT / 2; p += kThreads) cp16(st + L.xs + p * 16, xs + p * 16);
+    }
   };
 
   for (int i = 0; i < STAGES - 1; ++i) {
@@ -271,44 +401,77 @@ __global__ void __launch_bounds__(kThreads) affine_batch_kernel(MainArgs a) {
     const unsigned char* sb = st + L.biases + warp * 32 * L.sbytes;
 #pragma unroll 2
     for (int c = half * (kChunks / 2); c < (half + 1) * (kChunks / 2); ++c) {
-      uint2 bf[kLimbs][NTILES];
-#pragma unroll
-      for (int l = 0; l < kLimbs; ++l)
+      const int gl = (c * 32) / a.gs;
+      if constexpr (F16) {
+        // B fragments of both k halves (x, y: k 0-15; z, w: k 16-31) of each n tile.
+        uint4 bf[NTILES];
 #pragma unroll
         for (int j = 0; j < NTILES; ++j)
-          bf[l][j] = *reinterpret_cast<const uint2*>(
-              st + L.digits + (((c * kLimbs + l) * NT) + j * 8 + g) * 32 + 8 * t);
-      const int gl = (c * 32) / a.gs;
-      // (dx, sum x) of tokens 2t and 2t + 1 of each n tile.
-      float4 xq[NTILES];
+          bf[j] = *reinterpret_cast<const uint4*>(st + L.digits +
+                                                  ((c * NT) + j * 8 + g) * kHalfBytes + 16 * t);
 #pragma unroll
-      for (int j = 0; j < NTILES; ++j)
-        xq[j] = *reinterpret_cast<const float4*>(st + L.xs + (c * NT + j * 8 + 2 * t) * 8);
+        for (int m = 0; m < 2; ++m) {
+          const int r_lo = m * 16 + g, r_hi = r_lo + 8;
+          const unsigned w_lo =
+              *reinterpret_cast<const unsigned*>(sw + r_lo * kWStride + c * 16 + 4 * t);
+          const unsigned w_hi =
+              *reinterpret_cast<const unsigned*>(sw + r_hi * kWStride + c * 16 + 4 * t);
+          const __half2 s_lo = __float2half2_rn(Elem<S>::load(ss + r_lo * L.sbytes, gl));
+          const __half2 s_hi = __float2half2_rn(Elem<S>::load(ss + r_hi * L.sbytes, gl));
+          const __half2 b_lo = __float2half2_rn(Elem<S>::load(sb + r_lo * L.sbytes, gl));
+          const __half2 b_hi = __float2half2_rn(Elem<S>::load(sb + r_hi * L.sbytes, gl));
+          // Code word t holds columns 8t..8t+7: k half 0 takes the pairs (0, 4) and
+          // (1, 5), k half 1 the pairs (2, 6) and (3, 7).
+          const unsigned k0[4] = {weights_lo(w_lo, s_lo, b_lo), weights_lo(w_hi, s_hi, b_hi),
+                                  weights_hi(w_lo, s_lo, b_lo), weights_hi(w_hi, s_hi, b_hi)};
+          const unsigned k1[4] = {
+              weights_lo(w_lo >> 8, s_lo, b_lo), weights_lo(w_hi >> 8, s_hi, b_hi),
+              weights_hi(w_lo >> 8, s_lo, b_lo), weights_hi(w_hi >> 8, s_hi, b_hi)};
 #pragma unroll
-      for (int m = 0; m < 2; ++m) {
-        const int r_lo = m * 16 + g, r_hi = r_lo + 8;
-        const unsigned w_lo =
-            *reinterpret_cast<const unsigned*>(sw + r_lo * kWStride + c * 16 + 4 * t);
-        const unsigned w_hi =
-            *reinterpret_cast<const unsigned*>(sw + r_hi * kWStride + c * 16 + 4 * t);
-        const unsigned a0 = w_lo & 0x0F0F0F0Fu, a2 = (w_lo >> 4) & 0x0F0F0F0Fu;
-        const unsigned a1 = w_hi & 0x0F0F0F0Fu, a3 = (w_hi >> 4) & 0x0F0F0F0Fu;
-        const float s_lo = Elem<S>::load(ss + r_lo * L.sbytes, gl);
-        const float s_hi = Elem<S>::load(ss + r_hi * L.sbytes, gl);
-        const float b_lo = Elem<S>::load(sb + r_lo * L.sbytes, gl);
-        const float b_hi = Elem<S>::load(sb + r_hi * L.sbytes, gl);
+          for (int j = 0; j < NTILES; ++j) {
+            mma_f16(acc[m][j], k0, bf[j].x, bf[j].y);
+            mma_f16(acc[m][j], k1, bf[j].z, bf[j].w);
+          }
+        }
+      } else {
+        uint2 bf[kLimbs][NTILES];
 #pragma unroll
-        for (int j = 0; j < NTILES; ++j) {
-          int d0[4], d1[4], d2[4];
-          mma_s8(d0, a0, a1, a2, a3, bf[0][j]);
-          mma_s8(d1, a0, a1, a2, a3, bf[1][j]);
-          mma_s8(d2, a0, a1, a2, a3, bf[2][j]);
+        for (int l = 0; l < kLimbs; ++l)
 #pragma unroll
-          for (int e = 0; e < 4; ++e) {
-            const int sum = d2[e] * 65536 + d1[e] * 256 + d0[e];
-            const float sv = e < 2 ? s_lo : s_hi, bv = e < 2 ? b_lo : b_hi;
-            const float dx = (e & 1) ? xq[j].z : xq[j].x, xs = (e & 1) ? xq[j].w : xq[j].y;
-            acc[m][j][e] = fmaf(bv, xs, fmaf(sv * dx, static_cast<float>(sum), acc[m][j][e]));
+          for (int j = 0; j < NTILES; ++j)
+            bf[l][j] = *reinterpret_cast<const uint2*>(
+                st + L.digits + (((c * kLimbs + l) * NT) + j * 8 + g) * 32 + 8 * t);
+        // (dx, sum x) of tokens 2t and 2t + 1 of each n tile.
+        float4 xq[NTILES];
+#pragma unroll
+        for (int j = 0; j < NTILES; ++j)
+          xq[j] = *reinterpret_cast<const float4*>(st + L.xs + (c * NT + j * 8 + 2 * t) * 8);
+#pragma unroll
+        for (int m = 0; m < 2; ++m) {
+          const int r_lo = m * 16 + g, r_hi = r_lo + 8;
+          const unsigned w_lo =
+              *reinterpret_cast<const unsigned*>(sw + r_lo * kWStride + c * 16 + 4 * t);
+          const unsigned w_hi =
+              *reinterpret_cast<const unsigned*>(sw + r_hi * kWStride + c * 16 + 4 * t);
+          const unsigned a0 = w_lo & 0x0F0F0F0Fu, a2 = (w_lo >> 4) & 0x0F0F0F0Fu;
+          const unsigned a1 = w_hi & 0x0F0F0F0Fu, a3 = (w_hi >> 4) & 0x0F0F0F0Fu;
+          const float s_lo = Elem<S>::load(ss + r_lo * L.sbytes, gl);
+          const float s_hi = Elem<S>::load(ss + r_hi * L.sbytes, gl);
+          const float b_lo = Elem<S>::load(sb + r_lo * L.sbytes, gl);
+          const float b_hi = Elem<S>::load(sb + r_hi * L.sbytes, gl);
+#pragma unroll
+          for (int j = 0; j < NTILES; ++j) {
+            int d0[4], d1[4], d2[4];
+            mma_s8(d0, a0, a1, a2, a3, bf[0][j]);
+            mma_s8(d1, a0, a1, a2, a3, bf[1][j]);
+            mma_s8(d2, a0, a1, a2, a3, bf[2][j]);
+#pragma unroll
+            for (int e = 0; e < 4; ++e) {
+              const int sum = d2[e] * 65536 + d1[e] * 256 + d0[e];
+              const float sv = e < 2 ? s_lo : s_hi, bv = e < 2 ? b_lo : b_hi;
+              const float dx = (e & 1) ? xq[j].z : xq[j].x, xs = (e & 1) ? xq[j].w : xq[j].y;
+              acc[m][j][e] = fmaf(bv, xs, fmaf(sv * dx, static_cast<float>(sum), acc[m][j][e]));
+            }
           }
         }
       }
@@ -342,12 +505,16 @@ __global__ void __launch_bounds__(kThreads) affine_batch_kernel(MainArgs a) {
         for (int e = 0; e < 4; ++e)
           f(warp * 32 + m * 16 + g + (e >= 2 ? 8 : 0), j * 8 + 2 * t + (e & 1), acc[m][j][e]);
   };
+  // The f16 form's sums are of x scaled by 1 / dx per row.
+  const auto scaled = [&](int slot, float v) {
+    return F16 ? v * static_cast<const float*>(a.xscales)[pass * NT + slot] : v;
+  };
   if (a.splits == 1) {
     if (half == 1) return;
     for_each_out([&](int r, int slot, float v) {
       const int row = row0 + r, tok = pass * a.per_pass + slot;
       if (row < sg.rows && slot < a.per_pass && tok < a.n) {
-        sg.y[static_cast<std::size_t>(tok) * sg.rows + row] = v;
+        sg.y[static_cast<std::size_t>(tok) * sg.rows + row] = scaled(slot, v);
       }
     });
     return;
@@ -393,7 +560,7 @@ __global__ void __launch_bounds__(kThreads) affine_batch_kernel(MainArgs a) {
       const int slot = i / kTileRows, r = i % kTileRows;
       const int row = row0 + r, tok = pass * a.per_pass + slot;
       if (row < sg.rows && slot < a.per_pass && tok < a.n)
-        sg.y[static_cast<std::size_t>(tok) * sg.rows + row] = sum;
+        sg.y[static_cast<std::size_t>(tok) * sg.rows + row] = scaled(slot, sum);
     }
   }
   if (tid == 0) *ticket = 0;
@@ -424,11 +591,11 @@ int esize_of(WType t) {
 
 // Launches the kernel for a's shape; with a == nullptr only answers how many of its
 // blocks fit on one SM (registers and shared memory).
-template <WType S, int NTILES, int STAGES>
+template <WType S, int NTILES, int STAGES, bool F16>
 int launch_main(const MainArgs* a, int gs, const AffineBatchPlan& p, cudaStream_t s) {
-  const StageLayout L = stage_layout(NTILES * 8, gs, esize_of(S));
+  const StageLayout L = stage_layout(NTILES * 8, gs, esize_of(S), F16);
   const int smem = STAGES * L.bytes;
-  auto* kernel = affine_batch_kernel<S, NTILES, STAGES>;
+  auto* kernel = affine_batch_kernel<S, NTILES, STAGES, F16>;
   cudaError_t e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem);
   if (e != cudaSuccess) {
     throw std::runtime_error(std::string("cuda: affine batch kernel: ") + cudaGetErrorString(e));
@@ -443,20 +610,25 @@ int launch_main(const MainArgs* a, int gs, const AffineBatchPlan& p, cudaStream_
   return 0;
 }
 
-template <WType S>
-int launch_s(const MainArgs* a, int gs, const AffineBatchPlan& p, cudaStream_t s) {
+template <WType S, bool F16>
+int launch_f(const MainArgs* a, int gs, const AffineBatchPlan& p, cudaStream_t s) {
   const int ntiles = p.tokens / 8;
   const bool two = ring_stages() == 2;
   switch (ntiles) {
     case 1:
-      return two ? launch_main<S, 1, 2>(a, gs, p, s) : launch_main<S, 1, 3>(a, gs, p, s);
+      return two ? launch_main<S, 1, 2, F16>(a, gs, p, s) : launch_main<S, 1, 3, F16>(a, gs, p, s);
     case 2:
-      return two ? launch_main<S, 2, 2>(a, gs, p, s) : launch_main<S, 2, 3>(a, gs, p, s);
+      return two ? launch_main<S, 2, 2, F16>(a, gs, p, s) : launch_main<S, 2, 3, F16>(a, gs, p, s);
     case 3:
-      return two ? launch_main<S, 3, 2>(a, gs, p, s) : launch_main<S, 3, 3>(a, gs, p, s);
+      return two ? launch_main<S, 3, 2, F16>(a, gs, p, s) : launch_main<S, 3, 3, F16>(a, gs, p, s);
     default:
-      return two ? launch_main<S, 4, 2>(a, gs, p, s) : launch_main<S, 4, 3>(a, gs, p, s);
+      return two ? launch_main<S, 4, 2, F16>(a, gs, p, s) : launch_main<S, 4, 3, F16>(a, gs, p, s);
   }
+}
+
+template <WType S>
+int launch_s(const MainArgs* a, int gs, const AffineBatchPlan& p, cudaStream_t s) {
+  return p.f16 ? launch_f<S, true>(a, gs, p, s) : launch_f<S, false>(a, gs, p, s);
 }
 
 int launch_any(WType t, const MainArgs* a, int gs, const AffineBatchPlan& p, cudaStream_t s) {
@@ -483,7 +655,7 @@ bool affine_batch_applies(const WeightView& w, std::int64_t n) {
   // The ring must fit one block's shared memory on this GPU (Hopper: 227 KiB).
   int passes = 0, per_pass = 0, tokens = 0, dev = 0, most = 0;
   pass_shape(n, passes, per_pass, tokens);
-  const StageLayout L = stage_layout(tokens, w.group_size, esize_of(w.type));
+  const StageLayout L = stage_layout(tokens, w.group_size, esize_of(w.type), use_f16(n));
   cudaGetDevice(&dev);
   if (cudaDeviceGetAttribute(&most, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev) != cudaSuccess) {
     return false;
@@ -496,6 +668,7 @@ AffineBatchPlan affine_batch_plan(const WeightView* ws, int count, std::int64_t 
   AffineBatchPlan p;
   int per_pass = 0;
   pass_shape(n, p.passes, per_pass, p.tokens);
+  p.f16 = use_f16(n);
   p.row_tiles = 0;
   for (int i = 0; i < count; ++i)
     p.row_tiles += static_cast<int>(blocks_for(ws[i].rows, kTileRows));
@@ -539,26 +712,32 @@ AffineBatchPlan affine_batch_plan(const WeightView& w, std::int64_t n, bool allo
 std::size_t affine_batch_act_bytes(std::int64_t n, std::int64_t cols) {
   int passes = 0, per_pass = 0, tokens = 0;
   pass_shape(n, passes, per_pass, tokens);
-  return act_layout(passes, tokens, cols).total;
+  return act_layout(passes, tokens, cols, use_f16(n)).total;
 }
 
 void affine_batch_prep(const float* x, std::int64_t n, std::int64_t cols, void* act,
                        cudaStream_t s) {
   int passes = 0, per_pass = 0, tokens = 0;
   pass_shape(n, passes, per_pass, tokens);
-  const ActLayout al = act_layout(passes, tokens, cols);
+  const bool f16 = use_f16(n);
+  const ActLayout al = act_layout(passes, tokens, cols, f16);
   auto* base = static_cast<unsigned char*>(act);
   PrepArgs pa{x,
               base + al.digits,
-              reinterpret_cast<float2*>(base + al.scales),
+              base + al.scales,
               static_cast<int>(n),
               static_cast<int>(cols),
               per_pass,
               tokens,
               passes};
-  const long long warps = static_cast<long long>(passes) * tokens * (cols / 32);
-  launch_pdl("affine batch prep", batch_prep, dim3(static_cast<unsigned>((warps + 7) / 8)),
-             dim3(256), 0, s, pa);
+  if (f16) {
+    launch_pdl("affine batch prep", batch_prep_f16, dim3(static_cast<unsigned>(passes * tokens)),
+               dim3(kPrepThreads), 0, s, pa);
+  } else {
+    const long long warps = static_cast<long long>(passes) * tokens * (cols / 32);
+    launch_pdl("affine batch prep", batch_prep_exact, dim3(static_cast<unsigned>((warps + 7) / 8)),
+               dim3(256), 0, s, pa);
+  }
   check_launch("affine batch prep");
 }
 
@@ -573,7 +752,9 @@ void affine_batch_run(const WeightView* ws, int count, std::int64_t n, const voi
   int passes = 0, per_pass = 0, tokens = 0;
   pass_shape(n, passes, per_pass, tokens);
   const int cols = static_cast<int>(ws[0].cols);
-  const ActLayout al = act_layout(passes, tokens, cols);
+  if (plan.f16 != use_f16(n))
+    throw std::invalid_argument("cuda: affine batch linear: plan of other rows");
+  const ActLayout al = act_layout(passes, tokens, cols, plan.f16);
   const auto* base = static_cast<const unsigned char*>(act);
   const int total = cols / kStageCols;
   MainArgs a{};
@@ -595,8 +776,8 @@ void affine_batch_run(const WeightView* ws, int count, std::int64_t n, const voi
   if (tiles != plan.row_tiles)
     throw std::invalid_argument("cuda: affine batch linear: plan of other weights");
   a.count = count;
-  a.digits = base + al.digits;
-  a.xscales = reinterpret_cast<const float2*>(base + al.scales);
+  a.acts = base + al.digits;
+  a.xscales = base + al.scales;
   a.partial = partial;
   a.tickets = tickets;
   a.cols = cols;

@@ -1,9 +1,10 @@
 // A few activation rows (decode steps of 2..64 sequences) against 4-bit affine
-// weights on int8 tensor cores, exact to f32 rounding: each 32 columns of an
-// activation row become 24-bit fixed point (three signed base-256 digits against
-// their largest |x|),
-// the codes multiply the digits in mma.m16n8k32 with int32 sums that cannot
-// overflow, and each 32-column chunk folds in f32 with its group's scale and bias.
+// weights on tensor cores. Up to 16 rows exact to f32 rounding (int8 tensor cores:
+// each 32 columns of an activation row become 24-bit fixed point, three signed
+// base-256 digits, and each chunk folds in f32 with its group's scale and bias); from
+// 17 rows on, weights and activations rounded once to f16 (f16 tensor cores, no
+// per-chunk fold; RMLX_CUDA_EXACT_BATCH=1 keeps the exact form). Details and
+// measurements: affine_batch.cu and bench/gpu/NOTES.md.
 #pragma once
 
 #include <cuda_runtime_api.h>
@@ -19,6 +20,9 @@ inline constexpr std::int64_t kAffineBatchMinRows = 2;
 // From 65 rows on, dequantizing for cuBLASLt is faster (H100, 8B shape, 128 rows: 20.2
 // against 25.5 ms per step of linears; at 64 rows 14.8 against 21.0).
 inline constexpr std::int64_t kAffineBatchMaxRows = 64;
+// From this many rows on, the f16 form (error: one f16 rounding of each weight and
+// activation, 0.6e-3 of max |y| in the op test against 6e-7; 1.3-1.5x faster at 32).
+inline constexpr std::int64_t kAffineBatchF16MinRows = 17;
 
 // How one call splits its work, and the scratch it needs (all zero-initialised by
 // nobody: the kernels write what they read).
@@ -30,6 +34,7 @@ struct AffineBatchPlan {
   std::size_t act_bytes = 0;  // the prep's scratch (affine_batch_act_bytes)
   std::size_t partial_bytes = 0;  // split partial sums (0 when splits == 1)
   int tickets = 0;                // counters (zero before the call, zero after) when splits > 1
+  bool f16 = false;               // the f16 form (rows >= kAffineBatchF16MinRows)
 };
 
 // False where the kernel does not take the weight or row count (then the caller
@@ -42,7 +47,8 @@ AffineBatchPlan affine_batch_plan(const WeightView& w, std::int64_t n, bool allo
 // the same rows (q/k/v, gate/up): their row tiles side by side.
 AffineBatchPlan affine_batch_plan(const WeightView* ws, int count, std::int64_t n,
                                   bool allow_splits = true);
-// Scratch of one prep (fixed-point activations, per-chunk scales and sums).
+// Scratch of one prep (fixed-point digits with per-chunk scales and sums, or f16 rows
+// with per-row scales).
 std::size_t affine_batch_act_bytes(std::int64_t n, std::int64_t cols);
 // x[n, cols] into act (affine_batch_act_bytes(n, cols), 16-byte aligned): once for all
 // the weights that read the same rows.
