@@ -16,6 +16,7 @@
 //   each activation row by a power of two (its largest |x| into [2^14, 2^15)) and
 //   rounds it to f16; the kernel turns each code into s * q + b rounded to f16 (one
 //   logic op and two f16x2 ops per pair) and mma.m16n8k16 sums the whole row in f32.
+//   Scales and biases must fit f16 (|v| < 65,504, as in any quantized model).
 //   Error: one f16 rounding of each weight and each activation (unit roundoff 2^-11),
 //   as in dequantizing GEMMs such as MLX's own; 0.6e-3 of max |y| in the op test
 //   against 6e-7 for the exact form, for 1.3-1.5x the speed at 32 rows
