@@ -295,6 +295,13 @@ __device__ __forceinline__ unsigned weights_hi(unsigned w, __half2 s, __half2 b)
   return half2_as_u32(__hfma2(q, s, b));
 }
 
+// One code word of two weight rows (g and g + 8 of an m tile) and their groups'
+// scales and biases.
+struct RowPair {
+  unsigned w_lo, w_hi;
+  float s_lo, s_hi, b_lo, b_hi;
+};
+
 // Byte offsets inside one stage buffer.
 struct StageLayout {
   int digits, xs, scales, biases, bytes, sbytes;
@@ -403,6 +410,17 @@ __global__ void __launch_bounds__(kThreads) affine_batch_kernel(MainArgs a) {
 #pragma unroll 2
     for (int c = half * (kChunks / 2); c < (half + 1) * (kChunks / 2); ++c) {
       const int gl = (c * 32) / a.gs;
+      // Code word t of this chunk (columns 8t..8t+7) of rows g and g + 8 of m tile m,
+      // with their groups' scales and biases.
+      const auto rows_of = [&](int m) {
+        const int r_lo = m * 16 + g, r_hi = r_lo + 8;
+        return RowPair{*reinterpret_cast<const unsigned*>(sw + r_lo * kWStride + c * 16 + 4 * t),
+                       *reinterpret_cast<const unsigned*>(sw + r_hi * kWStride + c * 16 + 4 * t),
+                       Elem<S>::load(ss + r_lo * L.sbytes, gl),
+                       Elem<S>::load(ss + r_hi * L.sbytes, gl),
+                       Elem<S>::load(sb + r_lo * L.sbytes, gl),
+                       Elem<S>::load(sb + r_hi * L.sbytes, gl)};
+      };
       if constexpr (F16) {
         // B fragments of both k halves (x, y: k 0-15; z, w: k 16-31) of each n tile.
         uint4 bf[NTILES];
@@ -412,17 +430,12 @@ __global__ void __launch_bounds__(kThreads) affine_batch_kernel(MainArgs a) {
                                                   ((c * NT) + j * 8 + g) * kHalfBytes + 16 * t);
 #pragma unroll
         for (int m = 0; m < 2; ++m) {
-          const int r_lo = m * 16 + g, r_hi = r_lo + 8;
-          const unsigned w_lo =
-              *reinterpret_cast<const unsigned*>(sw + r_lo * kWStride + c * 16 + 4 * t);
-          const unsigned w_hi =
-              *reinterpret_cast<const unsigned*>(sw + r_hi * kWStride + c * 16 + 4 * t);
-          const __half2 s_lo = __float2half2_rn(Elem<S>::load(ss + r_lo * L.sbytes, gl));
-          const __half2 s_hi = __float2half2_rn(Elem<S>::load(ss + r_hi * L.sbytes, gl));
-          const __half2 b_lo = __float2half2_rn(Elem<S>::load(sb + r_lo * L.sbytes, gl));
-          const __half2 b_hi = __float2half2_rn(Elem<S>::load(sb + r_hi * L.sbytes, gl));
-          // Code word t holds columns 8t..8t+7: k half 0 takes the pairs (0, 4) and
-          // (1, 5), k half 1 the pairs (2, 6) and (3, 7).
+          const RowPair rp = rows_of(m);
+          const unsigned w_lo = rp.w_lo, w_hi = rp.w_hi;
+          const __half2 s_lo = __float2half2_rn(rp.s_lo), s_hi = __float2half2_rn(rp.s_hi);
+          const __half2 b_lo = __float2half2_rn(rp.b_lo), b_hi = __float2half2_rn(rp.b_hi);
+          // k half 0 takes the code pairs (0, 4) and (1, 5) of the word, k half 1 the
+          // pairs (2, 6) and (3, 7).
           const unsigned k0[4] = {weights_lo(w_lo, s_lo, b_lo), weights_lo(w_hi, s_hi, b_hi),
                                   weights_hi(w_lo, s_lo, b_lo), weights_hi(w_hi, s_hi, b_hi)};
           const unsigned k1[4] = {
@@ -449,17 +462,10 @@ __global__ void __launch_bounds__(kThreads) affine_batch_kernel(MainArgs a) {
           xq[j] = *reinterpret_cast<const float4*>(st + L.xs + (c * NT + j * 8 + 2 * t) * 8);
 #pragma unroll
         for (int m = 0; m < 2; ++m) {
-          const int r_lo = m * 16 + g, r_hi = r_lo + 8;
-          const unsigned w_lo =
-              *reinterpret_cast<const unsigned*>(sw + r_lo * kWStride + c * 16 + 4 * t);
-          const unsigned w_hi =
-              *reinterpret_cast<const unsigned*>(sw + r_hi * kWStride + c * 16 + 4 * t);
-          const unsigned a0 = w_lo & 0x0F0F0F0Fu, a2 = (w_lo >> 4) & 0x0F0F0F0Fu;
-          const unsigned a1 = w_hi & 0x0F0F0F0Fu, a3 = (w_hi >> 4) & 0x0F0F0F0Fu;
-          const float s_lo = Elem<S>::load(ss + r_lo * L.sbytes, gl);
-          const float s_hi = Elem<S>::load(ss + r_hi * L.sbytes, gl);
-          const float b_lo = Elem<S>::load(sb + r_lo * L.sbytes, gl);
-          const float b_hi = Elem<S>::load(sb + r_hi * L.sbytes, gl);
+          const RowPair rp = rows_of(m);
+          const unsigned a0 = rp.w_lo & 0x0F0F0F0Fu, a2 = (rp.w_lo >> 4) & 0x0F0F0F0Fu;
+          const unsigned a1 = rp.w_hi & 0x0F0F0F0Fu, a3 = (rp.w_hi >> 4) & 0x0F0F0F0Fu;
+          const float s_lo = rp.s_lo, s_hi = rp.s_hi, b_lo = rp.b_lo, b_hi = rp.b_hi;
 #pragma unroll
           for (int j = 0; j < NTILES; ++j) {
             int d0[4], d1[4], d2[4];
