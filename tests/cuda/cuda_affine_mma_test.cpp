@@ -273,9 +273,9 @@ TEST(CudaAffineMma, LongRowsMatchTheReference) {
 }
 
 // One activation row on 4-bit codes whose rows are 4096-16384 columns (a multiple of
-// 1024; 3072 stays on the SIMT GEMV): the
-// default dispatch takes the kernel that keeps activations in registers
-// (gemv_xreg.cu) for a single weight and for q/k/v-style shared launches.
+// 1024; 3072 stays on the SIMT GEMV): the default dispatch takes the kernel that keeps
+// activations in registers (gemv_xreg.cu) for a single weight and for q/k/v-style
+// shared launches, with a single weight's columns over two blocks past 8192.
 TEST(CudaAffineMma, SingleRowFourBitMatchesTheReference) {
   REQUIRE_GPU();
   double worst3 = 0.0, worst2 = 0.0;
@@ -288,6 +288,10 @@ TEST(CudaAffineMma, SingleRowFourBitMatchesTheReference) {
   }
   check_case({4, 64, kc::WType::bf16}, 1, 16384, {1}, seed, worst3, worst2);
   check_case({4, 32, kc::WType::bf16}, 1000, 3072, {1}, seed, worst3, worst2);
+  // A down projection of 7-8B shapes: its columns split over a cluster of two blocks.
+  for (kc::WType st : {kc::WType::bf16, kc::WType::f16, kc::WType::f32})
+    check_case({4, 32, st}, 300, 14336, {1}, seed, worst3, worst2);
+  check_case({4, 64, kc::WType::bf16}, 4096, 14336, {1}, seed, worst3, worst2);
 }
 
 // The tensor-core kernel for 2..64 rows of 4-bit codes (affine_batch.cu: exact int8

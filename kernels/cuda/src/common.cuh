@@ -111,23 +111,42 @@ inline bool pdl_enabled() {
   return on;
 }
 
+// cluster_x > 1 groups that many consecutive blocks into one cluster (Hopper: they are
+// co-scheduled and may read each other's shared memory).
 template <typename... Params, typename... Args>
-void launch_pdl(const char* what, void (*kernel)(Params...), dim3 grid, dim3 block,
-                std::size_t smem, cudaStream_t s, Args&&... args) {
+void launch_pdl_cluster(const char* what, void (*kernel)(Params...), dim3 grid, dim3 block,
+                        unsigned cluster_x, std::size_t smem, cudaStream_t s, Args&&... args) {
   cudaLaunchConfig_t cfg{};
   cfg.gridDim = grid;
   cfg.blockDim = block;
   cfg.dynamicSmemBytes = smem;
   cfg.stream = s;
-  cudaLaunchAttribute attr[1];
-  attr[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
-  attr[0].val.programmaticStreamSerializationAllowed = 1;
+  cudaLaunchAttribute attr[2];
+  unsigned n = 0;
+  if (cluster_x > 1) {
+    attr[n].id = cudaLaunchAttributeClusterDimension;
+    attr[n].val.clusterDim.x = cluster_x;
+    attr[n].val.clusterDim.y = 1;
+    attr[n].val.clusterDim.z = 1;
+    ++n;
+  }
+  if (pdl_enabled()) {
+    attr[n].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+    attr[n].val.programmaticStreamSerializationAllowed = 1;
+    ++n;
+  }
   cfg.attrs = attr;
-  cfg.numAttrs = pdl_enabled() ? 1 : 0;
+  cfg.numAttrs = n;
   const cudaError_t e = cudaLaunchKernelEx(&cfg, kernel, std::forward<Args>(args)...);
   if (e != cudaSuccess) {
     throw std::runtime_error(std::string("cuda: ") + what + ": " + cudaGetErrorString(e));
   }
+}
+
+template <typename... Params, typename... Args>
+void launch_pdl(const char* what, void (*kernel)(Params...), dim3 grid, dim3 block,
+                std::size_t smem, cudaStream_t s, Args&&... args) {
+  launch_pdl_cluster(what, kernel, grid, block, 1, smem, s, std::forward<Args>(args)...);
 }
 
 inline unsigned blocks_for(std::int64_t n, int per_block) {

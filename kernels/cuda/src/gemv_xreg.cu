@@ -14,6 +14,8 @@
 // shared q/k/v or gate/up launch equals one launch per weight bit for bit.
 #include "gemv_xreg.h"
 
+#include <cooperative_groups.h>
+
 #include <algorithm>
 
 #include "common.cuh"
@@ -22,7 +24,8 @@ namespace rmlx::kernels_cuda {
 
 namespace {
 
-constexpr int kXregRows = 8;  // rows per batch (RB)
+constexpr int kXregRows = 8;        // rows per batch (RB)
+constexpr int kXregSplitRows = 64;  // rows a block pair at most, when its columns are split
 
 // Up to three weights sharing the activation row: each has its own run of blocks.
 struct XregSeg {
@@ -145,38 +148,44 @@ __device__ __forceinline__ int xreg_dot(const uint4& w, const XregFixed& fx) {
   return a[2] * 65536 + a[1] * 256 + a[0];
 }
 
-// blockDim.x = cols / 32 (a multiple of 32, at most 512); block b of a weight takes
-// its rows [b * rows_per_block, (b + 1) * rows_per_block). The next batch is loaded
-// into registers while the current one is reduced. (Streaming two batches ahead
-// through a cp.async ring in shared memory instead measured the same in isolation and
-// 5% slower end to end: bench/gpu/NOTES.md.)
-template <WType S>
+// blockDim.x = cols / 32 / KS (a multiple of 32, at most 512); row block b of a weight
+// takes its rows [b * rows_per_block, (b + 1) * rows_per_block). The next batch is
+// loaded into registers while the current one is reduced. (Streaming two batches
+// ahead through a cp.async ring in shared memory instead measured the same in
+// isolation and 5% slower end to end: bench/gpu/NOTES.md.) KS = 2: a cluster of two
+// blocks takes a row block, each half of the columns, so an SM holds two blocks' loads
+// in flight where one block of cols / 32 threads fills its registers; the halves'
+// row sums meet in the first block's shared memory and are added in that order.
+template <WType S, int KS>
 __global__ void __launch_bounds__(512) gemv4_xreg(XregSegs segs, const float* __restrict__ x,
                                                   int cols, int group_size, int rows_per_block) {
   constexpr int RB = kXregRows;
   static_assert(RB == 8, "xreg_reduce8 reduces eight rows");
   __shared__ float red[2][RB][32];
+  __shared__ float half_sums[KS > 1 ? kXregSplitRows : 1];
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5, warps = blockDim.x >> 5;
-  const int groups = cols / group_size, g = (tid * 32) / group_size;
+  const int rank = static_cast<int>(blockIdx.x) % KS, blk = static_cast<int>(blockIdx.x) / KS;
+  const int ktid = rank * static_cast<int>(blockDim.x) + tid;  // its columns: 32 ktid..
+  const int groups = cols / group_size, g = (ktid * 32) / group_size;
   int si = 0;
 #pragma unroll
   for (int k = 1; k < 3; ++k) {
-    if (k < segs.count && static_cast<int>(blockIdx.x) >= segs.seg[k].first_block) si = k;
+    if (k < segs.count && blk >= segs.seg[k].first_block) si = k;
   }
   const XregSeg sg = si == 0 ? segs.seg[0] : si == 1 ? segs.seg[1] : segs.seg[2];
-  const int r_begin = (static_cast<int>(blockIdx.x) - sg.first_block) * rows_per_block;
+  const int r_begin = (blk - sg.first_block) * rows_per_block;
   const int r_end = min(sg.rows, r_begin + rows_per_block);
-  if (r_begin >= r_end) return;
+  if (r_begin >= r_end) return;  // both blocks of a cluster: same rows
 
   XregRow<S> cur[RB];
-  xreg_load<S, RB>(cur, sg, r_begin, r_end, tid, cols, groups, g);
+  xreg_load<S, RB>(cur, sg, r_begin, r_end, ktid, cols, groups, g);
   // The codes above are constants; x is the previous kernel's output.
   wait_prior_grid();
   float xsum = 0.0f;
   XregFixed fx;
   {
     float xr[32];
-    const float4* xp = reinterpret_cast<const float4*>(x) + tid * 8;
+    const float4* xp = reinterpret_cast<const float4*>(x) + ktid * 8;
 #pragma unroll
     for (int k = 0; k < 8; ++k) {
       const float4 v = __ldg(xp + k);
@@ -193,7 +202,7 @@ __global__ void __launch_bounds__(512) gemv4_xreg(XregSegs segs, const float* __
       part[j] = fmaf(cur[j].s * fx.dx, static_cast<float>(xreg_dot(cur[j].w, fx)), cur[j].b * xsum);
     }
     // The next batch's loads go out before this one's reduction.
-    if (r0 + RB < r_end) xreg_load<S, RB>(cur, sg, r0 + RB, r_end, tid, cols, groups, g);
+    if (r0 + RB < r_end) xreg_load<S, RB>(cur, sg, r0 + RB, r_end, ktid, cols, groups, g);
     int row = 0;
     const float v = xreg_reduce8(part, lane, row);
     if ((lane & 3) == 0) red[buf][row][warp] = v;
@@ -201,9 +210,24 @@ __global__ void __launch_bounds__(512) gemv4_xreg(XregSegs segs, const float* __
     if (tid < RB && r0 + tid < r_end) {
       float t = 0.0f;
       for (int k = 0; k < warps; ++k) t += red[buf][tid][k];
-      sg.y[r0 + tid] = t;
+      if (KS == 1) {
+        sg.y[r0 + tid] = t;
+      } else {
+        half_sums[r0 + tid - r_begin] = t;
+      }
     }
     buf ^= 1;
+  }
+  if constexpr (KS > 1) {
+    namespace cg = cooperative_groups;
+    cg::cluster_group cluster = cg::this_cluster();
+    cluster.sync();  // both halves' sums are in place
+    if (rank == 0) {
+      const float* other = cluster.map_shared_rank(half_sums, 1);
+      for (int i = tid; i < r_end - r_begin; i += static_cast<int>(blockDim.x))
+        sg.y[r_begin + i] = half_sums[i] + other[i];
+    }
+    cluster.sync();  // the second block's shared memory lives until it has been read
   }
 }
 
@@ -230,27 +254,50 @@ bool applies(const WeightView& w, const WeightView& w0) {
          w.group_size == w0.group_size && w.type == w0.type;
 }
 
+// RMLX_CUDA_GEMV_KSPLIT=0 keeps long single-weight rows in one block (for comparisons).
+bool ksplit_enabled() {
+  static const bool on = [] {
+    const char* v = std::getenv("RMLX_CUDA_GEMV_KSPLIT");
+    return v == nullptr || std::string_view(v) != "0";
+  }();
+  return on;
+}
+
 // Rows per block: as many blocks as fit on the device at once share all the rows
 // equally (one wave; a block's activations are loaded once); each weight of a shared
-// launch takes whole blocks.
-template <WType S>
-void launch(XregSegs segs, const float* x, int cols, int group_size, cudaStream_t s) {
-  const int threads = cols / 32;
+// launch takes whole blocks. KS = 2 counts a cluster of two blocks as one slot.
+template <WType S, int KS>
+bool launch(XregSegs segs, const float* x, int cols, int group_size, cudaStream_t s) {
+  const int threads = cols / 32 / KS;
   int dev = 0, sms = 0, per_sm = 0;
   cudaGetDevice(&dev);
   cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev);
-  cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, gemv4_xreg<S>, threads, 0);
-  const int slots = std::max(1, sms * per_sm);
+  cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, gemv4_xreg<S, KS>, threads, 0);
+  const int slots = std::max(1, sms * per_sm / KS);
   int total = 0;
   for (int i = 0; i < segs.count; ++i) total += segs.seg[i].rows;
   const int per_block = std::max(1, (total + slots - 1) / slots);
+  if (KS > 1 && per_block > kXregSplitRows) return false;
   int blocks = 0;
   for (int i = 0; i < segs.count; ++i) {
     segs.seg[i].first_block = blocks;
     blocks += static_cast<int>(blocks_for(segs.seg[i].rows, per_block));
   }
-  launch_pdl("linear", gemv4_xreg<S>, dim3(blocks), dim3(threads), 0, s, segs, x, cols, group_size,
-             per_block);
+  launch_pdl_cluster("linear", gemv4_xreg<S, KS>, dim3(blocks * KS), dim3(threads), KS, 0, s, segs,
+                     x, cols, group_size, per_block);
+  return true;
+}
+
+// One weight whose rows hold more codes than one block's threads keep in flight well
+// (down of 7-8B shapes: 14,336 columns, one 448-thread block an SM) splits its columns
+// over a cluster of two blocks.
+template <WType S>
+void launch_any(XregSegs segs, const float* x, int cols, int group_size, cudaStream_t s) {
+  if (segs.count == 1 && cols > 8192 && cols % 2048 == 0 && ksplit_enabled() &&
+      launch<S, 2>(segs, x, cols, group_size, s)) {
+    return;
+  }
+  launch<S, 1>(segs, x, cols, group_size, s);
 }
 
 }  // namespace
@@ -272,13 +319,13 @@ bool gemv_xreg(const WeightView* ws, int count, const float* x, float* const* ys
   const int cols = static_cast<int>(ws[0].cols), gs = ws[0].group_size;
   switch (ws[0].type) {
     case WType::f32:
-      launch<WType::f32>(segs, x, cols, gs, s);
+      launch_any<WType::f32>(segs, x, cols, gs, s);
       break;
     case WType::f16:
-      launch<WType::f16>(segs, x, cols, gs, s);
+      launch_any<WType::f16>(segs, x, cols, gs, s);
       break;
     default:
-      launch<WType::bf16>(segs, x, cols, gs, s);
+      launch_any<WType::bf16>(segs, x, cols, gs, s);
   }
   check_launch("linear");
   return true;
