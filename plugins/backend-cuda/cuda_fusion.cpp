@@ -26,13 +26,39 @@ void CudaOps::run_pending(const PendingOp& op) {
                stream_);
       if (slot >= 0) prof_->op_end(slot, stream_, "rope heads=" + std::to_string(op.dim));
       return;
+    case PendingOp::Kind::gate_up: {
+      const kc::WeightView ws[2] = {op.gate, op.up};
+      float* const ys[2] = {op.g, op.u};
+      if (!kc::linear_shared(ws, 2, op.in, 1, ys, stream_)) {
+        throw std::logic_error("cuda: a waiting gate/up no longer takes the shared launch");
+      }
+      prof_->op_end(slot, stream_, "linear shared x2 (gate/up)");
+      return;
+    }
   }
 }
 
 bool CudaOps::only_head_ops_pending() const {
   for (const PendingOp& op : pending_) {
-    if (op.kind == PendingOp::Kind::add) return false;
+    if (op.kind != PendingOp::Kind::head_norm && op.kind != PendingOp::Kind::rope) return false;
   }
+  return true;
+}
+
+bool CudaOps::fuse_gate_up_glu(const sdk::Tensor& gate, const sdk::Tensor& up, sdk::Tensor& out) {
+  if (pending_.size() != 1 || pending_[0].kind != PendingOp::Kind::gate_up) return false;
+  const PendingOp& gu = pending_[0];
+  if (gu.g != gate.data || gu.u != up.data || out.numel() != gu.gate.rows || !on_device(out.data)) {
+    return false;
+  }
+  // out may be the gate's output (in place) but not the up's or the input.
+  if (out.data == up.data || out.data == gu.in) return false;
+  const int slot = prof_->op_begin(stream_);
+  if (!kc::linear_glu(gu.gate, gu.up, gu.in, gu.g, gu.u, out.as<float>(), stream_)) {
+    throw std::logic_error("cuda: a waiting gate/up no longer takes the fused GLU");
+  }
+  if (slot >= 0) prof_->op_end(slot, stream_, "linear gate/up + glu (fused)");
+  pending_.clear();
   return true;
 }
 

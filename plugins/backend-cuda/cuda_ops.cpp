@@ -337,6 +337,18 @@ bool CudaOps::linear_shared(std::span<const kc::WeightView> ws, const sdk::Tenso
     out[i] = ys[i]->as<float>();
   }
   flush_pending();
+  if (fuse_ && n == 1 && ws.size() == 2 && kc::linear_glu_applies(ws[0], ws[1])) {
+    // Gate/up of one row: waits for a GLU of exactly these outputs (fuse_gate_up_glu).
+    PendingOp op;
+    op.kind = PendingOp::Kind::gate_up;
+    op.gate = ws[0];
+    op.up = ws[1];
+    op.in = x.as<const float>();
+    op.g = out[0];
+    op.u = out[1];
+    pending_.push_back(op);
+    return true;
+  }
   const int slot = prof_->op_begin(stream_);
   // Several rows: one fixed-point prep of x for all the weights (4-bit codes), or
   // nothing and the caller applies them one by one.
@@ -516,6 +528,7 @@ void CudaOps::rope(sdk::Tensor& x, std::span<const std::int32_t> positions,
 
 void CudaOps::glu(const sdk::Tensor& gate, const sdk::Tensor& up, bool gelu_tanh,
                   sdk::Tensor& out) {
+  if (!gelu_tanh && fuse_gate_up_glu(gate, up, out)) return;
   flush_pending();
   const int slot = prof_->op_begin(stream_);
   kc::glu(gate.as<const float>(), up.as<const float>(), gate.numel(), gelu_tanh, out.as<float>(),

@@ -124,10 +124,11 @@ class CudaOps final : public sdk::Ops, public sdk::DeviceSampler, public sdk::Sh
   // Deferred small ops (cuda_fusion.cpp). A residual add waits to see whether an
   // RMSNorm of its sum comes next (one fused kernel); in-place per-head norms and
   // ropes of q and k wait for the attention that writes k to the cache (one kernel
-  // for all of them and the cache write). Every other op runs what waits first, in
-  // order, so results never depend on the fusion. RMLX_CUDA_FUSE=0 turns it off.
+  // for all of them and the cache write); gate/up of one row wait for the GLU (one
+  // GEMV that also applies it). Every other op runs what waits first, in order, so
+  // results never depend on the fusion. RMLX_CUDA_FUSE=0 turns it off.
   struct PendingOp {
-    enum class Kind { add, head_norm, rope } kind = Kind::add;
+    enum class Kind { add, head_norm, rope, gate_up } kind = Kind::add;
     const float* a = nullptr;  // add: out = a + b over count floats
     const float* b = nullptr;
     float* out = nullptr;
@@ -139,7 +140,11 @@ class CudaOps final : public sdk::Ops, public sdk::DeviceSampler, public sdk::Sh
     const void* w = nullptr;  // head_norm
     kernels_cuda::WType wt = kernels_cuda::WType::f32;
     float eps = 0.0f;
-    kernels_cuda::HeadPrep rope;  // rope: its rotary fields
+    kernels_cuda::HeadPrep rope;        // rope: its rotary fields
+    kernels_cuda::WeightView gate, up;  // gate_up: g = in gate^T, u = in up^T
+    const float* in = nullptr;
+    float* g = nullptr;
+    float* u = nullptr;
   };
   void flush_pending();
   void run_pending(const PendingOp& op);
@@ -148,6 +153,8 @@ class CudaOps final : public sdk::Ops, public sdk::DeviceSampler, public sdk::Sh
                          std::int64_t dim, float eps, float* out);
   // Replaces write_kv with the fused kernel when what waits is exactly q/k norms and ropes.
   bool fuse_prep_heads(const kernels_cuda::AttnArgs& a);
+  // Runs a waiting gate/up with the GLU when it wrote exactly gate and up.
+  bool fuse_gate_up_glu(const sdk::Tensor& gate, const sdk::Tensor& up, sdk::Tensor& out);
   std::vector<PendingOp> pending_;
   bool fuse_ = true;
   // Ticket counters of the kernels whose last block finishes the work (the

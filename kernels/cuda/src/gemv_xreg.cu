@@ -39,6 +39,9 @@ struct XregSeg {
 struct XregSegs {
   XregSeg seg[3];
   int count;
+  // Gate/up with the GLU: seg[0] the gate, seg[1] the up weight (equal rows), each
+  // block takes the same rows of both and also writes silu(gate) * up here.
+  float* glu = nullptr;
 };
 
 template <WType S>
@@ -50,8 +53,8 @@ struct XregRow {
 // Rows r0 .. r0 + RB - 1 (clamped to r_end - 1) of a weight for thread tid: the
 // address of the first row once, the others as offsets from it.
 template <WType S, int RB>
-__device__ __forceinline__ void xreg_load(XregRow<S> (&cur)[RB], const XregSeg& sg, int r0,
-                                          int r_end, int tid, int cols, int groups, int g) {
+__device__ __forceinline__ void xreg_load(XregRow<S>* cur, const XregSeg& sg, int r0, int r_end,
+                                          int tid, int cols, int groups, int g) {
   const unsigned wpr = static_cast<unsigned>(cols) / 32;  // 16-byte chunks per row
   const uint4* w0 =
       reinterpret_cast<const uint4*>(sg.codes + static_cast<std::size_t>(r0) * cols / 8) + tid;
@@ -156,10 +159,14 @@ __device__ __forceinline__ int xreg_dot(const uint4& w, const XregFixed& fx) {
 // blocks takes a row block, each half of the columns, so an SM holds two blocks' loads
 // in flight where one block of cols / 32 threads fills its registers; the halves'
 // row sums meet in the first block's shared memory and are added in that order.
-template <WType S, int KS>
+// GLU: a batch is four gate rows and the same four up rows; the warp holding their
+// sums writes the gate and up outputs and silu(gate) * up (as glu_kernel computes it).
+template <WType S, int KS, bool GLU>
 __global__ void __launch_bounds__(512) gemv4_xreg(XregSegs segs, const float* __restrict__ x,
                                                   int cols, int group_size, int rows_per_block) {
+  static_assert(!(GLU && KS > 1), "the GLU form keeps whole rows in a block");
   constexpr int RB = kXregRows;
+  constexpr int RS = GLU ? RB / 2 : RB;  // rows a batch advances
   static_assert(RB == 8, "xreg_reduce8 reduces eight rows");
   __shared__ float red[2][RB][32];
   __shared__ float half_sums[KS > 1 ? kXregSplitRows : 1];
@@ -172,13 +179,21 @@ __global__ void __launch_bounds__(512) gemv4_xreg(XregSegs segs, const float* __
   for (int k = 1; k < 3; ++k) {
     if (k < segs.count && blk >= segs.seg[k].first_block) si = k;
   }
-  const XregSeg sg = si == 0 ? segs.seg[0] : si == 1 ? segs.seg[1] : segs.seg[2];
+  const XregSeg sg = GLU || si == 0 ? segs.seg[0] : si == 1 ? segs.seg[1] : segs.seg[2];
   const int r_begin = (blk - sg.first_block) * rows_per_block;
   const int r_end = min(sg.rows, r_begin + rows_per_block);
   if (r_begin >= r_end) return;  // both blocks of a cluster: same rows
 
   XregRow<S> cur[RB];
-  xreg_load<S, RB>(cur, sg, r_begin, r_end, ktid, cols, groups, g);
+  const auto load = [&](int r0) {
+    if constexpr (GLU) {
+      xreg_load<S, RS>(cur, sg, r0, r_end, ktid, cols, groups, g);
+      xreg_load<S, RS>(cur + RS, segs.seg[1], r0, r_end, ktid, cols, groups, g);
+    } else {
+      xreg_load<S, RB>(cur, sg, r0, r_end, ktid, cols, groups, g);
+    }
+  };
+  load(r_begin);
   // The codes above are constants; x is the previous kernel's output.
   wait_prior_grid();
   float xsum = 0.0f;
@@ -195,19 +210,31 @@ __global__ void __launch_bounds__(512) gemv4_xreg(XregSegs segs, const float* __
     fx = xreg_fixed(xr);
   }
   int buf = 0;
-  for (int r0 = r_begin; r0 < r_end; r0 += RB) {
+  for (int r0 = r_begin; r0 < r_end; r0 += RS) {
     float part[RB];
 #pragma unroll
     for (int j = 0; j < RB; ++j) {
       part[j] = fmaf(cur[j].s * fx.dx, static_cast<float>(xreg_dot(cur[j].w, fx)), cur[j].b * xsum);
     }
     // The next batch's loads go out before this one's reduction.
-    if (r0 + RB < r_end) xreg_load<S, RB>(cur, sg, r0 + RB, r_end, ktid, cols, groups, g);
+    if (r0 + RS < r_end) load(r0 + RS);
     int row = 0;
     const float v = xreg_reduce8(part, lane, row);
     if ((lane & 3) == 0) red[buf][row][warp] = v;
     __syncthreads();
-    if (tid < RB && r0 + tid < r_end) {
+    if constexpr (GLU) {
+      if (tid < RB) {
+        float t = 0.0f;
+        for (int k = 0; k < warps; ++k) t += red[buf][tid][k];
+        const float up = __shfl_down_sync(0xffu, t, RS);
+        const int r = r0 + (tid & (RS - 1));
+        if (r < r_end) {
+          // The gate output is often the GLU's output too (applied in place).
+          if (tid >= RS || segs.seg[0].y != segs.glu) segs.seg[tid < RS ? 0 : 1].y[r] = t;
+          if (tid < RS) segs.glu[r] = t / (1.0f + expf(-t)) * up;
+        }
+      }
+    } else if (tid < RB && r0 + tid < r_end) {
       float t = 0.0f;
       for (int k = 0; k < warps; ++k) t += red[buf][tid][k];
       if (KS == 1) {
@@ -266,25 +293,25 @@ bool ksplit_enabled() {
 // Rows per block: as many blocks as fit on the device at once share all the rows
 // equally (one wave; a block's activations are loaded once); each weight of a shared
 // launch takes whole blocks. KS = 2 counts a cluster of two blocks as one slot.
-template <WType S, int KS>
+template <WType S, int KS, bool GLU = false>
 bool launch(XregSegs segs, const float* x, int cols, int group_size, cudaStream_t s) {
   const int threads = cols / 32 / KS;
   int dev = 0, sms = 0, per_sm = 0;
   cudaGetDevice(&dev);
   cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev);
-  cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, gemv4_xreg<S, KS>, threads, 0);
+  cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, gemv4_xreg<S, KS, GLU>, threads, 0);
   const int slots = std::max(1, sms * per_sm / KS);
   int total = 0;
-  for (int i = 0; i < segs.count; ++i) total += segs.seg[i].rows;
+  for (int i = 0; i < (GLU ? 1 : segs.count); ++i) total += segs.seg[i].rows;
   const int per_block = std::max(1, (total + slots - 1) / slots);
   if (KS > 1 && per_block > kXregSplitRows) return false;
   int blocks = 0;
   for (int i = 0; i < segs.count; ++i) {
-    segs.seg[i].first_block = blocks;
-    blocks += static_cast<int>(blocks_for(segs.seg[i].rows, per_block));
+    segs.seg[i].first_block = GLU ? 0 : blocks;
+    if (!GLU || i == 0) blocks += static_cast<int>(blocks_for(segs.seg[i].rows, per_block));
   }
-  launch_pdl_cluster("linear", gemv4_xreg<S, KS>, dim3(blocks * KS), dim3(threads), KS, 0, s, segs,
-                     x, cols, group_size, per_block);
+  launch_pdl_cluster("linear", gemv4_xreg<S, KS, GLU>, dim3(blocks * KS), dim3(threads), KS, 0, s,
+                     segs, x, cols, group_size, per_block);
   return true;
 }
 
@@ -328,6 +355,39 @@ bool gemv_xreg(const WeightView* ws, int count, const float* x, float* const* ys
       launch_any<WType::bf16>(segs, x, cols, gs, s);
   }
   check_launch("linear");
+  return true;
+}
+
+bool gemv_xreg_glu_applies(const WeightView& gate, const WeightView& up) {
+  return xreg_enabled() && applies(gate, gate) && applies(up, gate) && up.rows == gate.rows;
+}
+
+bool gemv_xreg_glu(const WeightView& gate, const WeightView& up, const float* x, float* g, float* u,
+                   float* out, cudaStream_t s) {
+  if (!gemv_xreg_glu_applies(gate, up)) return false;
+  XregSegs segs{};
+  segs.seg[0] = {static_cast<const unsigned*>(gate.data),
+                 gate.scales,
+                 gate.biases,
+                 g,
+                 static_cast<int>(gate.rows),
+                 0};
+  segs.seg[1] = {
+      static_cast<const unsigned*>(up.data), up.scales, up.biases, u, static_cast<int>(up.rows), 0};
+  segs.count = 2;
+  segs.glu = out;
+  const int cols = static_cast<int>(gate.cols), gs = gate.group_size;
+  switch (gate.type) {
+    case WType::f32:
+      launch<WType::f32, 1, true>(segs, x, cols, gs, s);
+      break;
+    case WType::f16:
+      launch<WType::f16, 1, true>(segs, x, cols, gs, s);
+      break;
+    default:
+      launch<WType::bf16, 1, true>(segs, x, cols, gs, s);
+  }
+  check_launch("linear with GLU");
   return true;
 }
 

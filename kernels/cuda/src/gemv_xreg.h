@@ -13,5 +13,11 @@ namespace rmlx::kernels_cuda {
 // shared launch as alone). false, with nothing launched, where it does not apply
 // (other widths or shapes, RMLX_CUDA_GEMV_XREG=0).
 bool gemv_xreg(const WeightView* ws, int count, const float* x, float* const* ys, cudaStream_t s);
+// g = x gate^T, u = x up^T and out = silu(g) * u in one launch (out may be g), each value
+// as gemv_xreg and glu compute it apart. false, with nothing launched, where gemv_xreg
+// does not apply to both or their rows differ.
+bool gemv_xreg_glu_applies(const WeightView& gate, const WeightView& up);
+bool gemv_xreg_glu(const WeightView& gate, const WeightView& up, const float* x, float* g, float* u,
+                   float* out, cudaStream_t s);
 
 }  // namespace rmlx::kernels_cuda

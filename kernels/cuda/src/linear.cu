@@ -782,4 +782,13 @@ void gather_rows(const WeightView& w, const std::int32_t* ids, std::int64_t n, f
   check_launch("gather_rows");
 }
 
+bool linear_glu_applies(const WeightView& gate, const WeightView& up) {
+  return gemv_xreg_glu_applies(gate, up);
+}
+
+bool linear_glu(const WeightView& gate, const WeightView& up, const float* x, float* g, float* u,
+                float* out, cudaStream_t s) {
+  return gemv_xreg_glu(gate, up, x, g, u, out, s);
+}
+
 }  // namespace rmlx::kernels_cuda

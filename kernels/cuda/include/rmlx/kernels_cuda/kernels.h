@@ -52,6 +52,14 @@ bool affine_mma_linear(const WeightView& w, const float* x, std::int64_t n, floa
 inline constexpr int kMaxSharedLinear = 3;
 bool linear_shared(const WeightView* ws, int count, const float* x, std::int64_t n,
                    float* const* ys, cudaStream_t s);
+// Gate and up weights (4-bit affine, 4096-16384 columns) read by one activation row,
+// with the GLU: g = x gate^T, u = x up^T and out = silu(g) * u (out may be g) in one
+// launch, each value bit for bit as linear_shared and glu give it. linear_glu_applies:
+// whether linear_glu takes these weights; linear_glu returns false, queuing nothing,
+// where it does not.
+bool linear_glu_applies(const WeightView& gate, const WeightView& up);
+bool linear_glu(const WeightView& gate, const WeightView& up, const float* x, float* g, float* u,
+                float* out, cudaStream_t s);
 // y[i, :] += bias (of type t) for every row i.
 void add_bias(float* y, const void* bias, WType t, std::int64_t n, std::int64_t cols,
               cudaStream_t s);
