@@ -21,6 +21,7 @@ namespace {
 namespace sdk = rmlx::sdk;
 using rmlx::backend_cpu::CpuOps;
 using rmlx::backend_cuda::CudaOps;
+using rmlx::cuda_test::attention_params;
 using rmlx::cuda_test::download;
 using rmlx::cuda_test::host_tensor;
 using rmlx::cuda_test::random_floats;
@@ -127,11 +128,7 @@ AttnOut run_layer(OpsT& ops, const Variant& v, bool device) {
   auto kn = random_floats(static_cast<std::size_t>(v.hd), 8);
   const auto qn_t = to_dev(qn, {v.hd});
   const auto kn_t = to_dev(kn, {v.hd});
-  sdk::AttentionParams p;
-  p.n_heads = v.heads;
-  p.n_kv_heads = v.kv_heads;
-  p.head_dim = v.hd;
-  p.scale = 1.0f / std::sqrt(static_cast<float>(v.hd));
+  const sdk::AttentionParams p = attention_params(v.heads, v.kv_heads, v.hd);
   const std::vector<std::int32_t> table_a = {4, 1}, table_b = {0, 5};
   int pos_a = 0, pos_b = 0;
   AttnOut r;

@@ -24,10 +24,12 @@ namespace sdk = rmlx::sdk;
 namespace k = rmlx::kernels;
 using rmlx::backend_cpu::CpuOps;
 using rmlx::backend_cuda::CudaOps;
+using rmlx::cuda_test::attention_params;
 using rmlx::cuda_test::device_kv_layer;
 using rmlx::cuda_test::download;
 using rmlx::cuda_test::have_gpu;
 using rmlx::cuda_test::host_tensor;
+using rmlx::cuda_test::HostKvLayer;
 using rmlx::cuda_test::random_floats;
 
 // A device f32 tensor holding `v` (via upload, valid for the ops' lifetime).
@@ -269,16 +271,10 @@ TEST(CudaOps, PagedAttentionMatchesCpuOverPrefillAndDecode) {
       CpuOps cpu(1);
       const int heads = shape.heads, kv_heads = shape.kv_heads, hd = shape.hd, bs = 16,
                 n_blocks = 12;
-      const std::size_t layer_bytes = static_cast<std::size_t>(n_blocks) * bs * kv_heads * hd * 2;
-      std::vector<std::uint8_t> kc(layer_bytes), vc(layer_bytes);
-      sdk::KvLayerView cv{kc.data(), vc.data(), bs, kv_heads, hd, nullptr, nullptr};
+      const HostKvLayer host_kv(n_blocks, bs, kv_heads, hd);
+      const sdk::KvLayerView& cv = host_kv.view;
       const sdk::KvLayerView gv = device_kv_layer(gpu, n_blocks, bs, kv_heads, hd);
-      sdk::AttentionParams p;
-      p.n_heads = heads;
-      p.n_kv_heads = kv_heads;
-      p.head_dim = hd;
-      p.scale = 1.0f / std::sqrt(static_cast<float>(hd));
-      p.sliding_window = window;
+      const sdk::AttentionParams p = attention_params(heads, kv_heads, hd, window);
       const std::vector<std::int32_t> table_a = {5, 2, 9, 0}, table_b = {1, 7, 3};
       int pos_a = 0, pos_b = 0;
       const std::vector<std::pair<int, int>> steps = {{37, 20}, {1, 1}, {1, 1}};

@@ -28,10 +28,12 @@ namespace k = rmlx::kernels;
 namespace kc = rmlx::kernels_cuda;
 using rmlx::backend_cpu::CpuOps;
 using rmlx::backend_cuda::CudaOps;
+using rmlx::cuda_test::attention_params;
 using rmlx::cuda_test::device_kv_layer;
 using rmlx::cuda_test::download;
 using rmlx::cuda_test::have_gpu;
 using rmlx::cuda_test::host_tensor;
+using rmlx::cuda_test::HostKvLayer;
 using rmlx::cuda_test::random_floats;
 
 // Largest |got - want| as a fraction of the largest |want|.
@@ -205,16 +207,10 @@ void check_flash(const AttnCase& c) {
   CudaOps gpu(0);
   CpuOps cpu(1);
   const int heads = 8, kv_heads = 2, hd = c.head_dim, bs = 16, n_blocks = 40;
-  const std::size_t layer_bytes = static_cast<std::size_t>(n_blocks) * bs * kv_heads * hd * 2;
-  std::vector<std::uint8_t> kc_host(layer_bytes), vc_host(layer_bytes);
-  sdk::KvLayerView cv{kc_host.data(), vc_host.data(), bs, kv_heads, hd, nullptr, nullptr};
+  const HostKvLayer host_kv(n_blocks, bs, kv_heads, hd);
+  const sdk::KvLayerView& cv = host_kv.view;
   const sdk::KvLayerView gv = device_kv_layer(gpu, n_blocks, bs, kv_heads, hd);
-  sdk::AttentionParams p;
-  p.n_heads = heads;
-  p.n_kv_heads = kv_heads;
-  p.head_dim = hd;
-  p.scale = 1.0f / std::sqrt(static_cast<float>(hd));
-  p.sliding_window = c.window;
+  sdk::AttentionParams p = attention_params(heads, kv_heads, hd, c.window);
   p.softcap = c.softcap;
   // Scattered blocks: a needs 18 (280 tokens), b 9 (130), c 2 (31).
   std::vector<std::int32_t> blocks(n_blocks);

@@ -5,6 +5,7 @@
 #include <cuda_runtime_api.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <random>
 #include <vector>
@@ -61,6 +62,31 @@ inline sdk::KvLayerView device_kv_layer(backend_cuda::CudaOps& ops, int n_blocks
   kv.k_blocks = ops.upload(host_tensor(nullptr, sdk::DType::u8, {bytes})).data;
   kv.v_blocks = ops.upload(host_tensor(nullptr, sdk::DType::u8, {bytes})).data;
   return kv;
+}
+
+// The CPU backend's side of device_kv_layer: the same layer in host memory (zeros). Not
+// copyable: the view points into its own vectors.
+struct HostKvLayer {
+  HostKvLayer(int n_blocks, int block_size, int kv_heads, int head_dim)
+      : k(static_cast<std::size_t>(n_blocks) * block_size * kv_heads * head_dim * 2),
+        v(k.size()),
+        view{k.data(), v.data(), block_size, kv_heads, head_dim, nullptr, nullptr} {}
+  HostKvLayer(const HostKvLayer&) = delete;
+  HostKvLayer& operator=(const HostKvLayer&) = delete;
+  std::vector<std::uint8_t> k, v;
+  sdk::KvLayerView view;
+};
+
+// Attention of heads query heads over kv_heads KV heads, scaled by 1 / sqrt(head_dim).
+inline sdk::AttentionParams attention_params(int heads, int kv_heads, int head_dim,
+                                             int sliding_window = 0) {
+  sdk::AttentionParams p;
+  p.n_heads = heads;
+  p.n_kv_heads = kv_heads;
+  p.head_dim = head_dim;
+  p.scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
+  p.sliding_window = sliding_window;
+  return p;
 }
 
 inline std::vector<float> download(backend_cuda::CudaOps& ops, const sdk::Tensor& t) {
