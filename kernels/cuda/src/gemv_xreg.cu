@@ -317,14 +317,37 @@ bool launch(XregSegs segs, const float* x, int cols, int group_size, cudaStream_
 
 // One weight whose rows hold more codes than one block's threads keep in flight well
 // (down of 7-8B shapes: 14,336 columns, one 448-thread block an SM) splits its columns
-// over a cluster of two blocks.
+// over a cluster of two blocks; gate/up with the GLU (segs.glu) keep whole rows.
 template <WType S>
 void launch_any(XregSegs segs, const float* x, int cols, int group_size, cudaStream_t s) {
+  if (segs.glu != nullptr) {
+    launch<S, 1, true>(segs, x, cols, group_size, s);
+    return;
+  }
   if (segs.count == 1 && cols > 8192 && cols % 2048 == 0 && ksplit_enabled() &&
       launch<S, 2>(segs, x, cols, group_size, s)) {
     return;
   }
   launch<S, 1>(segs, x, cols, group_size, s);
+}
+
+// Launches for segs of weights like w (their scale type, columns and groups).
+void launch_like(const WeightView& w, const XregSegs& segs, const float* x, cudaStream_t s) {
+  const int cols = static_cast<int>(w.cols), gs = w.group_size;
+  switch (w.type) {
+    case WType::f32:
+      launch_any<WType::f32>(segs, x, cols, gs, s);
+      break;
+    case WType::f16:
+      launch_any<WType::f16>(segs, x, cols, gs, s);
+      break;
+    default:
+      launch_any<WType::bf16>(segs, x, cols, gs, s);
+  }
+}
+
+XregSeg seg_of(const WeightView& w, float* y) {
+  return {static_cast<const unsigned*>(w.data), w.scales, w.biases, y, static_cast<int>(w.rows), 0};
 }
 
 }  // namespace
@@ -335,25 +358,10 @@ bool gemv_xreg(const WeightView* ws, int count, const float* x, float* const* ys
   XregSegs segs{};
   for (int i = 0; i < count; ++i) {
     if (!applies(ws[i], ws[0])) return false;
-    segs.seg[i] = {static_cast<const unsigned*>(ws[i].data),
-                   ws[i].scales,
-                   ws[i].biases,
-                   ys[i],
-                   static_cast<int>(ws[i].rows),
-                   0};
+    segs.seg[i] = seg_of(ws[i], ys[i]);
   }
   segs.count = count;
-  const int cols = static_cast<int>(ws[0].cols), gs = ws[0].group_size;
-  switch (ws[0].type) {
-    case WType::f32:
-      launch_any<WType::f32>(segs, x, cols, gs, s);
-      break;
-    case WType::f16:
-      launch_any<WType::f16>(segs, x, cols, gs, s);
-      break;
-    default:
-      launch_any<WType::bf16>(segs, x, cols, gs, s);
-  }
+  launch_like(ws[0], segs, x, s);
   check_launch("linear");
   return true;
 }
@@ -366,27 +374,11 @@ bool gemv_xreg_glu(const WeightView& gate, const WeightView& up, const float* x,
                    float* out, cudaStream_t s) {
   if (!gemv_xreg_glu_applies(gate, up)) return false;
   XregSegs segs{};
-  segs.seg[0] = {static_cast<const unsigned*>(gate.data),
-                 gate.scales,
-                 gate.biases,
-                 g,
-                 static_cast<int>(gate.rows),
-                 0};
-  segs.seg[1] = {
-      static_cast<const unsigned*>(up.data), up.scales, up.biases, u, static_cast<int>(up.rows), 0};
+  segs.seg[0] = seg_of(gate, g);
+  segs.seg[1] = seg_of(up, u);
   segs.count = 2;
   segs.glu = out;
-  const int cols = static_cast<int>(gate.cols), gs = gate.group_size;
-  switch (gate.type) {
-    case WType::f32:
-      launch<WType::f32, 1, true>(segs, x, cols, gs, s);
-      break;
-    case WType::f16:
-      launch<WType::f16, 1, true>(segs, x, cols, gs, s);
-      break;
-    default:
-      launch<WType::bf16, 1, true>(segs, x, cols, gs, s);
-  }
+  launch_like(gate, segs, x, s);
   check_launch("linear with GLU");
   return true;
 }
