@@ -35,7 +35,53 @@ void CudaOps::run_pending(const PendingOp& op) {
       prof_->op_end(slot, stream_, "linear shared x2 (gate/up)");
       return;
     }
+    case PendingOp::Kind::linear1:
+      launch_linear(op.lin, op.in, 1, op.g);
+      if (slot >= 0) prof_->op_end(slot, stream_, "linear n=1");
+      return;
+    case PendingOp::Kind::norm:
+      kc::rms_norm(op.nx, op.w, op.wt, 1, op.head_dim, op.eps, op.out, stream_);
+      if (slot >= 0) prof_->op_end(slot, stream_, "rms_norm dim=" + std::to_string(op.head_dim));
+      return;
   }
+}
+
+bool CudaOps::residual_chain_into(const float* x) const {
+  return pending_.size() >= 3 && pending_[0].kind == PendingOp::Kind::linear1 &&
+         pending_[1].kind == PendingOp::Kind::add && pending_[2].kind == PendingOp::Kind::norm &&
+         pending_[2].out == x;
+}
+
+bool CudaOps::run_residual_chain(std::span<const kc::WeightView> ws, std::span<float* const> ys,
+                                 float* glu_out) {
+  const PendingOp& lin = pending_[0];
+  const PendingOp& add = pending_[1];
+  const PendingOp& nrm = pending_[2];
+  kc::ResidualNorm rn;
+  rn.residual = add.a == lin.g ? add.b : add.a;
+  rn.sum = add.out;
+  rn.w = nrm.w;
+  rn.wt = nrm.wt;
+  rn.eps = nrm.eps;
+  rn.normed = nrm.out;
+  const std::int64_t parts = kc::residual_norm_max_parts(lin.lin);
+  if (parts <= 0) return false;
+  rn.parts = scratch(sdk::DType::f32, {parts}).as<float>();
+  for (const kc::WeightView& w : ws) {
+    if (!kc::residual_norm_applies(lin.lin, w, rn)) return false;
+  }
+  const int slot = prof_->op_begin(stream_);
+  if (!kc::linear_residual(lin.lin, lin.in, lin.g, rn, stream_)) return false;
+  if (slot >= 0) prof_->op_end(slot, stream_, "linear n=1 + residual (fused)");
+  const int slot2 = prof_->op_begin(stream_);
+  const bool ran =
+      glu_out != nullptr
+          ? kc::linear_glu_normed(ws[0], ws[1], rn, ys[0], ys[1], glu_out, stream_)
+          : kc::linear_normed(ws.data(), static_cast<int>(ws.size()), rn, ys.data(), stream_);
+  if (!ran) throw std::logic_error("cuda: a normed GEMV no longer takes its weights");
+  if (slot2 >= 0) prof_->op_end(slot2, stream_, "linear normed (fused rms_norm)");
+  pending_.erase(pending_.begin(), pending_.begin() + 3);
+  return true;
 }
 
 bool CudaOps::only_head_ops_pending() const {
@@ -46,13 +92,25 @@ bool CudaOps::only_head_ops_pending() const {
 }
 
 bool CudaOps::fuse_gate_up_glu(const sdk::Tensor& gate, const sdk::Tensor& up, sdk::Tensor& out) {
-  if (pending_.size() != 1 || pending_[0].kind != PendingOp::Kind::gate_up) return false;
-  const PendingOp& gu = pending_[0];
+  if (pending_.empty() || pending_.back().kind != PendingOp::Kind::gate_up) return false;
+  const bool chain = pending_.size() == 4 && residual_chain_into(pending_[3].in);
+  if (pending_.size() != 1 && !chain) return false;
+  const PendingOp gu = pending_.back();
   if (gu.g != gate.data || gu.u != up.data || out.numel() != gu.gate.rows || !on_device(out.data)) {
     return false;
   }
   // out may be the gate's output (in place) but not the up's or the input.
   if (out.data == up.data || out.data == gu.in) return false;
+  if (chain) {
+    const kc::WeightView ws[2] = {gu.gate, gu.up};
+    float* const ys[2] = {gu.g, gu.u};
+    if (run_residual_chain(ws, ys, out.as<float>())) {
+      pending_.clear();
+      return true;
+    }
+    pending_.pop_back();
+    flush_pending();  // the chain apart, then the gate/up with the GLU below
+  }
   const int slot = prof_->op_begin(stream_);
   if (!kc::linear_glu(gu.gate, gu.up, gu.in, gu.g, gu.u, out.as<float>(), stream_)) {
     throw std::logic_error("cuda: a waiting gate/up no longer takes the fused GLU");
@@ -67,7 +125,20 @@ void CudaOps::flush_pending() {
   // Cleared first: a failing launch must not leave the ops to run again.
   std::vector<PendingOp> ops;
   ops.swap(pending_);
-  for (const PendingOp& op : ops) run_pending(op);
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    const PendingOp& op = ops[i];
+    if (op.kind == PendingOp::Kind::add && i + 1 < ops.size() &&
+        ops[i + 1].kind == PendingOp::Kind::norm && ops[i + 1].nx == op.out) {
+      // A norm waited behind its add: one pass, as when nothing waits.
+      const PendingOp& n = ops[++i];
+      const int slot = prof_->op_begin(stream_);
+      kc::add_rms_norm(op.a, op.b, op.out, n.w, n.wt, op.count / n.head_dim, n.head_dim, n.eps,
+                       n.out, stream_);
+      if (slot >= 0) prof_->op_end(slot, stream_, "add+rms_norm (fused)");
+      continue;
+    }
+    run_pending(op);
+  }
 }
 
 bool CudaOps::fuse_add_rms_norm(const sdk::Tensor& x, const void* w, kc::WType wt, std::int64_t dim,

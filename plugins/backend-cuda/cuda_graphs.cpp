@@ -234,6 +234,7 @@ void CudaOps::run_forward_greedy(const sdk::ForwardBatch& batch, std::int64_t vo
   run_step(batch, tokens.data(), tokens.size_bytes(), true, false, [&] {
     sdk::Tensor logits = scratch(sdk::DType::f32, {rows, vocab});
     forward(logits);
+    flush_pending();  // the output layer may still wait (a deferred GEMV)
     // Ids in a float-sized scratch slot: the arena hands out f32 tensors.
     sdk::Tensor ids = scratch(sdk::DType::f32, {rows});
     auto* d_ids = static_cast<std::int32_t*>(ids.data);
@@ -273,13 +274,13 @@ void CudaOps::run_forward_sample(const sdk::ForwardBatch& batch, std::int64_t vo
   run_step(batch, tokens.data(), tokens.size_bytes(), true, true, [&] {
     sdk::Tensor logits = scratch(sdk::DType::f32, {n, vocab});
     forward(logits);
+    flush_pending();  // the output layer may still wait (a deferred GEMV)
     const std::int32_t* params = nullptr;
     if (recording_ != nullptr) {
       std::copy(step_sampling_.begin(), step_sampling_.end(),
                 recording_->in() + recording_->off_sampling);
       params = recording_->dev() + recording_->off_sampling;
     } else {
-      flush_pending();
       params = to_device(step_sampling_);
     }
     sdk::Tensor ids = scratch(sdk::DType::f32, {n});

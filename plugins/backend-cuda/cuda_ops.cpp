@@ -108,6 +108,8 @@ CudaOps::CudaOps(int device_index)
   const char* g = std::getenv("RMLX_CUDA_GRAPHS");
   const char* fz = std::getenv("RMLX_CUDA_FUSE");
   fuse_ = fz == nullptr || std::string_view(fz) != "0";
+  const char* fn = std::getenv("RMLX_CUDA_FUSE_NORM");
+  fuse_norm_ = fuse_ && (fn == nullptr || std::string_view(fn) != "0");
   const char* ds = std::getenv("RMLX_CUDA_SAMPLING");
   device_sampling_ = ds == nullptr || std::string_view(ds) != "0";
   graphs_enabled_ =
@@ -277,23 +279,42 @@ void CudaOps::linear(const kc::WeightView& w, const sdk::Tensor* bias, const sdk
   require_f32(x, "linear input");
   require_f32(y, "linear output");
   require_device(x, "linear input");
-  flush_pending();
   const std::int64_t n = x.numel() / w.cols;
   if (x.numel() != n * w.cols || y.numel() != n * w.rows) {
     throw std::invalid_argument("cuda: linear shapes disagree");
   }
+  const bool row_on_device = n == 1 && bias == nullptr && on_device(y.data);
+  if (row_on_device && residual_chain_into(x.as<const float>())) {
+    float* out = y.as<float>();
+    if (run_residual_chain(std::span(&w, 1), std::span(&out, 1), nullptr)) return;
+  }
+  flush_pending();
+  if (row_on_device && fuse_norm_ && kc::residual_norm_max_parts(w) > 0) {
+    // May carry a residual add and norm that follow (run_residual_chain).
+    PendingOp op;
+    op.kind = PendingOp::Kind::linear1;
+    op.lin = w;
+    op.in = x.as<const float>();
+    op.g = y.as<float>();
+    pending_.push_back(op);
+    return;
+  }
   into(y, [&](float* out) {
     const int slot = prof_->op_begin(stream_);
-    if (!affine_batch(std::span(&w, 1), x.as<const float>(), n, std::span(&out, 1)) &&
-        !gemm_.linear(w, x.as<const float>(), n, out, stream_)) {
-      kc::linear(w, x.as<const float>(), n, out, stream_);
-    }
+    launch_linear(w, x.as<const float>(), n, out);
     if (bias != nullptr) {
       kc::add_bias(out, bias->data, wtype(*bias, "linear bias"), n, w.rows, stream_);
     }
     if (slot >= 0)
       prof_->op_end(slot, stream_, "linear " + weight_label(w) + " n=" + std::to_string(n));
   });
+}
+
+void CudaOps::launch_linear(const kc::WeightView& w, const float* x, std::int64_t n, float* y) {
+  if (!affine_batch(std::span(&w, 1), x, n, std::span(&y, 1)) &&
+      !gemm_.linear(w, x, n, y, stream_)) {
+    kc::linear(w, x, n, y, stream_);
+  }
 }
 
 bool CudaOps::affine_batch(std::span<const kc::WeightView> ws, const float* x, std::int64_t n,
@@ -336,9 +357,15 @@ bool CudaOps::linear_shared(std::span<const kc::WeightView> ws, const sdk::Tenso
     if (!on_device(ys[i]->data)) return false;
     out[i] = ys[i]->as<float>();
   }
-  flush_pending();
-  if (fuse_ && n == 1 && ws.size() == 2 && kc::linear_glu_applies(ws[0], ws[1])) {
-    // Gate/up of one row: waits for a GLU of exactly these outputs (fuse_gate_up_glu).
+  const bool gate_up = fuse_ && n == 1 && ws.size() == 2 && kc::linear_glu_applies(ws[0], ws[1]);
+  const bool chain = n == 1 && residual_chain_into(x.as<const float>());
+  if (chain && !gate_up && run_residual_chain(ws, std::span(out.data(), ws.size()), nullptr)) {
+    return true;
+  }
+  if (!chain) flush_pending();
+  if (gate_up) {
+    // Gate/up of one row: waits for a GLU of exactly these outputs (fuse_gate_up_glu),
+    // behind the residual chain that feeds it, if one waits.
     PendingOp op;
     op.kind = PendingOp::Kind::gate_up;
     op.gate = ws[0];
@@ -349,6 +376,7 @@ bool CudaOps::linear_shared(std::span<const kc::WeightView> ws, const sdk::Tenso
     pending_.push_back(op);
     return true;
   }
+  flush_pending();
   const int slot = prof_->op_begin(stream_);
   // Several rows: one fixed-point prep of x for all the weights (4-bit codes), or
   // nothing and the caller applies them one by one.
@@ -428,6 +456,27 @@ void CudaOps::rms_norm(const sdk::Tensor& x, const sdk::Tensor& weight, float ep
   const std::int64_t dim = x.dim(-1);
   if (weight.numel() != dim) throw std::invalid_argument("cuda: rms_norm weight length");
   const kc::WType wt = wtype(weight, "rms_norm weight");
+  if (pending_.size() == 2 && pending_[0].kind == PendingOp::Kind::linear1) {
+    const PendingOp& add = pending_[1];
+    const float* residual = add.a == pending_[0].g ? add.b : add.a;
+    // The norm of the sum into another buffer (the GEMV's own output may be reused)
+    // waits for the GEMV it feeds.
+    if (add.out == x.data && add.count == dim && out.data != x.data && out.data != residual &&
+        on_device(out.data)) {
+      PendingOp op;
+      op.kind = PendingOp::Kind::norm;
+      op.nx = x.as<const float>();
+      op.out = out.as<float>();
+      op.head_dim = static_cast<int>(dim);
+      op.w = weight.data;
+      op.wt = wt;
+      op.eps = eps;
+      pending_.push_back(op);
+      return;
+    }
+    run_pending(pending_[0]);
+    pending_.erase(pending_.begin());
+  }
   if (fuse_add_rms_norm(x, weight.data, wt, dim, eps, out.as<float>())) return;
   if (fuse_ && x.data == out.data) {
     // In place (per-head q/k norms): may join the rope and cache write before attention.
@@ -542,7 +591,10 @@ void CudaOps::add(const sdk::Tensor& a, const sdk::Tensor& b, sdk::Tensor& out) 
   }
   require_f32(a, "add operand");
   require_f32(b, "add operand");
-  flush_pending();
+  const bool after_linear = pending_.size() == 1 && pending_[0].kind == PendingOp::Kind::linear1 &&
+                            (a.data == pending_[0].g) != (b.data == pending_[0].g) &&
+                            a.numel() == pending_[0].lin.rows && out.data != pending_[0].in;
+  if (!after_linear) flush_pending();
   if (fuse_) {
     // Waits for a following RMSNorm of the sum (fuse_add_rms_norm).
     PendingOp op;

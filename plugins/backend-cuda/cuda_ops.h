@@ -108,6 +108,8 @@ class CudaOps final : public sdk::Ops, public sdk::DeviceSampler, public sdk::Sh
   kernels_cuda::TensorGemm& tensor_gemm() { return gemm_; }
   // Waits for every queued op.
   void synchronize();
+  // x W^T for n rows into device memory, on the kernel that takes the shape.
+  void launch_linear(const kernels_cuda::WeightView& w, const float* x, std::int64_t n, float* y);
 
  private:
   bool on_device(const void* p) const;
@@ -127,8 +129,12 @@ class CudaOps final : public sdk::Ops, public sdk::DeviceSampler, public sdk::Sh
   // for all of them and the cache write); gate/up of one row wait for the GLU (one
   // GEMV that also applies it). Every other op runs what waits first, in order, so
   // results never depend on the fusion. RMLX_CUDA_FUSE=0 turns it off.
+  // A decode row's GEMV on 4-bit weights waits too: when a residual add of its output
+  // and an RMSNorm of the sum follow, and the norm feeds the next such GEMV, the two
+  // GEMVs carry the add and the norm (kernels_cuda::ResidualNorm) and no kernel runs
+  // between them. RMLX_CUDA_FUSE_NORM=0 keeps that one apart.
   struct PendingOp {
-    enum class Kind { add, head_norm, rope, gate_up } kind = Kind::add;
+    enum class Kind { add, head_norm, rope, gate_up, linear1, norm } kind = Kind::add;
     const float* a = nullptr;  // add: out = a + b over count floats
     const float* b = nullptr;
     float* out = nullptr;
@@ -142,9 +148,11 @@ class CudaOps final : public sdk::Ops, public sdk::DeviceSampler, public sdk::Sh
     float eps = 0.0f;
     kernels_cuda::HeadPrep rope;        // rope: its rotary fields
     kernels_cuda::WeightView gate, up;  // gate_up: g = in gate^T, u = in up^T
-    const float* in = nullptr;
+    const float* in = nullptr;          // gate_up, linear1: the activation row
     float* g = nullptr;
     float* u = nullptr;
+    kernels_cuda::WeightView lin;  // linear1: g = in lin^T (one row)
+    const float* nx = nullptr;     // norm: out = rms_norm(nx) * w, over dim = head_dim
   };
   void flush_pending();
   void run_pending(const PendingOp& op);
@@ -155,6 +163,13 @@ class CudaOps final : public sdk::Ops, public sdk::DeviceSampler, public sdk::Sh
   bool fuse_prep_heads(const kernels_cuda::AttnArgs& a);
   // Runs a waiting gate/up with the GLU when it wrote exactly gate and up.
   bool fuse_gate_up_glu(const sdk::Tensor& gate, const sdk::Tensor& up, sdk::Tensor& out);
+  // What waits is a GEMV, a residual add of its output and a norm of the sum into x.
+  bool residual_chain_into(const float* x) const;
+  // Runs that chain inside the GEMVs of the waiting GEMV and the consumer ws (with the
+  // GLU into glu_out when given); false, with nothing run, where the kernels do not take them.
+  bool run_residual_chain(std::span<const kernels_cuda::WeightView> ws, std::span<float* const> ys,
+                          float* glu_out);
+  bool fuse_norm_ = true;
   std::vector<PendingOp> pending_;
   bool fuse_ = true;
   // Ticket counters of the kernels whose last block finishes the work (the

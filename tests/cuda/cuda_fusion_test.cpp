@@ -25,6 +25,9 @@ using rmlx::cuda_test::attention_params;
 using rmlx::cuda_test::download;
 using rmlx::cuda_test::host_tensor;
 using rmlx::cuda_test::random_floats;
+using rmlx::cuda_test::random_weight;
+using rmlx::cuda_test::Weight;
+namespace kc = rmlx::kernels_cuda;
 
 float max_abs(const std::vector<float>& v) {
   float m = 1e-6f;
@@ -256,6 +259,109 @@ TEST(CudaFusion, InterveningOpRunsDeferredOpsFirst) {
   plain->rope(xp, pos, rp);
   plain->add(xp, yp, zp);
   EXPECT_EQ(z, download(*plain, zp));
+}
+
+// A decode row through o, the residual add and norm, gate/up with the GLU, down, the add
+// and norm again, q/k/v shared, then o, add, norm and one weight: with the adds and norms
+// carried by the GEMVs (the default) against RMLX_CUDA_FUSE_NORM=0, to float rounding.
+struct ChainOut {
+  std::vector<float> h, xn, act, q, k, v, last;
+};
+
+ChainOut residual_chain(bool carried, const std::vector<Weight>& ws, const std::vector<float>& h0,
+                        const std::vector<float>& a0, std::vector<std::uint16_t>& w16) {
+  if (!carried) setenv("RMLX_CUDA_FUSE_NORM", "0", 1);
+  auto gpu = std::make_unique<CudaOps>(0);
+  unsetenv("RMLX_CUDA_FUSE_NORM");
+  const std::int64_t d = ws[0].view.rows, ff = ws[1].view.rows, kv = ws[5].view.rows;
+  gpu->begin_step();
+  auto h = gpu->upload(host_tensor(const_cast<float*>(h0.data()), sdk::DType::f32, {1, d}));
+  auto a = gpu->upload(host_tensor(const_cast<float*>(a0.data()), sdk::DType::f32, {1, d}));
+  const auto w = gpu->upload(host_tensor(w16.data(), sdk::DType::bf16, {d}));
+  auto y = gpu->scratch(sdk::DType::f32, {1, d});
+  auto xn = gpu->scratch(sdk::DType::f32, {1, d});
+  auto g = gpu->scratch(sdk::DType::f32, {1, ff});
+  auto u = gpu->scratch(sdk::DType::f32, {1, ff});
+  auto q = gpu->scratch(sdk::DType::f32, {1, d});
+  auto k = gpu->scratch(sdk::DType::f32, {1, kv});
+  auto v = gpu->scratch(sdk::DType::f32, {1, kv});
+  auto last = gpu->scratch(sdk::DType::f32, {1, ff});
+  gpu->linear(ws[0].view, nullptr, a, y);  // o
+  gpu->add(h, y, h);
+  gpu->rms_norm(h, w, 1e-5f, y);  // into the GEMV's output, as the llama layer does
+  const kc::WeightView gu[2] = {ws[1].view, ws[2].view};
+  sdk::Tensor* gu_out[2] = {&g, &u};
+  EXPECT_TRUE(gpu->linear_shared(gu, y, gu_out));
+  gpu->glu(g, u, false, g);
+  gpu->linear(ws[3].view, nullptr, g, y);  // down
+  gpu->add(y, h, h);                       // the sum's operands the other way round
+  gpu->rms_norm(h, w, 1e-5f, xn);
+  const kc::WeightView qkv[3] = {ws[4].view, ws[5].view, ws[6].view};
+  sdk::Tensor* qkv_out[3] = {&q, &k, &v};
+  EXPECT_TRUE(gpu->linear_shared(qkv, xn, qkv_out));
+  gpu->linear(ws[0].view, nullptr, q, y);
+  gpu->add(h, y, h);
+  gpu->rms_norm(h, w, 1e-5f, xn);
+  gpu->linear(ws[1].view, nullptr, xn, last);
+  return {download(*gpu, h), download(*gpu, xn), download(*gpu, g),   download(*gpu, q),
+          download(*gpu, k), download(*gpu, v),  download(*gpu, last)};
+}
+
+TEST(CudaFusion, ResidualNormCarriedByGemvsMatchesUnfused) {
+  REQUIRE_GPU();
+  const int d = 4096, ff = 12288, kvr = 1024;
+  std::vector<Weight> ws;
+  const int shapes[7][2] = {{d, d}, {ff, d}, {ff, d}, {d, ff}, {d, d}, {kvr, d}, {kvr, d}};
+  for (int i = 0; i < 7; ++i) {
+    ws.push_back(random_weight(shapes[i][0], shapes[i][1], 4, 64, kc::WType::bf16, 700 + i));
+  }
+  const auto h0 = random_floats(d, 71, 2.0f), a0 = random_floats(d, 72);
+  const auto wf = random_floats(d, 73);
+  std::vector<std::uint16_t> w16(d);
+  for (int i = 0; i < d; ++i) w16[i] = rmlx::kernels::f32_to_bf16(wf[i]);
+  const ChainOut want = residual_chain(false, ws, h0, a0, w16);
+  const ChainOut got = residual_chain(true, ws, h0, a0, w16);
+  EXPECT_LT(rel_diff(got.h, want.h), 1e-5f);
+  EXPECT_LT(rel_diff(got.xn, want.xn), 1e-5f);
+  EXPECT_LT(rel_diff(got.act, want.act), 1e-5f);
+  EXPECT_LT(rel_diff(got.q, want.q), 1e-5f);
+  EXPECT_LT(rel_diff(got.k, want.k), 1e-5f);
+  EXPECT_LT(rel_diff(got.v, want.v), 1e-5f);
+  EXPECT_LT(rel_diff(got.last, want.last), 1e-5f);
+  EXPECT_GT(max_abs(want.last), 1e-3f);
+}
+
+// The output layer of one row waits (a deferred GEMV); the greedy step's argmax must
+// run after it.
+TEST(CudaFusion, GreedyStepSeesTheDeferredOutputLayer) {
+  REQUIRE_GPU();
+  const int vocab = 1003, d = 4096;
+  const Weight head = random_weight(vocab, d, 4, 64, kc::WType::bf16, 800);
+  const auto xh = random_floats(d, 81);
+  setenv("RMLX_CUDA_GRAPHS", "0", 1);
+  CudaOps gpu(0);
+  unsetenv("RMLX_CUDA_GRAPHS");
+  auto* sampler = static_cast<sdk::DeviceSampler*>(gpu.native(sdk::kDeviceSamplerKey));
+  ASSERT_NE(sampler, nullptr);
+  const auto x = gpu.upload(host_tensor(const_cast<float*>(xh.data()), sdk::DType::f32, {1, d}));
+  const std::vector<std::int32_t> tokens = {1}, positions = {0}, rows = {0};
+  sdk::ForwardBatch b;
+  b.tokens = tokens;
+  b.positions = positions;
+  b.logit_rows = rows;
+  std::vector<float> logits(vocab);
+  auto out = host_tensor(logits.data(), sdk::DType::f32, {1, vocab});
+  gpu.begin_step();
+  gpu.run_forward(b, out, [&] { gpu.linear(head.view, nullptr, x, out); });
+  const auto want =
+      static_cast<std::int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+  for (int step = 0; step < 2; ++step) {
+    std::vector<std::int32_t> ids(1, -7);
+    gpu.begin_step();
+    sampler->run_forward_greedy(b, vocab, ids,
+                                [&](sdk::Tensor& l) { gpu.linear(head.view, nullptr, x, l); });
+    EXPECT_EQ(ids[0], want) << "step " << step;
+  }
 }
 
 }  // namespace

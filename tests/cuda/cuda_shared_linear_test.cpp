@@ -4,6 +4,8 @@
 #include <cuda_runtime_api.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -12,6 +14,7 @@
 #include <vector>
 
 #include "cuda_test_util.h"
+#include "rmlx/kernels_cuda/fused.h"
 #include "rmlx/kernels_cuda/kernels.h"
 
 namespace {
@@ -19,52 +22,8 @@ namespace {
 namespace kc = rmlx::kernels_cuda;
 using rmlx::cuda_test::DevBuf;
 using rmlx::cuda_test::random_floats;
-
-struct Weight {
-  std::unique_ptr<DevBuf> codes, scales, biases;
-  kc::WeightView view;
-};
-
-Weight random_weight(int rows, int cols, int bits, int group, kc::WType st, unsigned seed) {
-  std::mt19937 rng(seed);
-  const std::size_t words = static_cast<std::size_t>(rows) * cols * bits / 32;
-  std::vector<std::uint32_t> codes(words);
-  for (auto& w : codes) w = rng();
-  const std::size_t groups = static_cast<std::size_t>(rows) * (cols / group);
-  const std::size_t eb = st == kc::WType::f32 ? 4 : 2;
-  const auto s = random_floats(groups, seed + 1, 0.02f), b = random_floats(groups, seed + 2, 0.1f);
-  std::vector<std::uint8_t> sb(groups * eb), bb(groups * eb);
-  for (std::size_t i = 0; i < groups; ++i) {
-    if (eb == 4) {
-      std::memcpy(&sb[i * 4], &s[i], 4);
-      std::memcpy(&bb[i * 4], &b[i], 4);
-    } else {  // bf16: the top half of the f32 (truncation is fine for random values)
-      std::uint32_t u, v;
-      std::memcpy(&u, &s[i], 4);
-      std::memcpy(&v, &b[i], 4);
-      const std::uint16_t hu = static_cast<std::uint16_t>(u >> 16),
-                          hv = static_cast<std::uint16_t>(v >> 16);
-      std::memcpy(&sb[i * 2], &hu, 2);
-      std::memcpy(&bb[i * 2], &hv, 2);
-    }
-  }
-  Weight w;
-  w.codes = std::make_unique<DevBuf>(words * 4);
-  w.scales = std::make_unique<DevBuf>(sb.size());
-  w.biases = std::make_unique<DevBuf>(bb.size());
-  EXPECT_EQ(cudaMemcpy(w.codes->p, codes.data(), words * 4, cudaMemcpyHostToDevice), cudaSuccess);
-  EXPECT_EQ(cudaMemcpy(w.scales->p, sb.data(), sb.size(), cudaMemcpyHostToDevice), cudaSuccess);
-  EXPECT_EQ(cudaMemcpy(w.biases->p, bb.data(), bb.size(), cudaMemcpyHostToDevice), cudaSuccess);
-  w.view.data = w.codes->p;
-  w.view.scales = w.scales->p;
-  w.view.biases = w.biases->p;
-  w.view.type = st;
-  w.view.rows = rows;
-  w.view.cols = cols;
-  w.view.bits = bits;
-  w.view.group_size = group;
-  return w;
-}
+using rmlx::cuda_test::random_weight;
+using rmlx::cuda_test::Weight;
 
 std::vector<float> download(const float* p, std::size_t n) {
   std::vector<float> v(n);
@@ -169,6 +128,124 @@ TEST(CudaSharedLinear, GateUpWithGluEqualsSharedThenGlu) {
   }
   check_gate_up_glu(14336, 4096, 64, kc::WType::bf16);  // llama-3.1-8b
   check_gate_up_glu(3072, 8192, 32, kc::WType::bf16);
+}
+
+// The residual add and RMSNorm carried by two single-row GEMVs (kernels_cuda::ResidualNorm)
+// against linear, add_rms_norm and the consumer apart: y and the sum bit for bit, the
+// normed row and the consumer's outputs to float rounding (the sum of squares is added in
+// another order). Consumers: q/k/v shared, gate/up with the GLU, one weight.
+float worst_rel(const std::vector<float>& a, const std::vector<float>& b) {
+  float worst = 0.0f, big = 1e-30f;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const float e = std::fabs(a[i] - b[i]);
+    if (!(e <= worst)) worst = e;
+    big = std::max(big, std::fabs(b[i]));
+  }
+  return worst / big;
+}
+
+void check_residual_norm(int p_rows, int p_cols, int group, kc::WType nwt, bool in_place) {
+  SCOPED_TRACE("producer " + std::to_string(p_rows) + "x" + std::to_string(p_cols) + " group " +
+               std::to_string(group) + (in_place ? " in place" : ""));
+  const auto st = kc::WType::bf16;
+  const Weight prod = random_weight(p_rows, p_cols, 4, group, st, 500);
+  const Weight q = random_weight(p_rows, p_rows, 4, group, st, 501);
+  const Weight k = random_weight(p_rows / 4, p_rows, 4, group, st, 502);
+  const Weight v = random_weight(p_rows / 4, p_rows, 4, group, st, 503);
+  const Weight gate = random_weight(3 * p_rows, p_rows, 4, group, st, 504);
+  const Weight up = random_weight(3 * p_rows, p_rows, 4, group, st, 505);
+  const auto f = [](DevBuf& b) { return static_cast<float*>(b.p); };
+  DevBuf x(p_cols * 4), res(p_rows * 4), res2(p_rows * 4), w(p_rows * 4);
+  x.put(random_floats(p_cols, 11));
+  const auto resh = random_floats(p_rows, 12, 3.0f);
+  res.put(resh);
+  res2.put(resh);
+  const auto wf = random_floats(p_rows, 13);
+  if (nwt == kc::WType::f32) {
+    w.put(wf);
+  } else {
+    std::vector<std::uint16_t> wb(wf.size());
+    for (std::size_t i = 0; i < wf.size(); ++i) {
+      std::uint32_t u;
+      std::memcpy(&u, &wf[i], 4);
+      wb[i] = static_cast<std::uint16_t>(u >> 16);
+    }
+    w.put(wb);
+  }
+  const std::size_t pb = static_cast<std::size_t>(p_rows) * 4;
+  DevBuf y1(pb), sum1(pb), n1(pb), y2(pb), sum2(pb), n2(pb), parts(pb);
+  // q, k, v, gate, up, the one weight (the gate again), glu.
+  const int sizes[7] = {p_rows,     p_rows / 4, p_rows / 4, 3 * p_rows,
+                        3 * p_rows, 3 * p_rows, 3 * p_rows};
+  std::vector<std::unique_ptr<DevBuf>> want, got;
+  for (int i = 0; i < 7; ++i) {
+    const std::size_t bytes = static_cast<std::size_t>(sizes[i]) * 4;
+    want.push_back(std::make_unique<DevBuf>(bytes));
+    got.push_back(std::make_unique<DevBuf>(bytes));
+    ASSERT_EQ(cudaMemset(got.back()->p, 0xff, bytes), cudaSuccess);  // NaN until written
+  }
+  const float eps = 1e-5f;
+  const kc::WeightView qkv[3] = {q.view, k.view, v.view};
+  const auto run = [&](bool fused, DevBuf& y, DevBuf& sum, DevBuf& normed, DevBuf& r,
+                       std::vector<std::unique_ptr<DevBuf>>& o) {
+    float* const ys_qkv[3] = {f(*o[0]), f(*o[1]), f(*o[2])};
+    float* const ys_gu[2] = {f(*o[3]), f(*o[4])};
+    float* const ys_one[1] = {f(*o[5])};
+    float* sum_p = in_place ? f(r) : f(sum);
+    if (!fused) {
+      kc::linear(prod.view, f(x), 1, f(y), nullptr);
+      kc::add_rms_norm(f(r), f(y), sum_p, w.p, nwt, 1, p_rows, eps, f(normed), nullptr);
+      ASSERT_TRUE(kc::linear_shared(qkv, 3, f(normed), 1, ys_qkv, nullptr));
+      ASSERT_TRUE(
+          kc::linear_glu(gate.view, up.view, f(normed), ys_gu[0], ys_gu[1], f(*o[6]), nullptr));
+      ASSERT_TRUE(kc::linear_shared(&gate.view, 1, f(normed), 1, ys_one, nullptr));
+      return;
+    }
+    kc::ResidualNorm rn;
+    rn.residual = f(r);
+    rn.sum = sum_p;
+    rn.parts = f(parts);
+    rn.w = w.p;
+    rn.wt = nwt;
+    rn.eps = eps;
+    rn.normed = f(normed);
+    ASSERT_GE(kc::residual_norm_max_parts(prod.view), p_rows);
+    for (const auto& c : qkv) ASSERT_TRUE(kc::residual_norm_applies(prod.view, c, rn));
+    // Each consumer after its own producer launch (the parts are rewritten alike).
+    ASSERT_TRUE(kc::linear_residual(prod.view, f(x), f(y), rn, nullptr));
+    ASSERT_GT(rn.n_parts, 0);
+    ASSERT_TRUE(kc::linear_normed(qkv, 3, rn, ys_qkv, nullptr));
+    if (in_place) r.put(resh);
+    ASSERT_TRUE(kc::linear_residual(prod.view, f(x), f(y), rn, nullptr));
+    ASSERT_TRUE(
+        kc::linear_glu_normed(gate.view, up.view, rn, ys_gu[0], ys_gu[1], f(*o[6]), nullptr));
+    if (in_place) r.put(resh);
+    ASSERT_TRUE(kc::linear_residual(prod.view, f(x), f(y), rn, nullptr));
+    ASSERT_TRUE(kc::linear_normed(&gate.view, 1, rn, ys_one, nullptr));
+  };
+  run(false, y1, sum1, n1, res, want);
+  run(true, y2, sum2, n2, res2, got);
+  ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+  const auto dl = [&](DevBuf& b, int n) { return download(f(b), static_cast<std::size_t>(n)); };
+  EXPECT_EQ(0, std::memcmp(dl(y1, p_rows).data(), dl(y2, p_rows).data(), pb)) << "y";
+  DevBuf& s1 = in_place ? res : sum1;
+  DevBuf& s2 = in_place ? res2 : sum2;
+  EXPECT_EQ(0, std::memcmp(dl(s1, p_rows).data(), dl(s2, p_rows).data(), pb)) << "sum";
+  EXPECT_LT(worst_rel(dl(n2, p_rows), dl(n1, p_rows)), 2e-6f) << "normed";
+  const char* names[7] = {"q", "k", "v", "gate", "up", "one weight", "glu"};
+  for (int i = 0; i < 7; ++i) {
+    const auto a = dl(*got[i], sizes[i]), b = dl(*want[i], sizes[i]);
+    EXPECT_LT(worst_rel(a, b), 1e-5f) << names[i];
+    EXPECT_NE(b[0], 0.0f) << names[i];
+  }
+}
+
+TEST(CudaSharedLinear, ResidualNormCarriedByTheGemvs) {
+  REQUIRE_GPU();
+  check_residual_norm(4096, 4096, 64, kc::WType::bf16, false);  // o of llama-3.1-8b
+  check_residual_norm(4096, 4096, 32, kc::WType::f32, true);
+  check_residual_norm(4096, 14336, 64, kc::WType::bf16, true);  // down: a cluster of two blocks
+  check_residual_norm(4096, 14336, 128, kc::WType::f16, false);
 }
 
 Weight random_dense(int rows, int cols, unsigned seed) {

@@ -7,10 +7,13 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
+#include <memory>
 #include <random>
 #include <vector>
 
 #include "cuda_ops.h"
+#include "rmlx/kernels_cuda/kernels.h"
 #include "rmlx/sdk/ops.h"
 
 namespace rmlx::cuda_test {
@@ -43,6 +46,54 @@ struct DevBuf {
     ASSERT_EQ(cudaMemcpy(p, v.data(), v.size() * sizeof(T), cudaMemcpyHostToDevice), cudaSuccess);
   }
 };
+
+// Random 2/4/8-bit affine codes with random scales and biases (bf16 or f32) on the device.
+struct Weight {
+  std::unique_ptr<DevBuf> codes, scales, biases;
+  kernels_cuda::WeightView view;
+};
+
+inline Weight random_weight(int rows, int cols, int bits, int group, kernels_cuda::WType st,
+                            unsigned seed) {
+  std::mt19937 rng(seed);
+  const std::size_t words = static_cast<std::size_t>(rows) * cols * bits / 32;
+  std::vector<std::uint32_t> codes(words);
+  for (auto& w : codes) w = rng();
+  const std::size_t groups = static_cast<std::size_t>(rows) * (cols / group);
+  const std::size_t eb = st == kernels_cuda::WType::f32 ? 4 : 2;
+  const auto s = random_floats(groups, seed + 1, 0.02f), b = random_floats(groups, seed + 2, 0.1f);
+  std::vector<std::uint8_t> sb(groups * eb), bb(groups * eb);
+  for (std::size_t i = 0; i < groups; ++i) {
+    if (eb == 4) {
+      std::memcpy(&sb[i * 4], &s[i], 4);
+      std::memcpy(&bb[i * 4], &b[i], 4);
+    } else {  // bf16: the top half of the f32 (truncation is fine for random values)
+      std::uint32_t u, v;
+      std::memcpy(&u, &s[i], 4);
+      std::memcpy(&v, &b[i], 4);
+      const std::uint16_t hu = static_cast<std::uint16_t>(u >> 16),
+                          hv = static_cast<std::uint16_t>(v >> 16);
+      std::memcpy(&sb[i * 2], &hu, 2);
+      std::memcpy(&bb[i * 2], &hv, 2);
+    }
+  }
+  Weight w;
+  w.codes = std::make_unique<DevBuf>(words * 4);
+  w.scales = std::make_unique<DevBuf>(sb.size());
+  w.biases = std::make_unique<DevBuf>(bb.size());
+  EXPECT_EQ(cudaMemcpy(w.codes->p, codes.data(), words * 4, cudaMemcpyHostToDevice), cudaSuccess);
+  EXPECT_EQ(cudaMemcpy(w.scales->p, sb.data(), sb.size(), cudaMemcpyHostToDevice), cudaSuccess);
+  EXPECT_EQ(cudaMemcpy(w.biases->p, bb.data(), bb.size(), cudaMemcpyHostToDevice), cudaSuccess);
+  w.view.data = w.codes->p;
+  w.view.scales = w.scales->p;
+  w.view.biases = w.biases->p;
+  w.view.type = st;
+  w.view.rows = rows;
+  w.view.cols = cols;
+  w.view.bits = bits;
+  w.view.group_size = group;
+  return w;
+}
 
 inline sdk::Tensor host_tensor(void* data, sdk::DType t, std::vector<std::int64_t> shape) {
   sdk::Tensor x;

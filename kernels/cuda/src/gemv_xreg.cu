@@ -42,6 +42,19 @@ struct XregSegs {
   // Gate/up with the GLU: seg[0] the gate, seg[1] the up weight (equal rows), each
   // block takes the same rows of both and also writes silu(gate) * up here.
   float* glu = nullptr;
+  // The residual add after this GEMV (one weight): sum = y + residual, and block b's
+  // sum of squares of its rows of sum in parts[b] (the next norm's pieces).
+  const float* residual = nullptr;
+  float* sum = nullptr;
+  float* parts = nullptr;
+  // The RMSNorm before this GEMV: x is a sum whose squares come in n_parts pieces;
+  // each block normalises its activations, block 0 also writes them to normed.
+  const float* in_parts = nullptr;
+  int n_parts = 0;
+  const void* norm_w = nullptr;
+  WType norm_wt = WType::f32;
+  float eps = 0.0f;
+  float* normed = nullptr;
 };
 
 template <WType S>
@@ -170,6 +183,8 @@ __global__ void __launch_bounds__(512) gemv4_xreg(XregSegs segs, const float* __
   static_assert(RB == 8, "xreg_reduce8 reduces eight rows");
   __shared__ float red[2][RB][32];
   __shared__ float half_sums[KS > 1 ? kXregSplitRows : 1];
+  __shared__ float res_rows[kXregSplitRows];  // the residual of this block's rows
+  __shared__ float sq_warps[16];
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5, warps = blockDim.x >> 5;
   const int rank = static_cast<int>(blockIdx.x) % KS, blk = static_cast<int>(blockIdx.x) / KS;
   const int ktid = rank * static_cast<int>(blockDim.x) + tid;  // its columns: 32 ktid..
@@ -182,7 +197,10 @@ __global__ void __launch_bounds__(512) gemv4_xreg(XregSegs segs, const float* __
   const XregSeg sg = GLU || si == 0 ? segs.seg[0] : si == 1 ? segs.seg[1] : segs.seg[2];
   const int r_begin = (blk - sg.first_block) * rows_per_block;
   const int r_end = min(sg.rows, r_begin + rows_per_block);
-  if (r_begin >= r_end) return;  // both blocks of a cluster: same rows
+  if (r_begin >= r_end) {  // both blocks of a cluster: same rows
+    if (segs.parts != nullptr && rank == 0 && tid == 0) segs.parts[blk] = 0.0f;
+    return;
+  }
 
   XregRow<S> cur[RB];
   const auto load = [&](int r0) {
@@ -194,6 +212,17 @@ __global__ void __launch_bounds__(512) gemv4_xreg(XregSegs segs, const float* __
     }
   };
   load(r_begin);
+  // The residual was written by a kernel that finished before the one this waits on.
+  if (segs.residual != nullptr && tid < r_end - r_begin)
+    res_rows[tid] = segs.residual[r_begin + tid];
+  // The norm weights (16-bit) are constants too.
+  uint4 nw[4];
+  const bool norm_in = segs.in_parts != nullptr;
+  if (norm_in && segs.norm_wt != WType::f32) {
+#pragma unroll
+    for (int k = 0; k < 4; ++k)
+      nw[k] = __ldg(reinterpret_cast<const uint4*>(segs.norm_w) + ktid * 4 + k);
+  }
   // The codes above are constants; x is the previous kernel's output.
   wait_prior_grid();
   float xsum = 0.0f;
@@ -205,10 +234,49 @@ __global__ void __launch_bounds__(512) gemv4_xreg(XregSegs segs, const float* __
     for (int k = 0; k < 8; ++k) {
       const float4 v = __ldg(xp + k);
       xr[4 * k] = v.x, xr[4 * k + 1] = v.y, xr[4 * k + 2] = v.z, xr[4 * k + 3] = v.w;
-      xsum += (v.x + v.y) + (v.z + v.w);
     }
+    if (norm_in) {
+      // Each warp adds the pieces in the same order: every block gets the same scale.
+      float ss = 0.0f;
+      for (int i = lane; i < segs.n_parts; i += 32) ss += __ldcg(segs.in_parts + i);
+      ss = warp_sum(ss);
+      const float rs = rsqrtf(ss / static_cast<float>(cols) + segs.eps);
+#pragma unroll
+      for (int e = 0; e < 32; ++e) {
+        float g;
+        if (segs.norm_wt == WType::f32) {
+          g = static_cast<const float*>(segs.norm_w)[ktid * 32 + e];
+        } else {
+          const unsigned word = e % 8 < 2   ? nw[e / 8].x
+                                : e % 8 < 4 ? nw[e / 8].y
+                                : e % 8 < 6 ? nw[e / 8].z
+                                            : nw[e / 8].w;
+          const auto bits = static_cast<std::uint16_t>(e % 2 == 0 ? word & 0xffffu : word >> 16);
+          g = segs.norm_wt == WType::bf16 ? bf16_bits_to_f32(bits) : f16_bits_to_f32(bits);
+        }
+        xr[e] = xr[e] * rs * g;
+      }
+      if (blk == 0 && segs.normed != nullptr) {
+        float4* np = reinterpret_cast<float4*>(segs.normed) + ktid * 8;
+#pragma unroll
+        for (int k = 0; k < 8; ++k)
+          np[k] = make_float4(xr[4 * k], xr[4 * k + 1], xr[4 * k + 2], xr[4 * k + 3]);
+      }
+    }
+#pragma unroll
+    for (int k = 0; k < 8; ++k)
+      xsum += (xr[4 * k] + xr[4 * k + 1]) + (xr[4 * k + 2] + xr[4 * k + 3]);
     fx = xreg_fixed(xr);
   }
+  float sq = 0.0f;  // this thread's share of the rows' sum of squares (residual form)
+  const auto put = [&](int r, float t) {
+    sg.y[r] = t;
+    if (segs.residual != nullptr) {
+      const float v = t + res_rows[r - r_begin];
+      segs.sum[r] = v;
+      sq += v * v;
+    }
+  };
   int buf = 0;
   for (int r0 = r_begin; r0 < r_end; r0 += RS) {
     float part[RB];
@@ -238,7 +306,7 @@ __global__ void __launch_bounds__(512) gemv4_xreg(XregSegs segs, const float* __
       float t = 0.0f;
       for (int k = 0; k < warps; ++k) t += red[buf][tid][k];
       if (KS == 1) {
-        sg.y[r0 + tid] = t;
+        put(r0 + tid, t);
       } else {
         half_sums[r0 + tid - r_begin] = t;
       }
@@ -252,9 +320,19 @@ __global__ void __launch_bounds__(512) gemv4_xreg(XregSegs segs, const float* __
     if (rank == 0) {
       const float* other = cluster.map_shared_rank(half_sums, 1);
       for (int i = tid; i < r_end - r_begin; i += static_cast<int>(blockDim.x))
-        sg.y[r_begin + i] = half_sums[i] + other[i];
+        put(r_begin + i, half_sums[i] + other[i]);
     }
     cluster.sync();  // the second block's shared memory lives until it has been read
+  }
+  if (segs.parts != nullptr) {
+    const float v = warp_sum(sq);
+    if (lane == 0) sq_warps[warp] = v;
+    __syncthreads();
+    if (tid == 0 && rank == 0) {
+      float t = 0.0f;
+      for (int k = 0; k < warps; ++k) t += sq_warps[k];
+      segs.parts[blk] = t;
+    }
   }
 }
 
@@ -293,8 +371,9 @@ bool ksplit_enabled() {
 // Rows per block: as many blocks as fit on the device at once share all the rows
 // equally (one wave; a block's activations are loaded once); each weight of a shared
 // launch takes whole blocks. KS = 2 counts a cluster of two blocks as one slot.
+// Returns the blocks (clusters) launched, 0 when none was.
 template <WType S, int KS, bool GLU = false>
-bool launch(XregSegs segs, const float* x, int cols, int group_size, cudaStream_t s) {
+int launch(XregSegs segs, const float* x, int cols, int group_size, cudaStream_t s) {
   const int threads = cols / 32 / KS;
   int dev = 0, sms = 0, per_sm = 0;
   cudaGetDevice(&dev);
@@ -304,7 +383,7 @@ bool launch(XregSegs segs, const float* x, int cols, int group_size, cudaStream_
   int total = 0;
   for (int i = 0; i < (GLU ? 1 : segs.count); ++i) total += segs.seg[i].rows;
   const int per_block = std::max(1, (total + slots - 1) / slots);
-  if (KS > 1 && per_block > kXregSplitRows) return false;
+  if ((KS > 1 || segs.residual != nullptr) && per_block > kXregSplitRows) return 0;
   int blocks = 0;
   for (int i = 0; i < segs.count; ++i) {
     segs.seg[i].first_block = GLU ? 0 : blocks;
@@ -312,37 +391,31 @@ bool launch(XregSegs segs, const float* x, int cols, int group_size, cudaStream_
   }
   launch_pdl_cluster("linear", gemv4_xreg<S, KS, GLU>, dim3(blocks * KS), dim3(threads), KS, 0, s,
                      segs, x, cols, group_size, per_block);
-  return true;
+  return blocks;
 }
 
 // One weight whose rows hold more codes than one block's threads keep in flight well
 // (down of 7-8B shapes: 14,336 columns, one 448-thread block an SM) splits its columns
 // over a cluster of two blocks; gate/up with the GLU (segs.glu) keep whole rows.
 template <WType S>
-void launch_any(XregSegs segs, const float* x, int cols, int group_size, cudaStream_t s) {
-  if (segs.glu != nullptr) {
-    launch<S, 1, true>(segs, x, cols, group_size, s);
-    return;
+int launch_any(XregSegs segs, const float* x, int cols, int group_size, cudaStream_t s) {
+  if (segs.glu != nullptr) return launch<S, 1, true>(segs, x, cols, group_size, s);
+  if (segs.count == 1 && cols > 8192 && cols % 2048 == 0 && ksplit_enabled()) {
+    if (const int b = launch<S, 2>(segs, x, cols, group_size, s)) return b;
   }
-  if (segs.count == 1 && cols > 8192 && cols % 2048 == 0 && ksplit_enabled() &&
-      launch<S, 2>(segs, x, cols, group_size, s)) {
-    return;
-  }
-  launch<S, 1>(segs, x, cols, group_size, s);
+  return launch<S, 1>(segs, x, cols, group_size, s);
 }
 
 // Launches for segs of weights like w (their scale type, columns and groups).
-void launch_like(const WeightView& w, const XregSegs& segs, const float* x, cudaStream_t s) {
+int launch_like(const WeightView& w, const XregSegs& segs, const float* x, cudaStream_t s) {
   const int cols = static_cast<int>(w.cols), gs = w.group_size;
   switch (w.type) {
     case WType::f32:
-      launch_any<WType::f32>(segs, x, cols, gs, s);
-      break;
+      return launch_any<WType::f32>(segs, x, cols, gs, s);
     case WType::f16:
-      launch_any<WType::f16>(segs, x, cols, gs, s);
-      break;
+      return launch_any<WType::f16>(segs, x, cols, gs, s);
     default:
-      launch_any<WType::bf16>(segs, x, cols, gs, s);
+      return launch_any<WType::bf16>(segs, x, cols, gs, s);
   }
 }
 
@@ -352,7 +425,26 @@ XregSeg seg_of(const WeightView& w, float* y) {
 
 }  // namespace
 
-bool gemv_xreg(const WeightView* ws, int count, const float* x, float* const* ys, cudaStream_t s) {
+namespace {
+
+void take_norm(XregSegs& segs, const ResidualNorm* n) {
+  if (n == nullptr) return;
+  segs.in_parts = n->parts;
+  segs.n_parts = n->n_parts;
+  segs.norm_w = n->w;
+  segs.norm_wt = n->wt;
+  segs.eps = n->eps;
+  segs.normed = n->normed;
+}
+
+bool aligned16(const void* p) {
+  return reinterpret_cast<std::uintptr_t>(p) % 16 == 0;
+}
+
+}  // namespace
+
+bool gemv_xreg(const WeightView* ws, int count, const float* x, float* const* ys, cudaStream_t s,
+               const ResidualNorm* norm_in) {
   static_assert(kMaxSharedLinear <= 3, "XregSegs holds three weights");
   if (!xreg_enabled() || count < 1 || count > kMaxSharedLinear) return false;
   XregSegs segs{};
@@ -361,7 +453,8 @@ bool gemv_xreg(const WeightView* ws, int count, const float* x, float* const* ys
     segs.seg[i] = seg_of(ws[i], ys[i]);
   }
   segs.count = count;
-  launch_like(ws[0], segs, x, s);
+  take_norm(segs, norm_in);
+  launch_like(ws[0], segs, norm_in != nullptr ? norm_in->sum : x, s);
   check_launch("linear");
   return true;
 }
@@ -371,16 +464,43 @@ bool gemv_xreg_glu_applies(const WeightView& gate, const WeightView& up) {
 }
 
 bool gemv_xreg_glu(const WeightView& gate, const WeightView& up, const float* x, float* g, float* u,
-                   float* out, cudaStream_t s) {
+                   float* out, cudaStream_t s, const ResidualNorm* norm_in) {
   if (!gemv_xreg_glu_applies(gate, up)) return false;
   XregSegs segs{};
   segs.seg[0] = seg_of(gate, g);
   segs.seg[1] = seg_of(up, u);
   segs.count = 2;
   segs.glu = out;
-  launch_like(gate, segs, x, s);
+  take_norm(segs, norm_in);
+  launch_like(gate, segs, norm_in != nullptr ? norm_in->sum : x, s);
   check_launch("linear with GLU");
   return true;
+}
+
+bool gemv_xreg_applies(const WeightView& w) {
+  return xreg_enabled() && applies(w, w);
+}
+
+bool gemv_xreg_norm_applies(const WeightView& producer, const WeightView& consumer,
+                            const ResidualNorm& n) {
+  const bool w_ok = n.wt == WType::f32 || aligned16(n.w);
+  return xreg_enabled() && applies(producer, producer) && applies(consumer, consumer) &&
+         producer.rows == consumer.cols && w_ok && aligned16(n.sum) && aligned16(n.normed) &&
+         n.parts != nullptr && n.residual != nullptr;
+}
+
+bool gemv_xreg_residual(const WeightView& w, const float* x, float* y, ResidualNorm& n,
+                        cudaStream_t s) {
+  if (!xreg_enabled() || !applies(w, w)) return false;
+  XregSegs segs{};
+  segs.seg[0] = seg_of(w, y);
+  segs.count = 1;
+  segs.residual = n.residual;
+  segs.sum = n.sum;
+  segs.parts = n.parts;
+  n.n_parts = launch_like(w, segs, x, s);
+  check_launch("linear with residual");
+  return n.n_parts > 0;
 }
 
 }  // namespace rmlx::kernels_cuda

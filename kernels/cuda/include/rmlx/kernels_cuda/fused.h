@@ -15,6 +15,38 @@ namespace rmlx::kernels_cuda {
 void add_rms_norm(const float* a, const float* b, float* sum, const void* w, WType wt,
                   std::int64_t rows, std::int64_t dim, float eps, float* out, cudaStream_t s);
 
+// The residual add and RMSNorm between two GEMVs of one decode row on 4-bit weights
+// (o then gate/up, down then q/k/v or the output layer), carried by those GEMVs instead
+// of a kernel of their own, whose launch and memory round trips sit on the decode
+// step's critical path. The first writes y, sum = y + residual and one sum of squares
+// of sum per block (parts); the second adds the pieces in a fixed order, normalises its
+// activations as rms_norm does (x * rsqrt(mean + eps) * w) and writes them to normed
+// from one block. The sum of squares is added in another order than add_rms_norm's:
+// the values agree with add_rms_norm to float rounding, not bit for bit.
+struct ResidualNorm {
+  const float* residual = nullptr;
+  float* sum = nullptr;    // may be residual (in place)
+  float* parts = nullptr;  // residual_norm_max_parts floats of scratch
+  int n_parts = 0;         // set by linear_residual
+  const void* w = nullptr;
+  WType wt = WType::f32;
+  float eps = 0.0f;
+  float* normed = nullptr;  // neither sum nor residual
+};
+bool residual_norm_applies(const WeightView& producer, const WeightView& consumer,
+                           const ResidualNorm& n);
+// 0 where producer cannot carry a residual norm.
+std::int64_t residual_norm_max_parts(const WeightView& producer);
+// y = x W^T, n.sum = y + n.residual, n.parts; false, with nothing launched, where the
+// kernel does not take it (then run linear, add_rms_norm and the consumer apart).
+bool linear_residual(const WeightView& w, const float* x, float* y, ResidualNorm& n,
+                     cudaStream_t s);
+// ys_i = rms_norm(n.sum) W_i^T after linear_residual (and n.normed written).
+bool linear_normed(const WeightView* ws, int count, const ResidualNorm& n, float* const* ys,
+                   cudaStream_t s);
+bool linear_glu_normed(const WeightView& gate, const WeightView& up, const ResidualNorm& n,
+                       float* g, float* u, float* out, cudaStream_t s);
+
 // What happens to the heads of q and k before attention, in place: an optional
 // per-head RMSNorm (q_norm / k_norm weights), then the rotary embedding.
 struct HeadPrep {
