@@ -674,7 +674,8 @@ void CudaOps::attention(const sdk::Tensor& q, const sdk::Tensor& k, const sdk::T
   a.splits = kc::attention_splits(n_rows, p.n_heads, p.n_kv_heads, p.head_dim, max_keys);
   const std::int64_t ws = kc::attention_workspace(n_rows, p.n_heads, p.head_dim, a.splits);
   if (ws > 0) a.partial = scratch(sdk::DType::f32, {ws}).as<float>();
-  if (a.splits > 1 && fuse_ && static_cast<std::int64_t>(n_rows) * p.n_heads <= kTickets) {
+  if (a.splits > 1 && !kc::attention_cluster_merge(a.splits) && fuse_ &&
+      static_cast<std::int64_t>(n_rows) * p.n_heads <= kTickets) {
     a.tickets = tickets();  // the last split merges: one launch instead of two
   }
   // Rows of a sequence not in `seqs` would have no slot: every row must belong to one.

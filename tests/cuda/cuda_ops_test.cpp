@@ -309,6 +309,49 @@ TEST(CudaOps, PagedAttentionMatchesCpuOverPrefillAndDecode) {
     }
 }
 
+// One sequence decoding after 20 and after 300 keys: splits merged inside a cluster
+// (16 splits of a short range) and through global memory with counters (32 splits).
+TEST(CudaOps, DecodeAttentionMergesSplitsInClustersAndThroughMemory) {
+  REQUIRE_GPU();
+  const int heads = 8, kv_heads = 2, hd = 128, bs = 16, n_blocks = 24;
+  CudaOps gpu(0);
+  CpuOps cpu(1);
+  const HostKvLayer host_kv(n_blocks, bs, kv_heads, hd);
+  const sdk::KvLayerView gv = device_kv_layer(gpu, n_blocks, bs, kv_heads, hd);
+  const sdk::AttentionParams p = attention_params(heads, kv_heads, hd, 0);
+  std::vector<std::int32_t> table(n_blocks);
+  for (int i = 0; i < n_blocks; ++i) table[i] = (7 * i + 3) % n_blocks;
+  int pos = 0;
+  unsigned seed = 300;
+  for (int n : {20, 1, 279, 1}) {
+    auto q = random_floats(static_cast<std::size_t>(n * heads * hd), seed++);
+    auto kk = random_floats(static_cast<std::size_t>(n * kv_heads * hd), seed++);
+    auto vv = random_floats(static_cast<std::size_t>(n * kv_heads * hd), seed++);
+    std::vector<sdk::AttentionSeq> seqs = {{0, n, pos, table}};
+    std::vector<float> want(q.size());
+    auto out_c = host_tensor(want.data(), sdk::DType::f32, {n, heads, hd});
+    cpu.attention(host_tensor(q.data(), sdk::DType::f32, {n, heads, hd}),
+                  host_tensor(kk.data(), sdk::DType::f32, {n, kv_heads, hd}),
+                  host_tensor(vv.data(), sdk::DType::f32, {n, kv_heads, hd}), host_kv.view, seqs, p,
+                  out_c);
+    gpu.begin_step();
+    auto qd = device_f32(gpu, q, {n, heads, hd});
+    auto kd = device_f32(gpu, kk, {n, kv_heads, hd});
+    auto vd = device_f32(gpu, vv, {n, kv_heads, hd});
+    auto od = gpu.scratch(sdk::DType::f32, {n, heads, hd});
+    gpu.attention(qd, kd, vd, gv, seqs, p, od);
+    if (n == 1) {
+      const int splits = rmlx::kernels_cuda::attention_splits(1, heads, kv_heads, hd, pos + 1);
+      EXPECT_EQ(splits, pos < 256 ? 16 : 32);
+      EXPECT_EQ(rmlx::kernels_cuda::attention_cluster_merge(splits), pos < 256);
+    }
+    // 279 rows take the f16 tensor-core prefill (cuda_prefill_test: within 2e-3).
+    expect_close(download(gpu, od), want, n > 200 ? 2e-3f : 1e-4f,
+                 "attention of " + std::to_string(n) + " rows at " + std::to_string(pos));
+    pos += n;
+  }
+}
+
 TEST(CudaOps, RefusesOtherKvCodecsAndHostCaches) {
   REQUIRE_GPU();
   CudaOps gpu(0);

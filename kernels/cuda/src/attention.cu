@@ -1,9 +1,14 @@
 // Paged attention over an f16 KV cache: new K/V rows are written into their
 // slots, then each (query row, head) is scored against its sequence's keys with
 // an online softmax. Long key ranges are cut into splits that run in parallel
-// (flash-decoding), merged by the last split of each (row, heads) to finish (by a
-// second kernel when the backend has no counters to give).
+// (flash-decoding). Up to 16 splits of a (row, heads) form one thread-block cluster
+// and merge through each other's shared memory; more are merged by the last split
+// to finish (by a second kernel when the backend has no counters to give).
+#include <cooperative_groups.h>
+
 #include <cmath>
+#include <cstdlib>
+#include <string_view>
 #include <type_traits>
 
 #include "common.cuh"
@@ -125,7 +130,8 @@ __global__ void prep_heads_kernel(AttnArgs a, HeadPrep p) {
 // loop over splits whose loads wait on each other costs a L2 round trip a split);
 // the partials are read through L2 (__ldcg): other blocks wrote them moments ago.
 constexpr int kMaxSplits = 32;
-constexpr int kMaxGroup = 8;  // query heads one block takes at most
+constexpr int kMaxClusterSplits = 16;  // splits merged in one cluster at most (H100: 16)
+constexpr int kMaxGroup = 8;           // query heads one block takes at most
 constexpr int kMaxMerge = kMaxGroup * kMaxSplits;
 
 __device__ void merge_heads(const AttnArgs& a, std::size_t row_head0, int g_count) {
@@ -194,11 +200,14 @@ __device__ __forceinline__ void load_dims(const __half* row, int lane, int head_
 // are read once for the G heads. A warp takes kKeysAtOnce keys at a time with
 // their loads issued together (the chain per key is a table lookup, then the
 // rows: latency, not bandwidth, at decode's short contexts).
-template <int DPL, int G>
+// CL: the splits of these heads form one cluster (grid z) and merge through each
+// other's shared memory: no partials in global memory, no ticket, no second pass.
+template <int DPL, int G, bool CL>
 __global__ void __launch_bounds__(kWarps * 32) attention_kernel(AttnArgs a) {
   constexpr int KB = kKeysAtOnce;
   __shared__ float sm_m[kWarps][G], sm_l[kWarps][G];
   __shared__ float sm_acc[kWarps][G][DPL * 32];
+  __shared__ float cl_m[G], cl_l[G];  // CL: this split's max and sum per head
   const int r = blockIdx.y, z = blockIdx.z, h0 = blockIdx.x * G;
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   const int kvh = h0 / (a.n_heads / a.n_kv_heads);
@@ -315,7 +324,14 @@ __global__ void __launch_bounds__(kWarps * 32) attention_kernel(AttnArgs a) {
       o += sm_acc[w][g][d] * wt;
     }
     const std::size_t row_head = row_head0 + g;
-    if (a.splits == 1) {
+    if (CL) {
+      // Each (g, d) is read above and written here by this thread alone.
+      sm_acc[0][g][d] = o;
+      if (d == 0) {
+        cl_m[g] = big;
+        cl_l[g] = total;
+      }
+    } else if (a.splits == 1) {
       a.out[row_head * a.head_dim + d] = o / total;
     } else {
       float* part = a.partial + (static_cast<std::size_t>(z) * a.n_rows * a.n_heads + row_head) *
@@ -326,6 +342,33 @@ __global__ void __launch_bounds__(kWarps * 32) attention_kernel(AttnArgs a) {
         part[1] = total;
       }
     }
+  }
+  if constexpr (CL) {
+    namespace cg = cooperative_groups;
+    cg::cluster_group cluster = cg::this_cluster();
+    cluster.sync();  // every split's (max, sum, output) is in its shared memory
+    // Split z writes outputs [z * per, (z + 1) * per) of the G heads.
+    const int S = a.splits, n_out = G * a.head_dim, per = (n_out + S - 1) / S;
+    const int i_end = min(n_out, (z + 1) * per);
+    for (int i = z * per + static_cast<int>(threadIdx.x); i < i_end;
+         i += static_cast<int>(blockDim.x)) {
+      const int g = i / a.head_dim, d = i - g * a.head_dim;
+      float mz[kMaxClusterSplits];
+      float big = -INFINITY;
+      for (int k = 0; k < S; ++k) {
+        mz[k] = cluster.map_shared_rank(cl_m, k)[g];
+        big = fmaxf(big, mz[k]);
+      }
+      float o = 0.0f, total = 0.0f;
+      for (int k = 0; k < S; ++k) {
+        const float wt = mz[k] == -INFINITY ? 0.0f : __expf(mz[k] - big);
+        total += cluster.map_shared_rank(cl_l, k)[g] * wt;
+        o += cluster.map_shared_rank(&sm_acc[0][0][0], k)[g * DPL * 32 + d] * wt;
+      }
+      a.out[(row_head0 + g) * a.head_dim + d] = o / total;
+    }
+    cluster.sync();  // the other splits' shared memory lives until it has been read
+    return;
   }
   if (a.splits == 1 || a.tickets == nullptr) return;
   // The last split of these (row, heads) to finish merges all of them.
@@ -349,7 +392,9 @@ __global__ void merge_splits_kernel(AttnArgs a) {
 }  // namespace
 
 std::int64_t attention_workspace(int n_rows, int n_heads, int head_dim, int splits) {
-  return splits <= 1 ? 0 : static_cast<std::int64_t>(splits) * n_rows * n_heads * (head_dim + 2);
+  return splits <= 1 || attention_cluster_merge(splits)
+             ? 0
+             : static_cast<std::int64_t>(splits) * n_rows * n_heads * (head_dim + 2);
 }
 
 // RMLX_CUDA_ATTN_BLOCKS: blocks a decode step's attention aims at (splits fill
@@ -401,6 +446,42 @@ void prep_heads_write_kv(const AttnArgs& a, const HeadPrep& p, cudaStream_t s) {
              dim3(threads), static_cast<std::size_t>(a.head_dim) * sizeof(float), s, a, p);
 }
 
+namespace {
+
+template <bool CL>
+void (*attention_for(int head_dim, int G))(AttnArgs) {
+  if (head_dim <= 64) {
+    return G == 8   ? attention_kernel<2, 8, CL>
+           : G == 4 ? attention_kernel<2, 4, CL>
+           : G == 2 ? attention_kernel<2, 2, CL>
+                    : attention_kernel<2, 1, CL>;
+  }
+  if (head_dim <= 128) {
+    return G == 8   ? attention_kernel<4, 8, CL>
+           : G == 4 ? attention_kernel<4, 4, CL>
+           : G == 2 ? attention_kernel<4, 2, CL>
+                    : attention_kernel<4, 1, CL>;
+  }
+  return G == 4   ? attention_kernel<8, 4, CL>
+         : G == 2 ? attention_kernel<8, 2, CL>
+                  : attention_kernel<8, 1, CL>;
+}
+
+// RMLX_CUDA_ATTN_CLUSTER=0 merges splits through global memory (for comparisons).
+bool cluster_merge_enabled() {
+  static const bool on = [] {
+    const char* v = std::getenv("RMLX_CUDA_ATTN_CLUSTER");
+    return v == nullptr || std::string_view(v) != "0";
+  }();
+  return on;
+}
+
+}  // namespace
+
+bool attention_cluster_merge(int splits) {
+  return splits > 1 && splits <= kMaxClusterSplits && cluster_merge_enabled();
+}
+
 void attention(const AttnArgs& a, cudaStream_t s) {
   if (a.n_rows == 0) return;
   if (a.head_dim > 256 || a.n_heads % a.n_kv_heads != 0) {
@@ -408,24 +489,22 @@ void attention(const AttnArgs& a, cudaStream_t s) {
   }
   const int G = attention_heads_per_block(a.n_heads, a.n_kv_heads, a.head_dim);
   const dim3 grid(a.n_heads / G, a.n_rows, a.splits);
-  using Kernel = void (*)(AttnArgs);
-  Kernel kernel = nullptr;
-  if (a.head_dim <= 64) {
-    kernel = G == 8   ? attention_kernel<2, 8>
-             : G == 4 ? attention_kernel<2, 4>
-             : G == 2 ? attention_kernel<2, 2>
-                      : attention_kernel<2, 1>;
-  } else if (a.head_dim <= 128) {
-    kernel = G == 8   ? attention_kernel<4, 8>
-             : G == 4 ? attention_kernel<4, 4>
-             : G == 2 ? attention_kernel<4, 2>
-                      : attention_kernel<4, 1>;
-  } else {
-    kernel = G == 4   ? attention_kernel<8, 4>
-             : G == 2 ? attention_kernel<8, 2>
-                      : attention_kernel<8, 1>;
+  if (attention_cluster_merge(a.splits)) {
+    auto* kernel = attention_for<true>(a.head_dim, G);
+    if (a.splits > 8) {
+      // Clusters of more than eight blocks are Hopper's non-portable sizes.
+      const cudaError_t e =
+          cudaFuncSetAttribute(kernel, cudaFuncAttributeNonPortableClusterSizeAllowed, 1);
+      if (e != cudaSuccess) {
+        throw std::runtime_error(std::string("cuda: attention cluster size: ") +
+                                 cudaGetErrorString(e));
+      }
+    }
+    launch_pdl_clusters("attention", kernel, grid, dim3(kWarps * 32),
+                        dim3(1, 1, static_cast<unsigned>(a.splits)), 0, s, a);
+    return;
   }
-  launch_pdl("attention", kernel, grid, dim3(kWarps * 32), 0, s, a);
+  launch_pdl("attention", attention_for<false>(a.head_dim, G), grid, dim3(kWarps * 32), 0, s, a);
   if (a.splits > 1 && a.tickets == nullptr) {
     merge_splits_kernel<<<dim3(a.n_heads, a.n_rows), 128, 0, s>>>(a);
     check_launch("attention merge");

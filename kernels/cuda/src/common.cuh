@@ -111,11 +111,11 @@ inline bool pdl_enabled() {
   return on;
 }
 
-// cluster_x > 1 groups that many consecutive blocks into one cluster (Hopper: they are
-// co-scheduled and may read each other's shared memory).
+// A cluster of more than one block (Hopper: co-scheduled blocks that may read each
+// other's shared memory) groups cluster.x * cluster.y * cluster.z neighbouring blocks.
 template <typename... Params, typename... Args>
-void launch_pdl_cluster(const char* what, void (*kernel)(Params...), dim3 grid, dim3 block,
-                        unsigned cluster_x, std::size_t smem, cudaStream_t s, Args&&... args) {
+void launch_pdl_clusters(const char* what, void (*kernel)(Params...), dim3 grid, dim3 block,
+                         dim3 cluster, std::size_t smem, cudaStream_t s, Args&&... args) {
   cudaLaunchConfig_t cfg{};
   cfg.gridDim = grid;
   cfg.blockDim = block;
@@ -123,11 +123,11 @@ void launch_pdl_cluster(const char* what, void (*kernel)(Params...), dim3 grid, 
   cfg.stream = s;
   cudaLaunchAttribute attr[2];
   unsigned n = 0;
-  if (cluster_x > 1) {
+  if (cluster.x * cluster.y * cluster.z > 1) {
     attr[n].id = cudaLaunchAttributeClusterDimension;
-    attr[n].val.clusterDim.x = cluster_x;
-    attr[n].val.clusterDim.y = 1;
-    attr[n].val.clusterDim.z = 1;
+    attr[n].val.clusterDim.x = cluster.x;
+    attr[n].val.clusterDim.y = cluster.y;
+    attr[n].val.clusterDim.z = cluster.z;
     ++n;
   }
   if (pdl_enabled()) {
@@ -141,6 +141,14 @@ void launch_pdl_cluster(const char* what, void (*kernel)(Params...), dim3 grid, 
   if (e != cudaSuccess) {
     throw std::runtime_error(std::string("cuda: ") + what + ": " + cudaGetErrorString(e));
   }
+}
+
+// cluster_x consecutive blocks along x a cluster.
+template <typename... Params, typename... Args>
+void launch_pdl_cluster(const char* what, void (*kernel)(Params...), dim3 grid, dim3 block,
+                        unsigned cluster_x, std::size_t smem, cudaStream_t s, Args&&... args) {
+  launch_pdl_clusters(what, kernel, grid, block, dim3(cluster_x, 1, 1), smem, s,
+                      std::forward<Args>(args)...);
 }
 
 template <typename... Params, typename... Args>

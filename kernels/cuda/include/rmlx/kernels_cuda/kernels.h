@@ -113,6 +113,9 @@ struct AttnArgs {
   // Null: a separate merge kernel.
   unsigned* tickets = nullptr;
 };
+// Whether `splits` splits of a (row, heads) merge inside one thread-block cluster
+// (2..16 splits; RMLX_CUDA_ATTN_CLUSTER=0: never), needing no workspace or counters.
+bool attention_cluster_merge(int splits);
 // Floats of split-K workspace attention() needs for these arguments.
 std::int64_t attention_workspace(int n_rows, int n_heads, int head_dim, int splits);
 // Query heads one attention block takes (they share a KV head).
