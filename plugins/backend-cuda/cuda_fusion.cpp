@@ -64,6 +64,7 @@ bool CudaOps::run_residual_chain(std::span<const kc::WeightView> ws, std::span<f
   rn.wt = nrm.wt;
   rn.eps = nrm.eps;
   rn.normed = nrm.out;
+  if (lin.after_attention) rn.producer_blocks_per_sm = 2;
   const std::int64_t parts = kc::residual_norm_max_parts(lin.lin);
   if (parts <= 0) return false;
   rn.parts = scratch(sdk::DType::f32, {parts}).as<float>();

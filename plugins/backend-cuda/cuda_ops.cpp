@@ -11,6 +11,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <string_view>
+#include <utility>
 
 #include "../backend-cpu/rope_params.h"
 #include "rmlx/kernels/rope.h"
@@ -284,6 +285,7 @@ void CudaOps::linear(const kc::WeightView& w, const sdk::Tensor* bias, const sdk
     throw std::invalid_argument("cuda: linear shapes disagree");
   }
   const bool row_on_device = n == 1 && bias == nullptr && on_device(y.data);
+  const bool after_attention = std::exchange(after_attention_, false);
   if (row_on_device && residual_chain_into(x.as<const float>())) {
     float* out = y.as<float>();
     if (run_residual_chain(std::span(&w, 1), std::span(&out, 1), nullptr)) return;
@@ -294,6 +296,7 @@ void CudaOps::linear(const kc::WeightView& w, const sdk::Tensor* bias, const sdk
     PendingOp op;
     op.kind = PendingOp::Kind::linear1;
     op.lin = w;
+    op.after_attention = after_attention;
     op.in = x.as<const float>();
     op.g = y.as<float>();
     pending_.push_back(op);
@@ -688,6 +691,7 @@ void CudaOps::attention(const sdk::Tensor& q, const sdk::Tensor& k, const sdk::T
     kc::write_kv(a, stream_);
     prof_->op_end(kv_slot, stream_, "attention: write_kv");
   }
+  after_attention_ = true;
   const int slot = prof_->op_begin(stream_);
   if (kc::flash_prefill_takes(a)) {
     kc::flash_prefill(a, stream_);

@@ -152,6 +152,7 @@ class CudaOps final : public sdk::Ops, public sdk::DeviceSampler, public sdk::Sh
     float* g = nullptr;
     float* u = nullptr;
     kernels_cuda::WeightView lin;  // linear1: g = in lin^T (one row)
+    bool after_attention = false;  // linear1: the op before it was attention
     const float* nx = nullptr;     // norm: out = rms_norm(nx) * w, over dim = head_dim
   };
   void flush_pending();
@@ -170,6 +171,7 @@ class CudaOps final : public sdk::Ops, public sdk::DeviceSampler, public sdk::Sh
   bool run_residual_chain(std::span<const kernels_cuda::WeightView> ws, std::span<float* const> ys,
                           float* glu_out);
   bool fuse_norm_ = true;
+  bool after_attention_ = false;  // the last op was attention
   std::vector<PendingOp> pending_;
   bool fuse_ = true;
   // Ticket counters of the kernels whose last block finishes the work (the

@@ -47,6 +47,7 @@ struct XregSegs {
   const float* residual = nullptr;
   float* sum = nullptr;
   float* parts = nullptr;
+  int max_per_sm = 0;  // row blocks an SM at most (0: as many as fit)
   // The RMSNorm before this GEMV: x is a sum whose squares come in n_parts pieces;
   // each block normalises its activations, block 0 also writes them to normed.
   const float* in_parts = nullptr;
@@ -379,6 +380,7 @@ int launch(XregSegs segs, const float* x, int cols, int group_size, cudaStream_t
   cudaGetDevice(&dev);
   cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev);
   cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, gemv4_xreg<S, KS, GLU>, threads, 0);
+  if (segs.max_per_sm > 0) per_sm = std::min(per_sm, segs.max_per_sm * KS);
   const int slots = std::max(1, sms * per_sm / KS);
   int total = 0;
   for (int i = 0; i < (GLU ? 1 : segs.count); ++i) total += segs.seg[i].rows;
@@ -498,6 +500,7 @@ bool gemv_xreg_residual(const WeightView& w, const float* x, float* y, ResidualN
   segs.residual = n.residual;
   segs.sum = n.sum;
   segs.parts = n.parts;
+  segs.max_per_sm = n.producer_blocks_per_sm;
   n.n_parts = launch_like(w, segs, x, s);
   check_launch("linear with residual");
   return n.n_parts > 0;
