@@ -452,6 +452,16 @@ void CudaOps::gather_rows(const sdk::Tensor& table, std::span<const std::int32_t
   gather(v, rows, out);
 }
 
+CudaOps::PendingOp CudaOps::norm_op(const sdk::Tensor& x, const void* w, kc::WType wt, float eps) {
+  PendingOp op;
+  op.rows = x.numel() / x.dim(-1);
+  op.head_dim = static_cast<int>(x.dim(-1));
+  op.w = w;
+  op.wt = wt;
+  op.eps = eps;
+  return op;
+}
+
 void CudaOps::rms_norm(const sdk::Tensor& x, const sdk::Tensor& weight, float eps,
                        sdk::Tensor& out) {
   require_f32(x, "rms_norm input");
@@ -466,14 +476,10 @@ void CudaOps::rms_norm(const sdk::Tensor& x, const sdk::Tensor& weight, float ep
     // waits for the GEMV it feeds.
     if (add.out == x.data && add.count == dim && out.data != x.data && out.data != residual &&
         on_device(out.data)) {
-      PendingOp op;
+      PendingOp op = norm_op(x, weight.data, wt, eps);
       op.kind = PendingOp::Kind::norm;
       op.nx = x.as<const float>();
       op.out = out.as<float>();
-      op.head_dim = static_cast<int>(dim);
-      op.w = weight.data;
-      op.wt = wt;
-      op.eps = eps;
       pending_.push_back(op);
       return;
     }
@@ -484,14 +490,9 @@ void CudaOps::rms_norm(const sdk::Tensor& x, const sdk::Tensor& weight, float ep
   if (fuse_ && x.data == out.data) {
     // In place (per-head q/k norms): may join the rope and cache write before attention.
     if (!only_head_ops_pending()) flush_pending();
-    PendingOp op;
+    PendingOp op = norm_op(x, weight.data, wt, eps);
     op.kind = PendingOp::Kind::head_norm;
     op.x = out.as<float>();
-    op.rows = x.numel() / dim;
-    op.head_dim = static_cast<int>(dim);
-    op.w = weight.data;
-    op.wt = wt;
-    op.eps = eps;
     pending_.push_back(op);
     return;
   }

@@ -157,6 +157,8 @@ class CudaOps final : public sdk::Ops, public sdk::DeviceSampler, public sdk::Sh
   };
   void flush_pending();
   void run_pending(const PendingOp& op);
+  // The fields every deferred RMSNorm of x's rows carries (the caller sets kind and buffers).
+  static PendingOp norm_op(const sdk::Tensor& x, const void* w, kernels_cuda::WType wt, float eps);
   bool only_head_ops_pending() const;
   bool fuse_add_rms_norm(const sdk::Tensor& x, const void* w, kernels_cuda::WType wt,
                          std::int64_t dim, float eps, float* out);

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "cpu_ops.h"
@@ -24,6 +25,7 @@ namespace sdk = rmlx::sdk;
 namespace k = rmlx::kernels;
 using rmlx::backend_cpu::CpuOps;
 using rmlx::backend_cuda::CudaOps;
+using rmlx::cuda_test::attend_both;
 using rmlx::cuda_test::attention_params;
 using rmlx::cuda_test::device_kv_layer;
 using rmlx::cuda_test::download;
@@ -281,25 +283,11 @@ TEST(CudaOps, PagedAttentionMatchesCpuOverPrefillAndDecode) {
       unsigned seed = 100;
       for (auto [na, nb] : steps) {
         const std::int64_t n = na + nb;
-        auto q = random_floats(static_cast<std::size_t>(n * heads * hd), seed++);
-        auto kk = random_floats(static_cast<std::size_t>(n * kv_heads * hd), seed++);
-        auto vv = random_floats(static_cast<std::size_t>(n * kv_heads * hd), seed++);
         std::vector<sdk::AttentionSeq> seqs(2);
         seqs[0] = {0, na, pos_a, table_a};
         seqs[1] = {na, nb, pos_b, table_b};
-        std::vector<float> want(q.size());
-        auto out_c = host_tensor(want.data(), sdk::DType::f32, {n, heads, hd});
-        cpu.attention(host_tensor(q.data(), sdk::DType::f32, {n, heads, hd}),
-                      host_tensor(kk.data(), sdk::DType::f32, {n, kv_heads, hd}),
-                      host_tensor(vv.data(), sdk::DType::f32, {n, kv_heads, hd}), cv, seqs, p,
-                      out_c);
-        gpu.begin_step();
-        auto qd = device_f32(gpu, q, {n, heads, hd});
-        auto kd = device_f32(gpu, kk, {n, kv_heads, hd});
-        auto vd = device_f32(gpu, vv, {n, kv_heads, hd});
-        auto od = gpu.scratch(sdk::DType::f32, {n, heads, hd});
-        gpu.attention(qd, kd, vd, gv, seqs, p, od);
-        expect_close(download(gpu, od), want, 1e-4f,
+        const auto [got, want] = attend_both(gpu, cpu, cv, gv, seqs, p, n, seed);
+        expect_close(got, want, 1e-4f,
                      "attention " + std::to_string(heads) + "/" + std::to_string(kv_heads) + " x " +
                          std::to_string(hd) + " window " + std::to_string(window) + " at " +
                          std::to_string(pos_a));
@@ -324,29 +312,15 @@ TEST(CudaOps, DecodeAttentionMergesSplitsInClustersAndThroughMemory) {
   int pos = 0;
   unsigned seed = 300;
   for (int n : {20, 1, 579, 1}) {
-    auto q = random_floats(static_cast<std::size_t>(n * heads * hd), seed++);
-    auto kk = random_floats(static_cast<std::size_t>(n * kv_heads * hd), seed++);
-    auto vv = random_floats(static_cast<std::size_t>(n * kv_heads * hd), seed++);
     std::vector<sdk::AttentionSeq> seqs = {{0, n, pos, table}};
-    std::vector<float> want(q.size());
-    auto out_c = host_tensor(want.data(), sdk::DType::f32, {n, heads, hd});
-    cpu.attention(host_tensor(q.data(), sdk::DType::f32, {n, heads, hd}),
-                  host_tensor(kk.data(), sdk::DType::f32, {n, kv_heads, hd}),
-                  host_tensor(vv.data(), sdk::DType::f32, {n, kv_heads, hd}), host_kv.view, seqs, p,
-                  out_c);
-    gpu.begin_step();
-    auto qd = device_f32(gpu, q, {n, heads, hd});
-    auto kd = device_f32(gpu, kk, {n, kv_heads, hd});
-    auto vd = device_f32(gpu, vv, {n, kv_heads, hd});
-    auto od = gpu.scratch(sdk::DType::f32, {n, heads, hd});
-    gpu.attention(qd, kd, vd, gv, seqs, p, od);
+    const auto [got, want] = attend_both(gpu, cpu, host_kv.view, gv, seqs, p, n, seed);
     if (n == 1) {
       const int splits = rmlx::kernels_cuda::attention_splits(1, heads, kv_heads, hd, pos + 1);
       EXPECT_EQ(splits, pos < 256 ? 8 : 24);
       EXPECT_EQ(rmlx::kernels_cuda::attention_cluster_merge(splits), pos < 256);
     }
     // 579 rows take the f16 tensor-core prefill (cuda_prefill_test: within 2e-3).
-    expect_close(download(gpu, od), want, n > 200 ? 2e-3f : 1e-4f,
+    expect_close(got, want, n > 200 ? 2e-3f : 1e-4f,
                  "attention of " + std::to_string(n) + " rows at " + std::to_string(pos));
     pos += n;
   }

@@ -28,6 +28,7 @@ namespace k = rmlx::kernels;
 namespace kc = rmlx::kernels_cuda;
 using rmlx::backend_cpu::CpuOps;
 using rmlx::backend_cuda::CudaOps;
+using rmlx::cuda_test::attend_both;
 using rmlx::cuda_test::attention_params;
 using rmlx::cuda_test::device_kv_layer;
 using rmlx::cuda_test::download;
@@ -226,25 +227,11 @@ void check_flash(const AttnCase& c) {
   for (std::size_t st = 0; st < steps.size(); ++st) {
     const auto rows = steps[st];
     const std::int64_t n = rows[0] + rows[1] + rows[2];
-    auto q = random_floats(static_cast<std::size_t>(n * heads * hd), seed++);
-    auto kk = random_floats(static_cast<std::size_t>(n * kv_heads * hd), seed++);
-    auto vv = random_floats(static_cast<std::size_t>(n * kv_heads * hd), seed++);
     std::vector<sdk::AttentionSeq> seqs(3);
     seqs[0] = {0, rows[0], pos[0], ta};
     seqs[1] = {rows[0], rows[1], pos[1], tb};
     seqs[2] = {rows[0] + rows[1], rows[2], pos[2], tc};
-    std::vector<float> want(q.size());
-    auto out_c = host_tensor(want.data(), sdk::DType::f32, {n, heads, hd});
-    cpu.attention(host_tensor(q.data(), sdk::DType::f32, {n, heads, hd}),
-                  host_tensor(kk.data(), sdk::DType::f32, {n, kv_heads, hd}),
-                  host_tensor(vv.data(), sdk::DType::f32, {n, kv_heads, hd}), cv, seqs, p, out_c);
-    gpu.begin_step();
-    auto qd = gpu.upload(host_tensor(q.data(), sdk::DType::f32, {n, heads, hd}));
-    auto kd = gpu.upload(host_tensor(kk.data(), sdk::DType::f32, {n, kv_heads, hd}));
-    auto vd = gpu.upload(host_tensor(vv.data(), sdk::DType::f32, {n, kv_heads, hd}));
-    auto od = gpu.scratch(sdk::DType::f32, {n, heads, hd});
-    ASSERT_EQ(cudaMemset(od.data, 0xff, static_cast<std::size_t>(od.nbytes())), cudaSuccess);
-    gpu.attention(qd, kd, vd, gv, seqs, p, od);
+    const auto [got, want] = attend_both(gpu, cpu, cv, gv, seqs, p, n, seed);
     const std::string what = "head_dim " + std::to_string(hd) + " window " +
                              std::to_string(c.window) + " softcap " + std::to_string(c.softcap) +
                              " step " + std::to_string(st);
@@ -258,7 +245,7 @@ void check_flash(const AttnCase& c) {
     ASSERT_TRUE(kc::flash_prefill_takes(probe)) << what;
     // Queries and probabilities are rounded to f16 for the tensor cores (11
     // significant bits); the CPU keeps them in f32.
-    EXPECT_LE(rel_error(download(gpu, od), want), 2e-3f) << what;
+    EXPECT_LE(rel_error(got, want), 2e-3f) << what;
     for (int i = 0; i < 3; ++i) pos[i] += rows[i];
   }
 }

@@ -10,8 +10,10 @@
 #include <cstring>
 #include <memory>
 #include <random>
+#include <utility>
 #include <vector>
 
+#include "cpu_ops.h"
 #include "cuda_ops.h"
 #include "rmlx/kernels_cuda/kernels.h"
 #include "rmlx/sdk/ops.h"
@@ -145,6 +147,32 @@ inline std::vector<float> download(backend_cuda::CudaOps& ops, const sdk::Tensor
   std::vector<float> out(static_cast<std::size_t>(t.numel()));
   EXPECT_EQ(cudaMemcpy(out.data(), t.data, out.size() * 4, cudaMemcpyDeviceToHost), cudaSuccess);
   return out;
+}
+
+// One attention op on the CPU backend (the reference) and on the GPU: {gpu, cpu} outputs.
+inline std::pair<std::vector<float>, std::vector<float>> attend_both(
+    backend_cuda::CudaOps& gpu, backend_cpu::CpuOps& cpu, const sdk::KvLayerView& cv,
+    const sdk::KvLayerView& gv, const std::vector<sdk::AttentionSeq>& seqs,
+    const sdk::AttentionParams& p, std::int64_t n, unsigned& seed) {
+  const int heads = p.n_heads, kv_heads = p.n_kv_heads, hd = p.head_dim;
+  auto q = random_floats(static_cast<std::size_t>(n * heads * hd), seed++);
+  auto kk = random_floats(static_cast<std::size_t>(n * kv_heads * hd), seed++);
+  auto vv = random_floats(static_cast<std::size_t>(n * kv_heads * hd), seed++);
+  std::vector<float> want(q.size());
+  auto out_c = host_tensor(want.data(), sdk::DType::f32, {n, heads, hd});
+  cpu.attention(host_tensor(q.data(), sdk::DType::f32, {n, heads, hd}),
+                host_tensor(kk.data(), sdk::DType::f32, {n, kv_heads, hd}),
+                host_tensor(vv.data(), sdk::DType::f32, {n, kv_heads, hd}), cv, seqs, p, out_c);
+  gpu.begin_step();
+  auto qd = gpu.upload(host_tensor(q.data(), sdk::DType::f32, {n, heads, hd}));
+  auto kd = gpu.upload(host_tensor(kk.data(), sdk::DType::f32, {n, kv_heads, hd}));
+  auto vd = gpu.upload(host_tensor(vv.data(), sdk::DType::f32, {n, kv_heads, hd}));
+  auto od = gpu.scratch(sdk::DType::f32, {n, heads, hd});
+  // NaN until written: an output the kernel leaves alone cannot pass.
+  EXPECT_EQ(cudaMemset(od.data, 0xff, static_cast<std::size_t>(od.nbytes())), cudaSuccess);
+  EXPECT_EQ(cudaDeviceSynchronize(), cudaSuccess);  // before the backend's own stream runs
+  gpu.attention(qd, kd, vd, gv, seqs, p, od);
+  return {download(gpu, od), want};
 }
 
 }  // namespace rmlx::cuda_test
