@@ -357,7 +357,8 @@ TEST(CudaAffineBatch, EveryGroupScaleTypeAndRowCountMatchesTheReference) {
   for (int gs : {32, 64, 128}) {
     for (kc::WType st : {kc::WType::bf16, kc::WType::f16, kc::WType::f32}) {
       // 333 rows: three row tiles, the last partial; 2048 columns: eight stages.
-      check_batch({4, gs, st}, 333, 2048, {2, 3, 8, 9, 17, 32, 33, 48, 64}, seed, worst, saw_split);
+      check_batch({4, gs, st}, 333, 2048, {2, 3, 8, 9, 17, 32, 33, 48, 64, 97, 128}, seed, worst,
+                  saw_split);
     }
   }
   check_batch({4, 64, kc::WType::bf16}, 40, 14336, {5, 32}, seed, worst, saw_split);

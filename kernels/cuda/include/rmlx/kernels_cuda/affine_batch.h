@@ -17,9 +17,11 @@
 namespace rmlx::kernels_cuda {
 
 inline constexpr std::int64_t kAffineBatchMinRows = 2;
-// From 65 rows on, dequantizing for cuBLASLt is faster (H100, 8B shape, 128 rows: 20.2
-// against 25.5 ms per step of linears; at 64 rows 14.8 against 21.0).
-inline constexpr std::int64_t kAffineBatchMaxRows = 64;
+// Up to 128 rows (four passes over the weights) the f16 form beats dequantizing for
+// cuBLASLt (H100, 8B 4:32 end to end: 96 sequences 4,142-4,173 -> 6,744-6,854 tok/s,
+// 128 sequences 5,641-5,653 -> 7,406-7,450; bench/gpu/NOTES.md, version 11). (Against the
+// int8 form alone, before the f16 form, cuBLASLt won from 65 rows.)
+inline constexpr std::int64_t kAffineBatchMaxRows = 128;
 // From this many rows on, the f16 form (error: one f16 rounding of each weight and
 // activation, 0.6e-3 of max |y| in the op test against 6e-7; 1.3-1.5x faster at 32).
 inline constexpr std::int64_t kAffineBatchF16MinRows = 17;
