@@ -297,8 +297,9 @@ TEST(CudaOps, PagedAttentionMatchesCpuOverPrefillAndDecode) {
     }
 }
 
-// One sequence decoding after 20 and after 600 keys: splits merged inside a cluster
-// (8 splits of a short range) and through global memory with counters (24 splits).
+// One sequence decoding after 20, 300 and 600 keys: splits merged inside a cluster (8
+// splits of a short range; 16, Hopper's non-portable cluster size) and through global
+// memory with counters (24 splits).
 TEST(CudaOps, DecodeAttentionMergesSplitsInClustersAndThroughMemory) {
   REQUIRE_GPU();
   const int heads = 8, kv_heads = 2, hd = 128, bs = 16, n_blocks = 40;
@@ -311,15 +312,15 @@ TEST(CudaOps, DecodeAttentionMergesSplitsInClustersAndThroughMemory) {
   for (int i = 0; i < n_blocks; ++i) table[i] = (7 * i + 3) % n_blocks;
   int pos = 0;
   unsigned seed = 300;
-  for (int n : {20, 1, 579, 1}) {
+  for (int n : {20, 1, 279, 1, 299, 1}) {
     std::vector<sdk::AttentionSeq> seqs = {{0, n, pos, table}};
     const auto [got, want] = attend_both(gpu, cpu, host_kv.view, gv, seqs, p, n, seed);
     if (n == 1) {
       const int splits = rmlx::kernels_cuda::attention_splits(1, heads, kv_heads, hd, pos + 1);
-      EXPECT_EQ(splits, pos < 256 ? 8 : 24);
-      EXPECT_EQ(rmlx::kernels_cuda::attention_cluster_merge(splits), pos < 256);
+      EXPECT_EQ(splits, pos < 256 ? 8 : pos < 512 ? 16 : 24);
+      EXPECT_EQ(rmlx::kernels_cuda::attention_cluster_merge(splits), pos < 512);
     }
-    // 579 rows take the f16 tensor-core prefill (cuda_prefill_test: within 2e-3).
+    // The 279- and 299-row steps take the f16 tensor-core prefill (cuda_prefill_test: 2e-3).
     expect_close(got, want, n > 200 ? 2e-3f : 1e-4f,
                  "attention of " + std::to_string(n) + " rows at " + std::to_string(pos));
     pos += n;
