@@ -58,7 +58,7 @@ bool CudaOps::run_residual_chain(std::span<const kc::WeightView> ws, std::span<f
   const PendingOp& add = pending_[1];
   const PendingOp& nrm = pending_[2];
   kc::ResidualNorm rn;
-  rn.residual = add.a == lin.g ? add.b : add.a;
+  rn.residual = residual_of(lin, add);
   rn.sum = add.out;
   rn.w = nrm.w;
   rn.wt = nrm.wt;
@@ -67,10 +67,10 @@ bool CudaOps::run_residual_chain(std::span<const kc::WeightView> ws, std::span<f
   if (lin.after_attention) rn.producer_blocks_per_sm = 2;
   const std::int64_t parts = kc::residual_norm_max_parts(lin.lin);
   if (parts <= 0) return false;
-  rn.parts = scratch(sdk::DType::f32, {parts}).as<float>();
   for (const kc::WeightView& w : ws) {
     if (!kc::residual_norm_applies(lin.lin, w, rn)) return false;
   }
+  rn.parts = scratch(sdk::DType::f32, {parts}).as<float>();
   const int slot = prof_->op_begin(stream_);
   if (!kc::linear_residual(lin.lin, lin.in, lin.g, rn, stream_)) return false;
   if (slot >= 0) prof_->op_end(slot, stream_, "linear n=1 + residual (fused)");

@@ -471,7 +471,7 @@ void CudaOps::rms_norm(const sdk::Tensor& x, const sdk::Tensor& weight, float ep
   const kc::WType wt = wtype(weight, "rms_norm weight");
   if (pending_.size() == 2 && pending_[0].kind == PendingOp::Kind::linear1) {
     const PendingOp& add = pending_[1];
-    const float* residual = add.a == pending_[0].g ? add.b : add.a;
+    const float* residual = residual_of(pending_[0], add);
     // The norm of the sum into another buffer (the GEMV's own output may be reused)
     // waits for the GEMV it feeds.
     if (add.out == x.data && add.count == dim && out.data != x.data && out.data != residual &&

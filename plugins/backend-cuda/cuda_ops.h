@@ -108,8 +108,6 @@ class CudaOps final : public sdk::Ops, public sdk::DeviceSampler, public sdk::Sh
   kernels_cuda::TensorGemm& tensor_gemm() { return gemm_; }
   // Waits for every queued op.
   void synchronize();
-  // x W^T for n rows into device memory, on the kernel that takes the shape.
-  void launch_linear(const kernels_cuda::WeightView& w, const float* x, std::int64_t n, float* y);
 
  private:
   bool on_device(const void* p) const;
@@ -157,6 +155,12 @@ class CudaOps final : public sdk::Ops, public sdk::DeviceSampler, public sdk::Sh
   };
   void flush_pending();
   void run_pending(const PendingOp& op);
+  // x W^T for n rows into device memory, on the kernel that takes the shape.
+  void launch_linear(const kernels_cuda::WeightView& w, const float* x, std::int64_t n, float* y);
+  // The operand of a waiting add that is not the waiting GEMV's output.
+  static const float* residual_of(const PendingOp& linear1, const PendingOp& add) {
+    return add.a == linear1.g ? add.b : add.a;
+  }
   // The fields every deferred RMSNorm of x's rows carries (the caller sets kind and buffers).
   static PendingOp norm_op(const sdk::Tensor& x, const void* w, kernels_cuda::WType wt, float eps);
   bool only_head_ops_pending() const;
@@ -180,7 +184,7 @@ class CudaOps final : public sdk::Ops, public sdk::DeviceSampler, public sdk::Sh
   // multi-block argmax per row, split-K attention per (row, head)): zeroed once, each
   // launch leaves them zero; allocated outside a recording (null inside one until then).
   static constexpr std::int64_t kTickets = 65536;
-  // 2..64 rows of 4-bit affine weights on tensor cores (affine_batch.cu: exact up to
+  // 2..128 rows of 4-bit affine weights on tensor cores (affine_batch.cu: exact up to
   // 16 rows, f16 from 17), one prep of x for weights of the same columns; false,
   // running nothing, where that kernel does not take one of them.
   bool affine_batch(std::span<const kernels_cuda::WeightView> ws, const float* x, std::int64_t n,

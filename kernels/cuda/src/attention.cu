@@ -478,6 +478,25 @@ bool cluster_merge_enabled() {
   return on;
 }
 
+// Clusters of more than eight blocks are Hopper's non-portable sizes: allowed once for
+// every merging kernel, at the first launch that needs them.
+void allow_wide_clusters() {
+  static const cudaError_t e = [] {
+    cudaError_t r = cudaSuccess;
+    for (int head_dim : {64, 128, 256}) {
+      for (int g : {1, 2, 4, 8}) {
+        const cudaError_t k = cudaFuncSetAttribute(
+            attention_for<true>(head_dim, g), cudaFuncAttributeNonPortableClusterSizeAllowed, 1);
+        if (r == cudaSuccess) r = k;
+      }
+    }
+    return r;
+  }();
+  if (e != cudaSuccess) {
+    throw std::runtime_error(std::string("cuda: attention cluster size: ") + cudaGetErrorString(e));
+  }
+}
+
 }  // namespace
 
 bool attention_cluster_merge(int splits) {
@@ -492,17 +511,8 @@ void attention(const AttnArgs& a, cudaStream_t s) {
   const int G = attention_heads_per_block(a.n_heads, a.n_kv_heads, a.head_dim);
   const dim3 grid(a.n_heads / G, a.n_rows, a.splits);
   if (attention_cluster_merge(a.splits)) {
-    auto* kernel = attention_for<true>(a.head_dim, G);
-    if (a.splits > 8) {
-      // Clusters of more than eight blocks are Hopper's non-portable sizes.
-      const cudaError_t e =
-          cudaFuncSetAttribute(kernel, cudaFuncAttributeNonPortableClusterSizeAllowed, 1);
-      if (e != cudaSuccess) {
-        throw std::runtime_error(std::string("cuda: attention cluster size: ") +
-                                 cudaGetErrorString(e));
-      }
-    }
-    launch_pdl_clusters("attention", kernel, grid, dim3(kWarps * 32),
+    if (a.splits > 8) allow_wide_clusters();
+    launch_pdl_clusters("attention", attention_for<true>(a.head_dim, G), grid, dim3(kWarps * 32),
                         dim3(1, 1, static_cast<unsigned>(a.splits)), 0, s, a);
     return;
   }

@@ -19,6 +19,7 @@
 #include <algorithm>
 
 #include "common.cuh"
+#include "rmlx/kernels_cuda/fused.h"
 
 namespace rmlx::kernels_cuda {
 
@@ -337,10 +338,6 @@ __global__ void __launch_bounds__(512) gemv4_xreg(XregSegs segs, const float* __
   }
 }
 
-}  // namespace
-
-namespace {
-
 // RMLX_CUDA_GEMV_XREG=0 keeps one activation row on 4-bit weights off this kernel
 // (for comparisons).
 bool xreg_enabled() {
@@ -425,10 +422,6 @@ XregSeg seg_of(const WeightView& w, float* y) {
   return {static_cast<const unsigned*>(w.data), w.scales, w.biases, y, static_cast<int>(w.rows), 0};
 }
 
-}  // namespace
-
-namespace {
-
 void take_norm(XregSegs& segs, const ResidualNorm* n) {
   if (n == nullptr) return;
   segs.in_parts = n->parts;
@@ -443,10 +436,10 @@ bool aligned16(const void* p) {
   return reinterpret_cast<std::uintptr_t>(p) % 16 == 0;
 }
 
-}  // namespace
-
-bool gemv_xreg(const WeightView* ws, int count, const float* x, float* const* ys, cudaStream_t s,
-               const ResidualNorm* norm_in) {
+// Weights of equal columns, group and scale type sharing one activation row (x, or the
+// normed sum of norm_in) in one launch.
+bool launch_rows(const WeightView* ws, int count, const float* x, float* const* ys, cudaStream_t s,
+                 const ResidualNorm* norm_in) {
   static_assert(kMaxSharedLinear <= 3, "XregSegs holds three weights");
   if (!xreg_enabled() || count < 1 || count > kMaxSharedLinear) return false;
   XregSegs segs{};
@@ -461,13 +454,10 @@ bool gemv_xreg(const WeightView* ws, int count, const float* x, float* const* ys
   return true;
 }
 
-bool gemv_xreg_glu_applies(const WeightView& gate, const WeightView& up) {
-  return xreg_enabled() && applies(gate, gate) && applies(up, gate) && up.rows == gate.rows;
-}
-
-bool gemv_xreg_glu(const WeightView& gate, const WeightView& up, const float* x, float* g, float* u,
-                   float* out, cudaStream_t s, const ResidualNorm* norm_in) {
-  if (!gemv_xreg_glu_applies(gate, up)) return false;
+// Gate and up with the GLU into out, from x or the normed sum of norm_in.
+bool launch_glu(const WeightView& gate, const WeightView& up, const float* x, float* g, float* u,
+                float* out, cudaStream_t s, const ResidualNorm* norm_in) {
+  if (!linear_glu_applies(gate, up)) return false;
   XregSegs segs{};
   segs.seg[0] = seg_of(gate, g);
   segs.seg[1] = seg_of(up, u);
@@ -479,21 +469,36 @@ bool gemv_xreg_glu(const WeightView& gate, const WeightView& up, const float* x,
   return true;
 }
 
-bool gemv_xreg_applies(const WeightView& w) {
-  return xreg_enabled() && applies(w, w);
+}  // namespace
+
+bool gemv_xreg(const WeightView* ws, int count, const float* x, float* const* ys, cudaStream_t s) {
+  return launch_rows(ws, count, x, ys, s, nullptr);
 }
 
-bool gemv_xreg_norm_applies(const WeightView& producer, const WeightView& consumer,
-                            const ResidualNorm& n) {
+bool linear_glu_applies(const WeightView& gate, const WeightView& up) {
+  return xreg_enabled() && applies(gate, gate) && applies(up, gate) && up.rows == gate.rows;
+}
+
+bool linear_glu(const WeightView& gate, const WeightView& up, const float* x, float* g, float* u,
+                float* out, cudaStream_t s) {
+  return launch_glu(gate, up, x, g, u, out, s, nullptr);
+}
+
+bool residual_norm_applies(const WeightView& producer, const WeightView& consumer,
+                           const ResidualNorm& n) {
   const bool w_ok = n.wt == WType::f32 || aligned16(n.w);
   return xreg_enabled() && applies(producer, producer) && applies(consumer, consumer) &&
          producer.rows == consumer.cols && w_ok && aligned16(n.sum) && aligned16(n.normed) &&
-         n.parts != nullptr && n.residual != nullptr;
+         n.residual != nullptr;
 }
 
-bool gemv_xreg_residual(const WeightView& w, const float* x, float* y, ResidualNorm& n,
-                        cudaStream_t s) {
-  if (!xreg_enabled() || !applies(w, w)) return false;
+std::int64_t residual_norm_max_parts(const WeightView& producer) {
+  return xreg_enabled() && applies(producer, producer) ? producer.rows : 0;
+}
+
+bool linear_residual(const WeightView& w, const float* x, float* y, ResidualNorm& n,
+                     cudaStream_t s) {
+  if (!xreg_enabled() || !applies(w, w) || n.parts == nullptr) return false;
   XregSegs segs{};
   segs.seg[0] = seg_of(w, y);
   segs.count = 1;
@@ -504,6 +509,16 @@ bool gemv_xreg_residual(const WeightView& w, const float* x, float* y, ResidualN
   n.n_parts = launch_like(w, segs, x, s);
   check_launch("linear with residual");
   return n.n_parts > 0;
+}
+
+bool linear_normed(const WeightView* ws, int count, const ResidualNorm& n, float* const* ys,
+                   cudaStream_t s) {
+  return launch_rows(ws, count, nullptr, ys, s, &n);
+}
+
+bool linear_glu_normed(const WeightView& gate, const WeightView& up, const ResidualNorm& n,
+                       float* g, float* u, float* out, cudaStream_t s) {
+  return launch_glu(gate, up, nullptr, g, u, out, s, &n);
 }
 
 }  // namespace rmlx::kernels_cuda

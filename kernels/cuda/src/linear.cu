@@ -782,37 +782,4 @@ void gather_rows(const WeightView& w, const std::int32_t* ids, std::int64_t n, f
   check_launch("gather_rows");
 }
 
-bool linear_glu_applies(const WeightView& gate, const WeightView& up) {
-  return gemv_xreg_glu_applies(gate, up);
-}
-
-bool linear_glu(const WeightView& gate, const WeightView& up, const float* x, float* g, float* u,
-                float* out, cudaStream_t s) {
-  return gemv_xreg_glu(gate, up, x, g, u, out, s);
-}
-
-bool residual_norm_applies(const WeightView& producer, const WeightView& consumer,
-                           const ResidualNorm& n) {
-  return gemv_xreg_norm_applies(producer, consumer, n);
-}
-
-std::int64_t residual_norm_max_parts(const WeightView& producer) {
-  return gemv_xreg_applies(producer) ? producer.rows : 0;
-}
-
-bool linear_residual(const WeightView& w, const float* x, float* y, ResidualNorm& n,
-                     cudaStream_t s) {
-  return gemv_xreg_residual(w, x, y, n, s);
-}
-
-bool linear_normed(const WeightView* ws, int count, const ResidualNorm& n, float* const* ys,
-                   cudaStream_t s) {
-  return gemv_xreg(ws, count, nullptr, ys, s, &n);
-}
-
-bool linear_glu_normed(const WeightView& gate, const WeightView& up, const ResidualNorm& n,
-                       float* g, float* u, float* out, cudaStream_t s) {
-  return gemv_xreg_glu(gate, up, nullptr, g, u, out, s, &n);
-}
-
 }  // namespace rmlx::kernels_cuda
