@@ -33,9 +33,15 @@ __device__ __forceinline__ std::size_t slot_offset(const AttnArgs& a, const Attn
          a.head_dim;
 }
 
+// The sequence of row r: with one sequence, without reading the row map (one memory
+// round trip less on the chain a decode step's attention waits on).
+__device__ __forceinline__ AttnSeq seq_of(const AttnArgs& a, int r) {
+  return a.seqs[a.n_seqs == 1 ? 0 : a.row_seq[r]];
+}
+
 __global__ void write_kv_kernel(AttnArgs a) {
   const int r = blockIdx.x, kvh = blockIdx.y;
-  const AttnSeq sq = a.seqs[a.row_seq[r]];
+  const AttnSeq sq = seq_of(a, r);
   const int t = sq.start_pos + (r - sq.first_row);
   const std::size_t dst = slot_offset(a, sq, t, kvh);
   const std::size_t src = (static_cast<std::size_t>(r) * a.n_kv_heads + kvh) * a.head_dim;
@@ -115,7 +121,7 @@ __global__ void prep_heads_kernel(AttnArgs a, HeadPrep p) {
   }
   for (int d = threadIdx.x; d < hd; d += blockDim.x) x[d] = head[d];
   if (is_q) return;
-  const AttnSeq sq = a.seqs[a.row_seq[r]];
+  const AttnSeq sq = seq_of(a, r);
   const int t = sq.start_pos + (r - sq.first_row);
   const std::size_t dst = slot_offset(a, sq, t, hh);
   const std::size_t src = (static_cast<std::size_t>(r) * a.n_kv_heads + hh) * hd;
@@ -209,14 +215,19 @@ __global__ void __launch_bounds__(kWarps * 32) attention_kernel(AttnArgs a) {
   constexpr int KB = kKeysAtOnce;
   __shared__ float sm_m[kWarps][G], sm_l[kWarps][G];
   __shared__ float sm_acc[kWarps][G][DPL * 32];
-  __shared__ float cl_m[G], cl_l[G];  // CL: this split's max and sum per head
+  // CL: what the splits send to this one (the outputs it writes, every head's max and sum).
+  __shared__ float rc_m[CL ? kMaxClusterSplits : 1][G], rc_l[CL ? kMaxClusterSplits : 1][G];
+  __shared__ float rc_o[CL ? G * DPL * 32 + kMaxClusterSplits : 1];
   const int r = blockIdx.y, z = blockIdx.z, h0 = blockIdx.x * G;
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   const int kvh = h0 / (a.n_heads / a.n_kv_heads);
+  // A split may write to another's shared memory only once that block runs: this
+  // arrival is awaited (long since complete) just before the first such write.
+  if constexpr (CL) asm volatile("barrier.cluster.arrive.relaxed.aligned;" ::: "memory");
   // The tables were staged before this step's kernels, and cache slots before the
   // sequence's start_pos hold earlier steps' keys: both are read before waiting on
   // the kernel that writes q and this step's keys.
-  const AttnSeq sq = a.seqs[a.row_seq[r]];
+  const AttnSeq sq = seq_of(a, r);
   const int pos = sq.start_pos + (r - sq.first_row);
   const int lo = a.sliding_window > 0 ? max(0, pos - a.sliding_window + 1) : 0;
   const int len = pos - lo + 1;
@@ -313,6 +324,10 @@ __global__ void __launch_bounds__(kWarps * 32) attention_kernel(AttnArgs a) {
   }
   __syncthreads();
   const std::size_t row_head0 = static_cast<std::size_t>(r) * a.n_heads + h0;
+  namespace cg = cooperative_groups;
+  // CL: split k writes outputs [k * per, (k + 1) * per) of the G heads.
+  const int n_out = G * a.head_dim, per = (n_out + a.splits - 1) / a.splits;
+  if constexpr (CL) asm volatile("barrier.cluster.wait.aligned;" ::: "memory");
   for (int i = threadIdx.x; i < G * a.head_dim; i += blockDim.x) {
     const int g = i / a.head_dim, d = i - g * a.head_dim;
     float big = -INFINITY;
@@ -326,12 +341,15 @@ __global__ void __launch_bounds__(kWarps * 32) attention_kernel(AttnArgs a) {
       o += sm_acc[w][g][d] * wt;
     }
     const std::size_t row_head = row_head0 + g;
-    if (CL) {
-      // Each (g, d) is read above and written here by this thread alone.
-      sm_acc[0][g][d] = o;
+    if constexpr (CL) {
+      cg::cluster_group cluster = cg::this_cluster();
+      const int k = i / per;
+      cluster.map_shared_rank(rc_o, k)[z * per + (i - k * per)] = o;
       if (d == 0) {
-        cl_m[g] = big;
-        cl_l[g] = total;
+        for (int j = 0; j < a.splits; ++j) {
+          cluster.map_shared_rank(&rc_m[0][0], j)[z * G + g] = big;
+          cluster.map_shared_rank(&rc_l[0][0], j)[z * G + g] = total;
+        }
       }
     } else if (a.splits == 1) {
       a.out[row_head * a.head_dim + d] = o / total;
@@ -346,30 +364,20 @@ __global__ void __launch_bounds__(kWarps * 32) attention_kernel(AttnArgs a) {
     }
   }
   if constexpr (CL) {
-    namespace cg = cooperative_groups;
-    cg::cluster_group cluster = cg::this_cluster();
-    cluster.sync();  // every split's (max, sum, output) is in its shared memory
-    // Split z writes outputs [z * per, (z + 1) * per) of the G heads.
-    const int S = a.splits, n_out = G * a.head_dim, per = (n_out + S - 1) / S;
-    const int i_end = min(n_out, (z + 1) * per);
-    for (int i = z * per + static_cast<int>(threadIdx.x); i < i_end;
-         i += static_cast<int>(blockDim.x)) {
-      const int g = i / a.head_dim, d = i - g * a.head_dim;
-      float mz[kMaxClusterSplits];
+    cg::this_cluster().sync();  // every split's sends have landed
+    const int S = a.splits, z0 = z * per, i_end = min(n_out, z0 + per);
+    for (int i = z0 + static_cast<int>(threadIdx.x); i < i_end; i += static_cast<int>(blockDim.x)) {
+      const int g = i / a.head_dim;
       float big = -INFINITY;
-      for (int k = 0; k < S; ++k) {
-        mz[k] = cluster.map_shared_rank(cl_m, k)[g];
-        big = fmaxf(big, mz[k]);
-      }
+      for (int k = 0; k < S; ++k) big = fmaxf(big, rc_m[k][g]);
       float o = 0.0f, total = 0.0f;
       for (int k = 0; k < S; ++k) {
-        const float wt = mz[k] == -INFINITY ? 0.0f : __expf(mz[k] - big);
-        total += cluster.map_shared_rank(cl_l, k)[g] * wt;
-        o += cluster.map_shared_rank(&sm_acc[0][0][0], k)[g * DPL * 32 + d] * wt;
+        const float wt = rc_m[k][g] == -INFINITY ? 0.0f : __expf(rc_m[k][g] - big);
+        total += rc_l[k][g] * wt;
+        o += rc_o[k * per + (i - z0)] * wt;
       }
-      a.out[(row_head0 + g) * a.head_dim + d] = o / total;
+      a.out[(row_head0 + g) * a.head_dim + (i - g * a.head_dim)] = o / total;
     }
-    cluster.sync();  // the other splits' shared memory lives until it has been read
     return;
   }
   if (a.splits == 1 || a.tickets == nullptr) return;

@@ -176,9 +176,10 @@ __device__ __forceinline__ int xreg_dot(const uint4& w, const XregFixed& fx) {
 // row sums meet in the first block's shared memory and are added in that order.
 // GLU: a batch is four gate rows and the same four up rows; the warp holding their
 // sums writes the gate and up outputs and silu(gate) * up (as glu_kernel computes it).
-template <WType S, int KS, bool GLU>
-__global__ void __launch_bounds__(512) gemv4_xreg(XregSegs segs, const float* __restrict__ x,
-                                                  int cols, int group_size, int rows_per_block) {
+template <WType S, int KS, bool GLU, bool PRE2 = false>
+__global__ void __launch_bounds__(PRE2 ? 256 : 512)
+    gemv4_xreg(XregSegs segs, const float* __restrict__ x, int cols, int group_size,
+               int rows_per_block) {
   static_assert(!(GLU && KS > 1), "the GLU form keeps whole rows in a block");
   constexpr int RB = kXregRows;
   constexpr int RS = GLU ? RB / 2 : RB;  // rows a batch advances
@@ -214,6 +215,12 @@ __global__ void __launch_bounds__(512) gemv4_xreg(XregSegs segs, const float* __
     }
   };
   load(r_begin);
+  // PRE2: the block's second (and last) batch too.
+  XregRow<S> cur2[PRE2 ? RB : 1];
+  if constexpr (PRE2) {
+    if (r_begin + RS < r_end)
+      xreg_load<S, RB>(cur2, sg, r_begin + RS, r_end, ktid, cols, groups, g);
+  }
   // The residual was written by a kernel that finished before the one this waits on.
   if (segs.residual != nullptr && tid < r_end - r_begin)
     res_rows[tid] = segs.residual[r_begin + tid];
@@ -287,7 +294,14 @@ __global__ void __launch_bounds__(512) gemv4_xreg(XregSegs segs, const float* __
       part[j] = fmaf(cur[j].s * fx.dx, static_cast<float>(xreg_dot(cur[j].w, fx)), cur[j].b * xsum);
     }
     // The next batch's loads go out before this one's reduction.
-    if (r0 + RS < r_end) load(r0 + RS);
+    if (r0 + RS < r_end) {
+      if (PRE2 && r0 == r_begin) {
+#pragma unroll
+        for (int j = 0; j < RB; ++j) cur[j] = cur2[PRE2 ? j : 0];
+      } else {
+        load(r0 + RS);
+      }
+    }
     int row = 0;
     const float v = xreg_reduce8(part, lane, row);
     if ((lane & 3) == 0) red[buf][row][warp] = v;
@@ -369,28 +383,69 @@ bool ksplit_enabled() {
 // Rows per block: as many blocks as fit on the device at once share all the rows
 // equally (one wave; a block's activations are loaded once); each weight of a shared
 // launch takes whole blocks. KS = 2 counts a cluster of two blocks as one slot.
-// Returns the blocks (clusters) launched, 0 when none was.
-template <WType S, int KS, bool GLU = false>
-int launch(XregSegs segs, const float* x, int cols, int group_size, cudaStream_t s) {
-  const int threads = cols / 32 / KS;
+struct XregShape {
+  int threads = 0;
+  int per_block = 0;  // rows of a block; 0: this form does not take the launch
+  int blocks = 0;     // blocks (clusters) in all
+};
+
+template <WType S, int KS, bool GLU, bool PRE2 = false>
+XregShape shape_of(XregSegs& segs, int cols) {
+  XregShape sh;
+  sh.threads = cols / 32 / KS;
   int dev = 0, sms = 0, per_sm = 0;
   cudaGetDevice(&dev);
   cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev);
-  cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, gemv4_xreg<S, KS, GLU>, threads, 0);
+  cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, gemv4_xreg<S, KS, GLU, PRE2>, sh.threads,
+                                                0);
   if (segs.max_per_sm > 0) per_sm = std::min(per_sm, segs.max_per_sm * KS);
   const int slots = std::max(1, sms * per_sm / KS);
   int total = 0;
   for (int i = 0; i < (GLU ? 1 : segs.count); ++i) total += segs.seg[i].rows;
   const int per_block = std::max(1, (total + slots - 1) / slots);
-  if ((KS > 1 || segs.residual != nullptr) && per_block > kXregSplitRows) return 0;
-  int blocks = 0;
+  if ((KS > 1 || segs.residual != nullptr) && per_block > kXregSplitRows) return sh;
+  sh.per_block = per_block;
   for (int i = 0; i < segs.count; ++i) {
-    segs.seg[i].first_block = GLU ? 0 : blocks;
-    if (!GLU || i == 0) blocks += static_cast<int>(blocks_for(segs.seg[i].rows, per_block));
+    segs.seg[i].first_block = GLU ? 0 : sh.blocks;
+    if (!GLU || i == 0) sh.blocks += static_cast<int>(blocks_for(segs.seg[i].rows, per_block));
   }
-  launch_pdl_cluster("linear", gemv4_xreg<S, KS, GLU>, dim3(blocks * KS), dim3(threads), KS, 0, s,
-                     segs, x, cols, group_size, per_block);
-  return blocks;
+  return sh;
+}
+
+// RMLX_CUDA_GEMV_PRE2=0 keeps the second batch after the wait (for comparisons).
+bool pre2_enabled() {
+  static const bool on = [] {
+    const char* v = std::getenv("RMLX_CUDA_GEMV_PRE2");
+    return v == nullptr || std::string_view(v) != "0";
+  }();
+  return on;
+}
+
+template <WType S, int KS, bool GLU, bool PRE2 = false>
+int launch_shape(const XregSegs& segs, const XregShape& sh, const float* x, int cols,
+                 int group_size, cudaStream_t s) {
+  launch_pdl_cluster("linear", gemv4_xreg<S, KS, GLU, PRE2>, dim3(sh.blocks * KS), dim3(sh.threads),
+                     KS, 0, s, segs, x, cols, group_size, sh.per_block);
+  return sh.blocks;
+}
+
+// Returns the blocks (clusters) launched, 0 when none was. Blocks capped per SM (the o
+// projection after attention) all land while the kernel before still runs: with at
+// most two batches each, both are loaded before the wait (H100, 8B B=1: +0.5%).
+template <WType S, int KS, bool GLU = false>
+int launch(XregSegs segs, const float* x, int cols, int group_size, cudaStream_t s) {
+  if constexpr (KS == 1 && !GLU) {
+    if (segs.max_per_sm > 0 && pre2_enabled()) {
+      XregSegs two = segs;
+      const XregShape sh = shape_of<S, 1, false, true>(two, cols);
+      if (sh.per_block > 0 && sh.per_block <= 2 * kXregRows && sh.threads <= 256) {
+        return launch_shape<S, 1, false, true>(two, sh, x, cols, group_size, s);
+      }
+    }
+  }
+  const XregShape sh = shape_of<S, KS, GLU>(segs, cols);
+  if (sh.per_block == 0) return 0;
+  return launch_shape<S, KS, GLU>(segs, sh, x, cols, group_size, s);
 }
 
 // One weight whose rows hold more codes than one block's threads keep in flight well
