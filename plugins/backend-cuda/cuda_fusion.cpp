@@ -206,6 +206,7 @@ bool CudaOps::fuse_prep_heads(const kc::AttnArgs& a) {
     p.norm_type = norm[i]->wt;
     p.eps = norm[i]->eps;
   }
+  p.early_dependents = prep_early_;
   const int slot = prof_->op_begin(stream_);
   kc::prep_heads_write_kv(a, p, stream_);
   prof_->op_end(slot, stream_, "q/k norm+rope+write_kv (fused)");

@@ -111,6 +111,8 @@ CudaOps::CudaOps(int device_index)
   fuse_ = fz == nullptr || std::string_view(fz) != "0";
   const char* fn = std::getenv("RMLX_CUDA_FUSE_NORM");
   fuse_norm_ = fuse_ && (fn == nullptr || std::string_view(fn) != "0");
+  const char* pe = std::getenv("RMLX_CUDA_PREP_EARLY");
+  prep_early_ = pe == nullptr || std::string_view(pe) != "0";
   const char* ds = std::getenv("RMLX_CUDA_SAMPLING");
   device_sampling_ = ds == nullptr || std::string_view(ds) != "0";
   graphs_enabled_ =

@@ -177,6 +177,7 @@ class CudaOps final : public sdk::Ops, public sdk::DeviceSampler, public sdk::Sh
   bool run_residual_chain(std::span<const kernels_cuda::WeightView> ws, std::span<float* const> ys,
                           float* glu_out);
   bool fuse_norm_ = true;
+  bool prep_early_ = true;  // RMLX_CUDA_PREP_EARLY=0: attention starts after the q/k prep waits
   bool after_attention_ = false;  // the last op was attention
   std::vector<PendingOp> pending_;
   bool fuse_ = true;

@@ -88,6 +88,9 @@ __global__ void prep_heads_kernel(AttnArgs a, HeadPrep p) {
   float sn0 = 0.0f, co0 = 1.0f;
   if (d0 < half)
     sincosf(static_cast<float>(p.positions[r]) * p.position_scale * p.inv_freq[d0], &sn0, &co0);
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  if (p.early_dependents) asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+#endif
   wait_prior_grid();
   float* x = const_cast<float*>(is_q ? a.q : a.k) + (static_cast<std::size_t>(r) * n_h + hh) * hd;
   for (int d = threadIdx.x; d < hd; d += blockDim.x) head[d] = x[d];
@@ -226,7 +229,9 @@ __global__ void __launch_bounds__(kWarps * 32) attention_kernel(AttnArgs a) {
   if constexpr (CL) asm volatile("barrier.cluster.arrive.relaxed.aligned;" ::: "memory");
   // The tables were staged before this step's kernels, and cache slots before the
   // sequence's start_pos hold earlier steps' keys: both are read before waiting on
-  // the kernel that writes q and this step's keys.
+  // the kernel that writes q and this step's keys, even before the kernel before that
+  // one has finished (the q/k prep lets this kernel start early: HeadPrep). Nothing
+  // else may be read before the wait.
   const AttnSeq sq = seq_of(a, r);
   const int pos = sq.start_pos + (r - sq.first_row);
   const int lo = a.sliding_window > 0 ? max(0, pos - a.sliding_window + 1) : 0;

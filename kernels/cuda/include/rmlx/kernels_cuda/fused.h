@@ -63,6 +63,11 @@ struct HeadPrep {
   const float* inv_freq = nullptr;  // [rotary_dim / 2], device
   float position_scale = 1.0f, x_scale = 1.0f;
   const std::int32_t* positions = nullptr;  // one per row, device
+  // Let the attention kernel after this one start before this one waits on the kernel
+  // that writes q and k (its table lookups and earlier keys then load meanwhile). Sound
+  // because attention reads, before its own wait, only what was written before that
+  // kernel started: the step's staged tables and earlier steps' cache slots.
+  bool early_dependents = true;
 };
 
 // For each row: q and k heads normed and rotated in place, then the row's k and v
