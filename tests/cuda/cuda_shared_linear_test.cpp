@@ -144,9 +144,11 @@ float worst_rel(const std::vector<float>& a, const std::vector<float>& b) {
   return worst / big;
 }
 
-void check_residual_norm(int p_rows, int p_cols, int group, kc::WType nwt, bool in_place) {
+void check_residual_norm(int p_rows, int p_cols, int group, kc::WType nwt, bool in_place,
+                         int producer_blocks_per_sm = 0) {
   SCOPED_TRACE("producer " + std::to_string(p_rows) + "x" + std::to_string(p_cols) + " group " +
-               std::to_string(group) + (in_place ? " in place" : ""));
+               std::to_string(group) + (in_place ? " in place" : "") + " blocks an SM " +
+               std::to_string(producer_blocks_per_sm));
   const auto st = kc::WType::bf16;
   const Weight prod = random_weight(p_rows, p_cols, 4, group, st, 500);
   const Weight q = random_weight(p_rows, p_rows, 4, group, st, 501);
@@ -209,6 +211,7 @@ void check_residual_norm(int p_rows, int p_cols, int group, kc::WType nwt, bool 
     rn.wt = nwt;
     rn.eps = eps;
     rn.normed = f(normed);
+    rn.producer_blocks_per_sm = producer_blocks_per_sm;
     ASSERT_GE(kc::residual_norm_max_parts(prod.view), p_rows);
     for (const auto& c : qkv) ASSERT_TRUE(kc::residual_norm_applies(prod.view, c, rn));
     // Each consumer after its own producer launch (the parts are rewritten alike).
@@ -243,6 +246,9 @@ void check_residual_norm(int p_rows, int p_cols, int group, kc::WType nwt, bool 
 TEST(CudaSharedLinear, ResidualNormCarriedByTheGemvs) {
   REQUIRE_GPU();
   check_residual_norm(4096, 4096, 64, kc::WType::bf16, false);  // o of llama-3.1-8b
+  // o after attention: two blocks an SM of up to two batches, both loaded before the wait.
+  check_residual_norm(4096, 4096, 64, kc::WType::bf16, false, 2);
+  check_residual_norm(4096, 4096, 32, kc::WType::f16, true, 2);
   check_residual_norm(4096, 4096, 32, kc::WType::f32, true);
   check_residual_norm(4096, 14336, 64, kc::WType::bf16, true);  // down: a cluster of two blocks
   check_residual_norm(4096, 14336, 128, kc::WType::f16, false);
