@@ -173,7 +173,8 @@ __device__ __forceinline__ int xreg_dot(const uint4& w, const XregFixed& fx) {
 // isolation and 5% slower end to end: bench/gpu/NOTES.md.) KS = 2: a cluster of two
 // blocks takes a row block, each half of the columns, so an SM holds two blocks' loads
 // in flight where one block of cols / 32 threads fills its registers; the halves'
-// row sums meet in the first block's shared memory and are added in that order.
+// row sums meet in the first block's shared memory (the second stores its own there:
+// one cluster barrier, no remote reads) and are added in that order.
 // GLU: a batch is four gate rows and the same four up rows; the warp holding their
 // sums writes the gate and up outputs and silu(gate) * up (as glu_kernel computes it).
 template <WType S, int KS, bool GLU, bool PRE2 = false>
@@ -185,7 +186,8 @@ __global__ void __launch_bounds__(PRE2 ? 256 : 512)
   constexpr int RS = GLU ? RB / 2 : RB;  // rows a batch advances
   static_assert(RB == 8, "xreg_reduce8 reduces eight rows");
   __shared__ float red[2][RB][32];
-  __shared__ float half_sums[KS > 1 ? kXregSplitRows : 1];
+  // KS = 2: the first block's row sums, and the second's, stored here by that block.
+  __shared__ float half_sums[KS > 1 ? kXregSplitRows : 1], other_sums[KS > 1 ? kXregSplitRows : 1];
   __shared__ float res_rows[kXregSplitRows];  // the residual of this block's rows
   __shared__ float sq_warps[16];
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5, warps = blockDim.x >> 5;
@@ -204,6 +206,9 @@ __global__ void __launch_bounds__(PRE2 ? 256 : 512)
     if (segs.parts != nullptr && rank == 0 && tid == 0) segs.parts[blk] = 0.0f;
     return;
   }
+  // The second block may store into the first's shared memory only once that block
+  // runs: this arrival is awaited (long since complete) before the first such store.
+  if constexpr (KS > 1) asm volatile("barrier.cluster.arrive.relaxed.aligned;" ::: "memory");
 
   XregRow<S> cur[RB];
   const auto load = [&](int r0) {
@@ -286,6 +291,11 @@ __global__ void __launch_bounds__(PRE2 ? 256 : 512)
       sq += v * v;
     }
   };
+  float* sums_to = half_sums;
+  if constexpr (KS > 1) {
+    asm volatile("barrier.cluster.wait.aligned;" ::: "memory");
+    if (rank == 1) sums_to = cooperative_groups::this_cluster().map_shared_rank(other_sums, 0);
+  }
   int buf = 0;
   for (int r0 = r_begin; r0 < r_end; r0 += RS) {
     float part[RB];
@@ -324,21 +334,17 @@ __global__ void __launch_bounds__(PRE2 ? 256 : 512)
       if (KS == 1) {
         put(r0 + tid, t);
       } else {
-        half_sums[r0 + tid - r_begin] = t;
+        sums_to[r0 + tid - r_begin] = t;
       }
     }
     buf ^= 1;
   }
   if constexpr (KS > 1) {
-    namespace cg = cooperative_groups;
-    cg::cluster_group cluster = cg::this_cluster();
-    cluster.sync();  // both halves' sums are in place
+    cooperative_groups::this_cluster().sync();  // both halves' sums are in the first block
     if (rank == 0) {
-      const float* other = cluster.map_shared_rank(half_sums, 1);
       for (int i = tid; i < r_end - r_begin; i += static_cast<int>(blockDim.x))
-        put(r_begin + i, half_sums[i] + other[i]);
+        put(r_begin + i, half_sums[i] + other_sums[i]);
     }
-    cluster.sync();  // the second block's shared memory lives until it has been read
   }
   if (segs.parts != nullptr) {
     const float v = warp_sum(sq);
