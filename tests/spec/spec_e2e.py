@@ -21,6 +21,7 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -89,18 +90,29 @@ class Server:
         s.bind(("127.0.0.1", 0))
         self.port = s.getsockname()[1]
         s.close()
+        # The server's log goes to a file: a pipe nobody reads could fill and stall it.
+        self.log = tempfile.TemporaryFile(mode="w+")
         self.proc = subprocess.Popen([host, "serve", "--port", str(self.port), "--threads", "1"] +
                                      list(extra), stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE, text=True)
+                                     stderr=self.log, text=True)
         for _ in range(300):
             if self.proc.poll() is not None:
-                raise RuntimeError("serve exited: " + self.proc.stderr.read())
+                raise RuntimeError("serve exited: " + self.log_tail())
             try:
                 self.get("/health")
                 break
             except OSError:
                 time.sleep(0.1)
         self.model = json.loads(self.get("/v1/models"))["data"][0]["id"]
+
+    def log_tail(self, n=3000):
+        self.log.seek(0)
+        return self.log.read()[-n:]
+
+    def state(self):
+        # Whether the server still runs, and the end of its log: for a failed request.
+        rc = self.proc.poll()
+        return ("running" if rc is None else f"exited with {rc}") + "; log:\n" + self.log_tail()
 
     def get(self, path):
         with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=5) as r:
@@ -127,6 +139,7 @@ class Server:
     def close(self):
         self.proc.terminate()
         self.proc.wait(timeout=30)
+        self.log.close()
 
 
 def tokens_of(reply):
@@ -156,10 +169,13 @@ def mode_server(host):
                     for p, d, k in jobs}
             for f in concurrent.futures.as_completed(futs):
                 p, d, k = futs[f]
-                code, r = f.result()
+                try:
+                    code, r = f.result()
+                except OSError as e:
+                    code, r = None, f"{e}; server {srv.state()}"
                 if code != 200 or tokens_of(r) != base[p]:
                     bad += 1
-                    print(f"{d} K={k} {p[:40]!r}: {code} {str(r)[:300]}")
+                    print(f"{d} K={k} {p[:40]!r}: {code} {r if code is None else str(r)[:300]}")
         metrics = srv.get("/metrics")
         prop = re.search(r"^rmlx:spec_decode_num_draft_tokens_total\{[^}]*\} (\d+)", metrics, re.M)
         acc = re.search(r"^rmlx:spec_decode_num_accepted_tokens_total\{[^}]*\} (\d+)", metrics, re.M)
@@ -180,11 +196,14 @@ def mode_server(host):
             futs = {pool.submit(small.chat, p, {"drafter": d, "num_draft_tokens": 8}): (p, d)
                     for p, d in jobs}
             for f in concurrent.futures.as_completed(futs):
-                code, r = f.result()
+                try:
+                    code, r = f.result()
+                except OSError as e:
+                    code, r = None, f"{e}; server {small.state()}"
                 if code == 200 and tokens_of(r) == base[futs[f][0]]:
                     tight += 1
                 else:
-                    print(f"small cache {futs[f]}: {code} {str(r)[:300]}")
+                    print(f"small cache {futs[f]}: {code} {r if code is None else str(r)[:300]}")
         print(f"server: {tight}/{len(jobs)} drafting requests give the same tokens with a 5 MB KV "
               f"cache (preemption)")
     finally:
