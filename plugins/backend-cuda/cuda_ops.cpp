@@ -105,18 +105,17 @@ CudaOps::CudaOps(int device_index)
   }
   check(cudaSetDevice(device_index), "cudaSetDevice");
   check(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
-  // RMLX_CUDA_GRAPHS=0 runs every step op by op (for comparisons).
-  const char* g = std::getenv("RMLX_CUDA_GRAPHS");
-  const char* fz = std::getenv("RMLX_CUDA_FUSE");
-  fuse_ = fz == nullptr || std::string_view(fz) != "0";
-  const char* fn = std::getenv("RMLX_CUDA_FUSE_NORM");
-  fuse_norm_ = fuse_ && (fn == nullptr || std::string_view(fn) != "0");
-  const char* pe = std::getenv("RMLX_CUDA_PREP_EARLY");
-  prep_early_ = pe == nullptr || std::string_view(pe) != "0";
-  const char* ds = std::getenv("RMLX_CUDA_SAMPLING");
-  device_sampling_ = ds == nullptr || std::string_view(ds) != "0";
-  graphs_enabled_ =
-      (g == nullptr || std::string_view(g) != "0") && prof_->mode() != OpProfiler::Mode::ops;
+  // Comparison switches, on unless set to "0" (RMLX_CUDA_GRAPHS=0 runs every step op
+  // by op).
+  const auto on = [](const char* name) {
+    const char* v = std::getenv(name);
+    return v == nullptr || std::string_view(v) != "0";
+  };
+  fuse_ = on("RMLX_CUDA_FUSE");
+  fuse_norm_ = fuse_ && on("RMLX_CUDA_FUSE_NORM");
+  prep_early_ = on("RMLX_CUDA_PREP_EARLY");
+  device_sampling_ = on("RMLX_CUDA_SAMPLING");
+  graphs_enabled_ = on("RMLX_CUDA_GRAPHS") && prof_->mode() != OpProfiler::Mode::ops;
 }
 
 CudaOps::~CudaOps() {
@@ -362,6 +361,7 @@ bool CudaOps::linear_shared(std::span<const kc::WeightView> ws, const sdk::Tenso
     if (!on_device(ys[i]->data)) return false;
     out[i] = ys[i]->as<float>();
   }
+  after_attention_ = false;
   const bool gate_up = fuse_ && n == 1 && ws.size() == 2 && kc::linear_glu_applies(ws[0], ws[1]);
   const bool chain = n == 1 && residual_chain_into(x.as<const float>());
   if (chain && !gate_up && run_residual_chain(ws, std::span(out.data(), ws.size()), nullptr)) {

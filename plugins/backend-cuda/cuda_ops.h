@@ -150,7 +150,7 @@ class CudaOps final : public sdk::Ops, public sdk::DeviceSampler, public sdk::Sh
     float* g = nullptr;
     float* u = nullptr;
     kernels_cuda::WeightView lin;  // linear1: g = in lin^T (one row)
-    bool after_attention = false;  // linear1: the op before it was attention
+    bool after_attention = false;  // linear1: the first linear after an attention
     const float* nx = nullptr;     // norm: out = rms_norm(nx) * w, over dim = head_dim
   };
   void flush_pending();
@@ -178,7 +178,7 @@ class CudaOps final : public sdk::Ops, public sdk::DeviceSampler, public sdk::Sh
                           float* glu_out);
   bool fuse_norm_ = true;
   bool prep_early_ = true;  // RMLX_CUDA_PREP_EARLY=0: attention starts after the q/k prep waits
-  bool after_attention_ = false;  // the last op was attention
+  bool after_attention_ = false;  // an attention ran and no linear since
   std::vector<PendingOp> pending_;
   bool fuse_ = true;
   // Ticket counters of the kernels whose last block finishes the work (the

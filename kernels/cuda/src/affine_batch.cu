@@ -426,10 +426,7 @@ __global__ void __launch_bounds__(kThreads) affine_batch_kernel(MainArgs a) {
 // RMLX_CUDA_AFFINE_BATCH=0 keeps 2..64 rows of 4-bit codes on the older kernels (for
 // comparisons); RMLX_CUDA_AFFINE_BATCH_STAGES=3 gives the ring a third stage.
 bool batch_enabled() {
-  static const bool on = [] {
-    const char* v = std::getenv("RMLX_CUDA_AFFINE_BATCH");
-    return v == nullptr || std::string_view(v) != "0";
-  }();
+  static const bool on = env_on("RMLX_CUDA_AFFINE_BATCH");
   return on;
 }
 

@@ -8,7 +8,6 @@
 
 #include <cmath>
 #include <cstdlib>
-#include <string_view>
 #include <type_traits>
 
 #include "common.cuh"
@@ -88,9 +87,7 @@ __global__ void prep_heads_kernel(AttnArgs a, HeadPrep p) {
   float sn0 = 0.0f, co0 = 1.0f;
   if (d0 < half)
     sincosf(static_cast<float>(p.positions[r]) * p.position_scale * p.inv_freq[d0], &sn0, &co0);
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-  if (p.early_dependents) asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
-#endif
+  if (p.early_dependents) launch_dependents();
   wait_prior_grid();
   float* x = const_cast<float*>(is_q ? a.q : a.k) + (static_cast<std::size_t>(r) * n_h + hh) * hd;
   for (int d = threadIdx.x; d < hd; d += blockDim.x) head[d] = x[d];
@@ -224,9 +221,7 @@ __global__ void __launch_bounds__(kWarps * 32) attention_kernel(AttnArgs a) {
   const int r = blockIdx.y, z = blockIdx.z, h0 = blockIdx.x * G;
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   const int kvh = h0 / (a.n_heads / a.n_kv_heads);
-  // A split may write to another's shared memory only once that block runs: this
-  // arrival is awaited (long since complete) just before the first such write.
-  if constexpr (CL) asm volatile("barrier.cluster.arrive.relaxed.aligned;" ::: "memory");
+  if constexpr (CL) cluster_arrive_relaxed();  // splits store into each other's shared memory
   // The tables were staged before this step's kernels, and cache slots before the
   // sequence's start_pos hold earlier steps' keys: both are read before waiting on
   // the kernel that writes q and this step's keys, even before the kernel before that
@@ -332,7 +327,7 @@ __global__ void __launch_bounds__(kWarps * 32) attention_kernel(AttnArgs a) {
   namespace cg = cooperative_groups;
   // CL: split k writes outputs [k * per, (k + 1) * per) of the G heads.
   const int n_out = G * a.head_dim, per = (n_out + a.splits - 1) / a.splits;
-  if constexpr (CL) asm volatile("barrier.cluster.wait.aligned;" ::: "memory");
+  if constexpr (CL) cluster_wait();
   for (int i = threadIdx.x; i < G * a.head_dim; i += blockDim.x) {
     const int g = i / a.head_dim, d = i - g * a.head_dim;
     float big = -INFINITY;
@@ -347,7 +342,7 @@ __global__ void __launch_bounds__(kWarps * 32) attention_kernel(AttnArgs a) {
     }
     const std::size_t row_head = row_head0 + g;
     if constexpr (CL) {
-      cg::cluster_group cluster = cg::this_cluster();
+      const cg::cluster_group cluster = cg::this_cluster();
       const int k = i / per;
       cluster.map_shared_rank(rc_o, k)[z * per + (i - k * per)] = o;
       if (d == 0) {
@@ -484,10 +479,7 @@ void (*attention_for(int head_dim, int G))(AttnArgs) {
 
 // RMLX_CUDA_ATTN_CLUSTER=0 merges splits through global memory (for comparisons).
 bool cluster_merge_enabled() {
-  static const bool on = [] {
-    const char* v = std::getenv("RMLX_CUDA_ATTN_CLUSTER");
-    return v == nullptr || std::string_view(v) != "0";
-  }();
+  static const bool on = env_on("RMLX_CUDA_ATTN_CLUSTER");
   return on;
 }
 

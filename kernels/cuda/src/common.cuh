@@ -89,25 +89,46 @@ inline void check_launch(const char* what) {
   }
 }
 
-// Programmatic dependent launch (Hopper): a kernel launched by launch_pdl may be
-// scheduled while the kernel before it on the stream is finishing; it must call
-// wait_prior_grid() before touching memory that kernel writes (here: first thing).
-// Without the launch attribute the wait returns at once.
-__device__ __forceinline__ void wait_prior_grid() {
+// A comparison switch: on unless the environment sets `name` to "0" (callers keep the
+// answer in a function-local static: read once).
+inline bool env_on(const char* name) {
+  const char* v = std::getenv(name);
+  return v == nullptr || std::string_view(v) != "0";
+}
+
+// Programmatic dependent launch (Hopper): lets the next kernel's blocks start (its
+// prologue, e.g. a GEMV's weight prefetch) while this one runs; they wait for this
+// grid before reading its output.
+__device__ __forceinline__ void launch_dependents() {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-  asm volatile("griddepcontrol.wait;" ::: "memory");
-  // Let the next kernel's blocks start (its prologue, e.g. a GEMV's weight
-  // prefetch) while this one runs; they wait for this grid before reading its output.
   asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
 #endif
 }
 
-// RMLX_CUDA_PDL=0 launches every kernel plainly (for comparisons); read once.
+// A kernel launched by launch_pdl may be scheduled while the kernel before it on the
+// stream is finishing; it must call wait_prior_grid() before touching memory that
+// kernel writes (here: first thing). Without the launch attribute the wait returns at
+// once.
+__device__ __forceinline__ void wait_prior_grid() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.wait;" ::: "memory");
+#endif
+  launch_dependents();
+}
+
+// A block may store into another's shared memory only once that block runs: a block
+// that does arrives here first thing and waits (long since complete) before its first
+// such store. Every thread of the block takes both.
+__device__ __forceinline__ void cluster_arrive_relaxed() {
+  asm volatile("barrier.cluster.arrive.relaxed.aligned;" ::: "memory");
+}
+__device__ __forceinline__ void cluster_wait() {
+  asm volatile("barrier.cluster.wait.aligned;" ::: "memory");
+}
+
+// RMLX_CUDA_PDL=0 launches every kernel plainly (for comparisons).
 inline bool pdl_enabled() {
-  static const bool on = [] {
-    const char* v = std::getenv("RMLX_CUDA_PDL");
-    return v == nullptr || std::string_view(v) != "0";
-  }();
+  static const bool on = env_on("RMLX_CUDA_PDL");
   return on;
 }
 

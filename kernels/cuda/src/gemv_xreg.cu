@@ -206,9 +206,7 @@ __global__ void __launch_bounds__(PRE2 ? 256 : 512)
     if (segs.parts != nullptr && rank == 0 && tid == 0) segs.parts[blk] = 0.0f;
     return;
   }
-  // The second block may store into the first's shared memory only once that block
-  // runs: this arrival is awaited (long since complete) before the first such store.
-  if constexpr (KS > 1) asm volatile("barrier.cluster.arrive.relaxed.aligned;" ::: "memory");
+  if constexpr (KS > 1) cluster_arrive_relaxed();  // the second block stores into the first
 
   XregRow<S> cur[RB];
   const auto load = [&](int r0) {
@@ -293,7 +291,7 @@ __global__ void __launch_bounds__(PRE2 ? 256 : 512)
   };
   float* sums_to = half_sums;
   if constexpr (KS > 1) {
-    asm volatile("barrier.cluster.wait.aligned;" ::: "memory");
+    cluster_wait();
     if (rank == 1) sums_to = cooperative_groups::this_cluster().map_shared_rank(other_sums, 0);
   }
   int buf = 0;
@@ -361,10 +359,7 @@ __global__ void __launch_bounds__(PRE2 ? 256 : 512)
 // RMLX_CUDA_GEMV_XREG=0 keeps one activation row on 4-bit weights off this kernel
 // (for comparisons).
 bool xreg_enabled() {
-  static const bool on = [] {
-    const char* v = std::getenv("RMLX_CUDA_GEMV_XREG");
-    return v == nullptr || std::string_view(v) != "0";
-  }();
+  static const bool on = env_on("RMLX_CUDA_GEMV_XREG");
   return on;
 }
 
@@ -379,10 +374,7 @@ bool applies(const WeightView& w, const WeightView& w0) {
 
 // RMLX_CUDA_GEMV_KSPLIT=0 keeps long single-weight rows in one block (for comparisons).
 bool ksplit_enabled() {
-  static const bool on = [] {
-    const char* v = std::getenv("RMLX_CUDA_GEMV_KSPLIT");
-    return v == nullptr || std::string_view(v) != "0";
-  }();
+  static const bool on = env_on("RMLX_CUDA_GEMV_KSPLIT");
   return on;
 }
 
@@ -420,10 +412,7 @@ XregShape shape_of(XregSegs& segs, int cols) {
 
 // RMLX_CUDA_GEMV_PRE2=0 keeps the second batch after the wait (for comparisons).
 bool pre2_enabled() {
-  static const bool on = [] {
-    const char* v = std::getenv("RMLX_CUDA_GEMV_PRE2");
-    return v == nullptr || std::string_view(v) != "0";
-  }();
+  static const bool on = env_on("RMLX_CUDA_GEMV_PRE2");
   return on;
 }
 
@@ -442,10 +431,10 @@ template <WType S, int KS, bool GLU = false>
 int launch(XregSegs segs, const float* x, int cols, int group_size, cudaStream_t s) {
   if constexpr (KS == 1 && !GLU) {
     if (segs.max_per_sm > 0 && pre2_enabled()) {
-      XregSegs two = segs;
-      const XregShape sh = shape_of<S, 1, false, true>(two, cols);
+      // shape_of sets the weights' first blocks anew for whichever form launches.
+      const XregShape sh = shape_of<S, 1, false, true>(segs, cols);
       if (sh.per_block > 0 && sh.per_block <= 2 * kXregRows && sh.threads <= 256) {
-        return launch_shape<S, 1, false, true>(two, sh, x, cols, group_size, s);
+        return launch_shape<S, 1, false, true>(segs, sh, x, cols, group_size, s);
       }
     }
   }

@@ -15,10 +15,7 @@ constexpr int kGemvWarps = 4;
 // (four times the warps in flight on the narrow matrices of a decode step).
 // RMLX_CUDA_GEMV_SPLITK=0 gives each warp whole rows (for comparisons).
 bool gemv_splits(std::int64_t n) {
-  static const bool on = [] {
-    const char* v = std::getenv("RMLX_CUDA_GEMV_SPLITK");
-    return v == nullptr || std::string_view(v) != "0";
-  }();
+  static const bool on = env_on("RMLX_CUDA_GEMV_SPLITK");
   return on && n == 1;
 }
 
