@@ -4,19 +4,22 @@
 // The SIMT GEMV that reads a chunk of activations per chunk of codes keeps the
 // L1/TEX pipe ~86% busy with those activation loads while DRAM sits at ~35%
 // (ncu, llama-3.1-8b gate/up on an H100). Here a block has one thread per 32
-// columns: each thread turns its 32 activations into 24-bit fixed point once
+// columns: each thread turns its 32 activations into 16-bit fixed point once
 // (xreg_fixed) and then streams whole weight rows past them, eight rows a batch,
 // the first batches issued before waiting on the kernel that writes x. Codes meet
-// the fixed-point digits in dp4a (three integer dot products per four codes, the
-// sum exact); a row's scale and bias fold in f32 as s dx sum(c v) + b sum x. Per
-// row a thread's sum goes through a warp reduction and the block's shared memory
-// in a fixed order: a row's result does not depend on which block took it, so the
-// shared q/k/v or gate/up launch equals one launch per weight bit for bit.
+// the fixed-point digits in dp4a (two integer dot products per four codes, the sum
+// exact; the kernel is partly bound by these instructions: 24-bit activations and a
+// third dot product measured 2.6% slower end to end); a row's scale and bias fold in f32 as s dx
+// sum(c v) + b sum x. Per row a thread's sum goes through a warp reduction and the block's shared
+// memory in a fixed order: a row's result does not depend on which block took it, so the shared
+// q/k/v or gate/up launch equals one launch per weight bit for bit.
 #include "gemv_xreg.h"
 
 #include <cooperative_groups.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <string_view>
 
 #include "common.cuh"
 #include "rmlx/kernels_cuda/fused.h"
@@ -107,35 +110,45 @@ __device__ __forceinline__ float xreg_reduce8(const float (&p)[8], int lane, int
   return t;
 }
 
-// The 32 activations of a thread as 24-bit fixed point for dp4a: x ~= dx * v with
-// |v| <= 2^22 (dx = max |x| / 2^22, so each value is off by at most 2^-23 of the
-// chunk's largest, about f32 rounding), v = q2 * 65536 + q1 * 256 + q0 in signed
-// base-256 digits. Digit d of the codes that word k's low (high) nibbles hold,
-// packed in the same byte order: lo[d][k] (hi[d][k]).
+// The 32 activations of a thread as D-digit fixed point for dp4a: x ~= dx * v in
+// signed base-256 digits (D = 3: v = q2 * 65536 + q1 * 256 + q0, |v| <= 2^22, each
+// value off by at most 2^-23 of the chunk's largest, about f32 rounding). Digit d of
+// the codes that word k's low (high) nibbles hold, packed in the same byte order:
+// lo[d][k] (hi[d][k]).
+template <int D>
 struct XregFixed {
-  int lo[3][4], hi[3][4];
+  int lo[D][4], hi[D][4];
   float dx;
 };
 
-__device__ __forceinline__ XregFixed xreg_fixed(const float (&xr)[32]) {
+// D = 2 (the default): |v| <= 127 * 256 + 127, each value off by at most 2^-16 of the
+// chunk's largest (bf16 activations, as MLX computes, are off by up to 2^-9 of their
+// own value): two dot products per four codes instead of three.
+template <int D>
+__device__ __forceinline__ float xreg_span() {
+  return D == 3 ? 4194304.0f : 32639.0f;
+}
+
+template <int D>
+__device__ __forceinline__ XregFixed<D> xreg_fixed(const float (&xr)[32]) {
   float m = 0.0f;
 #pragma unroll
   for (int e = 0; e < 32; ++e) m = fmaxf(m, fabsf(xr[e]));
-  XregFixed f;
-  const float inv = m > 0.0f ? 4194304.0f / m : 0.0f;
-  f.dx = m > 0.0f ? m / 4194304.0f : 0.0f;
+  XregFixed<D> f;
+  const float inv = m > 0.0f ? xreg_span<D>() / m : 0.0f;
+  f.dx = m > 0.0f ? m / xreg_span<D>() : 0.0f;
 #pragma unroll
   for (int k = 0; k < 4; ++k) {
 #pragma unroll
-    for (int d = 0; d < 3; ++d) f.lo[d][k] = f.hi[d][k] = 0;
+    for (int d = 0; d < D; ++d) f.lo[d][k] = f.hi[d][k] = 0;
 #pragma unroll
     for (int e = 0; e < 8; ++e) {
       int v = __float2int_rn(xr[8 * k + e] * inv);
       const unsigned byte_at = 8u * static_cast<unsigned>(e >> 1);
 #pragma unroll
-      for (int d = 0; d < 3; ++d) {
+      for (int d = 0; d < D; ++d) {
         // The signed digit that leaves v - q divisible by 256 (the last one takes the rest).
-        const int q = d < 2 ? static_cast<int>(static_cast<signed char>(v & 0xff)) : v;
+        const int q = d < D - 1 ? static_cast<int>(static_cast<signed char>(v & 0xff)) : v;
         v = (v - q) >> 8;
         const int packed = static_cast<int>((static_cast<unsigned>(q) & 0xffu) << byte_at);
         if (e & 1) {
@@ -150,10 +163,11 @@ __device__ __forceinline__ XregFixed xreg_fixed(const float (&xr)[32]) {
 }
 
 // sum over the thread's 32 codes of code * v (v the fixed-point activations): exact,
-// as |c v| <= 15 * 2^22 over 32 codes stays below 2^31.
-__device__ __forceinline__ int xreg_dot(const uint4& w, const XregFixed& fx) {
+// as |c v| <= 15 * 2^22 over 32 codes stays below 2^31 (each digit's sum too).
+template <int D>
+__device__ __forceinline__ int xreg_dot(const uint4& w, const XregFixed<D>& fx) {
   const unsigned words[4] = {w.x, w.y, w.z, w.w};
-  int a[3] = {0, 0, 0};
+  int a[D] = {};
 #pragma unroll
   for (int k = 0; k < 4; ++k) {
     // Word k holds codes 8k..8k+7, code e at bits 4e: the low nibbles of its bytes
@@ -161,9 +175,10 @@ __device__ __forceinline__ int xreg_dot(const uint4& w, const XregFixed& fx) {
     const int lo = static_cast<int>(words[k] & 0x0F0F0F0Fu);
     const int hi = static_cast<int>((words[k] >> 4) & 0x0F0F0F0Fu);
 #pragma unroll
-    for (int d = 0; d < 3; ++d) a[d] = __dp4a(hi, fx.hi[d][k], __dp4a(lo, fx.lo[d][k], a[d]));
+    for (int d = 0; d < D; ++d) a[d] = __dp4a(hi, fx.hi[d][k], __dp4a(lo, fx.lo[d][k], a[d]));
   }
-  return a[2] * 65536 + a[1] * 256 + a[0];
+  if constexpr (D == 3) return a[2] * 65536 + a[1] * 256 + a[0];
+  return a[1] * 256 + a[0];
 }
 
 // blockDim.x = cols / 32 / KS (a multiple of 32, at most 512); row block b of a weight
@@ -177,7 +192,7 @@ __device__ __forceinline__ int xreg_dot(const uint4& w, const XregFixed& fx) {
 // one cluster barrier, no remote reads) and are added in that order.
 // GLU: a batch is four gate rows and the same four up rows; the warp holding their
 // sums writes the gate and up outputs and silu(gate) * up (as glu_kernel computes it).
-template <WType S, int KS, bool GLU, bool PRE2 = false>
+template <WType S, int KS, bool GLU, bool PRE2 = false, int D = 3>
 __global__ void __launch_bounds__(PRE2 ? 256 : 512)
     gemv4_xreg(XregSegs segs, const float* __restrict__ x, int cols, int group_size,
                int rows_per_block) {
@@ -238,7 +253,7 @@ __global__ void __launch_bounds__(PRE2 ? 256 : 512)
   // The codes above are constants; x is the previous kernel's output.
   wait_prior_grid();
   float xsum = 0.0f;
-  XregFixed fx;
+  XregFixed<D> fx;
   {
     float xr[32];
     const float4* xp = reinterpret_cast<const float4*>(x) + ktid * 8;
@@ -278,7 +293,7 @@ __global__ void __launch_bounds__(PRE2 ? 256 : 512)
 #pragma unroll
     for (int k = 0; k < 8; ++k)
       xsum += (xr[4 * k] + xr[4 * k + 1]) + (xr[4 * k + 2] + xr[4 * k + 3]);
-    fx = xreg_fixed(xr);
+    fx = xreg_fixed<D>(xr);
   }
   float sq = 0.0f;  // this thread's share of the rows' sum of squares (residual form)
   const auto put = [&](int r, float t) {
@@ -387,15 +402,15 @@ struct XregShape {
   int blocks = 0;     // blocks (clusters) in all
 };
 
-template <WType S, int KS, bool GLU, bool PRE2 = false>
+template <WType S, int KS, bool GLU, bool PRE2 = false, int D = 3>
 XregShape shape_of(XregSegs& segs, int cols) {
   XregShape sh;
   sh.threads = cols / 32 / KS;
   int dev = 0, sms = 0, per_sm = 0;
   cudaGetDevice(&dev);
   cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev);
-  cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, gemv4_xreg<S, KS, GLU, PRE2>, sh.threads,
-                                                0);
+  cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, gemv4_xreg<S, KS, GLU, PRE2, D>,
+                                                sh.threads, 0);
   if (segs.max_per_sm > 0) per_sm = std::min(per_sm, segs.max_per_sm * KS);
   const int slots = std::max(1, sms * per_sm / KS);
   int total = 0;
@@ -416,31 +431,47 @@ bool pre2_enabled() {
   return on;
 }
 
-template <WType S, int KS, bool GLU, bool PRE2 = false>
+template <WType S, int KS, bool GLU, bool PRE2 = false, int D = 3>
 int launch_shape(const XregSegs& segs, const XregShape& sh, const float* x, int cols,
                  int group_size, cudaStream_t s) {
-  launch_pdl_cluster("linear", gemv4_xreg<S, KS, GLU, PRE2>, dim3(sh.blocks * KS), dim3(sh.threads),
-                     KS, 0, s, segs, x, cols, group_size, sh.per_block);
+  launch_pdl_cluster("linear", gemv4_xreg<S, KS, GLU, PRE2, D>, dim3(sh.blocks * KS),
+                     dim3(sh.threads), KS, 0, s, segs, x, cols, group_size, sh.per_block);
   return sh.blocks;
 }
 
 // Returns the blocks (clusters) launched, 0 when none was. Blocks capped per SM (the o
 // projection after attention) all land while the kernel before still runs: with at
 // most two batches each, both are loaded before the wait (H100, 8B B=1: +1..2%).
-template <WType S, int KS, bool GLU = false>
-int launch(XregSegs segs, const float* x, int cols, int group_size, cudaStream_t s) {
+// RMLX_CUDA_GEMV_DIGITS=3: activations as 24-bit fixed point (three dot products per
+// four codes) instead of 16-bit (for comparisons; H100, 8B B=1 4:32 423 vs 412 tok/s).
+int xreg_digits() {
+  static const int d = [] {
+    const char* v = std::getenv("RMLX_CUDA_GEMV_DIGITS");
+    return v != nullptr && std::string_view(v) == "3" ? 3 : 2;
+  }();
+  return d;
+}
+
+template <WType S, int KS, bool GLU, int D>
+int launch_digits(XregSegs segs, const float* x, int cols, int group_size, cudaStream_t s) {
   if constexpr (KS == 1 && !GLU) {
     if (segs.max_per_sm > 0 && pre2_enabled()) {
       // shape_of sets the weights' first blocks anew for whichever form launches.
-      const XregShape sh = shape_of<S, 1, false, true>(segs, cols);
+      const XregShape sh = shape_of<S, 1, false, true, D>(segs, cols);
       if (sh.per_block > 0 && sh.per_block <= 2 * kXregRows && sh.threads <= 256) {
-        return launch_shape<S, 1, false, true>(segs, sh, x, cols, group_size, s);
+        return launch_shape<S, 1, false, true, D>(segs, sh, x, cols, group_size, s);
       }
     }
   }
-  const XregShape sh = shape_of<S, KS, GLU>(segs, cols);
+  const XregShape sh = shape_of<S, KS, GLU, false, D>(segs, cols);
   if (sh.per_block == 0) return 0;
-  return launch_shape<S, KS, GLU>(segs, sh, x, cols, group_size, s);
+  return launch_shape<S, KS, GLU, false, D>(segs, sh, x, cols, group_size, s);
+}
+
+template <WType S, int KS, bool GLU = false>
+int launch(XregSegs segs, const float* x, int cols, int group_size, cudaStream_t s) {
+  return xreg_digits() == 2 ? launch_digits<S, KS, GLU, 2>(segs, x, cols, group_size, s)
+                            : launch_digits<S, KS, GLU, 3>(segs, x, cols, group_size, s);
 }
 
 // One weight whose rows hold more codes than one block's threads keep in flight well
