@@ -204,6 +204,34 @@ __device__ __forceinline__ void load_dims(const __half* row, int lane, int head_
   }
 }
 
+// A lane's DPL halves of a row as loaded, kept in the first DPL / 2 of the floats that
+// will hold them converted (no registers beside them): a load whose value is used at
+// once holds the thread there until it arrives.
+template <int DPL>
+__device__ __forceinline__ void load_raw(const __half* row, int lane, float (&v)[DPL]) {
+  const auto* p = reinterpret_cast<const unsigned*>(row + lane * DPL);
+  if constexpr (DPL == 2) {
+    v[0] = __uint_as_float(p[0]);
+  } else if constexpr (DPL == 4) {
+    const uint2 w = *reinterpret_cast<const uint2*>(p);
+    v[0] = __uint_as_float(w.x), v[1] = __uint_as_float(w.y);
+  } else {
+    const uint4 w = *reinterpret_cast<const uint4*>(p);
+    v[0] = __uint_as_float(w.x), v[1] = __uint_as_float(w.y);
+    v[2] = __uint_as_float(w.z), v[3] = __uint_as_float(w.w);
+  }
+}
+
+template <int DPL>
+__device__ __forceinline__ void raw_to_float(float (&v)[DPL]) {
+#pragma unroll
+  for (int j = DPL / 2 - 1; j >= 0; --j) {  // from the top: word j lands in 2j, 2j + 1
+    const unsigned w = __float_as_uint(v[j]);
+    const float2 f = __half22float2(*reinterpret_cast<const __half2*>(&w));
+    v[2 * j] = f.x, v[2 * j + 1] = f.y;
+  }
+}
+
 // One block per (G query heads of one KV head, row, split): each key's K and V rows
 // are read once for the G heads. A warp takes kKeysAtOnce keys at a time with
 // their loads issued together (the chain per key is a table lookup, then the
@@ -248,11 +276,21 @@ __global__ void __launch_bounds__(kWarps * 32) attention_kernel(AttnArgs a) {
     load_dims<DPL>(kc + o, lane, a.head_dim, kr[u]);
     load_dims<DPL>(vc + o, lane, a.head_dim, vr[u]);
   };
-  // Keys before start_pos were written by earlier steps.
+  // Keys before start_pos were written by earlier steps. With whole rows a lane's
+  // halves stay raw until after the wait and the loads of q and this step's keys, so
+  // the thread does not sit on these loads before it may issue those (the rows come
+  // from DRAM while the q/k/v GEMV still streams).
   const auto earlier = [&](int t) { return t < end && t < sq.start_pos; };
+  const bool whole = a.head_dim == DPL * 32;
 #pragma unroll
   for (int u = 0; u < KB; ++u) {
-    if (earlier(t_first + u)) load_key(u, off[u]);
+    if (!earlier(t_first + u)) continue;
+    if (whole) {
+      load_raw<DPL>(kc + off[u], lane, kr[u]);
+      load_raw<DPL>(vc + off[u], lane, vr[u]);
+    } else {
+      load_key(u, off[u]);
+    }
   }
   wait_prior_grid();
 
@@ -274,6 +312,15 @@ __global__ void __launch_bounds__(kWarps * 32) attention_kernel(AttnArgs a) {
     for (int u = 0; u < KB; ++u) {
       // Past the end a key repeats the first one (its score is masked below).
       if (t0 != t_first || !earlier(t0 + u)) load_key(u, t0 + u < end ? off[u] : off[0]);
+    }
+    if (t0 == t_first && whole) {
+#pragma unroll
+      for (int u = 0; u < KB; ++u) {
+        if (earlier(t0 + u)) {
+          raw_to_float<DPL>(kr[u]);
+          raw_to_float<DPL>(vr[u]);
+        }
+      }
     }
     const int tn = t0 + KB * kWarps;
 #pragma unroll
