@@ -264,37 +264,50 @@ struct AttnShape {
   int heads, kv_heads, hd;
 };
 
+// Decode over one 256-key bucket takes the short-context kernel (head sizes 64 and
+// 128) unless RMLX_CUDA_ATTN_SHORT=0; the attention tests run both.
+class ShortAttention {
+ public:
+  explicit ShortAttention(bool on) { setenv("RMLX_CUDA_ATTN_SHORT", on ? "1" : "0", 1); }
+  ~ShortAttention() { unsetenv("RMLX_CUDA_ATTN_SHORT"); }
+  ShortAttention(const ShortAttention&) = delete;
+  ShortAttention& operator=(const ShortAttention&) = delete;
+};
+
 TEST(CudaOps, PagedAttentionMatchesCpuOverPrefillAndDecode) {
   REQUIRE_GPU();
-  for (const AttnShape shape :
-       {AttnShape{8, 2, 128}, AttnShape{6, 2, 64}, AttnShape{16, 2, 80}, AttnShape{4, 2, 256}})
-    for (int window : {0, 9}) {
-      CudaOps gpu(0);
-      CpuOps cpu(1);
-      const int heads = shape.heads, kv_heads = shape.kv_heads, hd = shape.hd, bs = 16,
-                n_blocks = 12;
-      const HostKvLayer host_kv(n_blocks, bs, kv_heads, hd);
-      const sdk::KvLayerView& cv = host_kv.view;
-      const sdk::KvLayerView gv = device_kv_layer(gpu, n_blocks, bs, kv_heads, hd);
-      const sdk::AttentionParams p = attention_params(heads, kv_heads, hd, window);
-      const std::vector<std::int32_t> table_a = {5, 2, 9, 0}, table_b = {1, 7, 3};
-      int pos_a = 0, pos_b = 0;
-      const std::vector<std::pair<int, int>> steps = {{37, 20}, {1, 1}, {1, 1}};
-      unsigned seed = 100;
-      for (auto [na, nb] : steps) {
-        const std::int64_t n = na + nb;
-        std::vector<sdk::AttentionSeq> seqs(2);
-        seqs[0] = {0, na, pos_a, table_a};
-        seqs[1] = {na, nb, pos_b, table_b};
-        const auto [got, want] = attend_both(gpu, cpu, cv, gv, seqs, p, n, seed);
-        expect_close(got, want, 1e-4f,
-                     "attention " + std::to_string(heads) + "/" + std::to_string(kv_heads) + " x " +
-                         std::to_string(hd) + " window " + std::to_string(window) + " at " +
-                         std::to_string(pos_a));
-        pos_a += na;
-        pos_b += nb;
+  for (const bool short_kernel : {true, false})
+    for (const AttnShape shape :
+         {AttnShape{8, 2, 128}, AttnShape{6, 2, 64}, AttnShape{16, 2, 80}, AttnShape{4, 2, 256}})
+      for (int window : {0, 9}) {
+        const ShortAttention mode(short_kernel);
+        CudaOps gpu(0);
+        CpuOps cpu(1);
+        const int heads = shape.heads, kv_heads = shape.kv_heads, hd = shape.hd, bs = 16,
+                  n_blocks = 12;
+        const HostKvLayer host_kv(n_blocks, bs, kv_heads, hd);
+        const sdk::KvLayerView& cv = host_kv.view;
+        const sdk::KvLayerView gv = device_kv_layer(gpu, n_blocks, bs, kv_heads, hd);
+        const sdk::AttentionParams p = attention_params(heads, kv_heads, hd, window);
+        const std::vector<std::int32_t> table_a = {5, 2, 9, 0}, table_b = {1, 7, 3};
+        int pos_a = 0, pos_b = 0;
+        const std::vector<std::pair<int, int>> steps = {{37, 20}, {1, 1}, {1, 1}};
+        unsigned seed = 100;
+        for (auto [na, nb] : steps) {
+          const std::int64_t n = na + nb;
+          std::vector<sdk::AttentionSeq> seqs(2);
+          seqs[0] = {0, na, pos_a, table_a};
+          seqs[1] = {na, nb, pos_b, table_b};
+          const auto [got, want] = attend_both(gpu, cpu, cv, gv, seqs, p, n, seed);
+          expect_close(got, want, 1e-4f,
+                       "attention " + std::to_string(heads) + "/" + std::to_string(kv_heads) +
+                           " x " + std::to_string(hd) + " window " + std::to_string(window) +
+                           " at " + std::to_string(pos_a) +
+                           (short_kernel ? "" : " (split kernel)"));
+          pos_a += na;
+          pos_b += nb;
+        }
       }
-    }
 }
 
 // One sequence decoding after 20, 300 and 600 keys: splits merged inside a cluster (8
@@ -302,6 +315,7 @@ TEST(CudaOps, PagedAttentionMatchesCpuOverPrefillAndDecode) {
 // memory with counters (24 splits).
 TEST(CudaOps, DecodeAttentionMergesSplitsInClustersAndThroughMemory) {
   REQUIRE_GPU();
+  const ShortAttention mode(false);
   const int heads = 8, kv_heads = 2, hd = 128, bs = 16, n_blocks = 40;
   CudaOps gpu(0);
   CpuOps cpu(1);
@@ -325,6 +339,50 @@ TEST(CudaOps, DecodeAttentionMergesSplitsInClustersAndThroughMemory) {
                  "attention of " + std::to_string(n) + " rows at " + std::to_string(pos));
     pos += n;
   }
+}
+
+// Many sequences decoding at once over short contexts: the short-context kernel takes
+// two query heads a block (24 rows x 8 heads) and four (40 rows), windows included,
+// and the last step crosses into the next key bucket (the split kernel).
+TEST(CudaOps, ShortContextDecodeOfManySequencesMatchesCpu) {
+  REQUIRE_GPU();
+  const ShortAttention mode(true);
+  const int heads = 8, kv_heads = 2, hd = 128, bs = 16, per_seq = 18;
+  for (const int n_seqs : {24, 40})
+    for (const int window : {0, 50}) {
+      const int n_blocks = n_seqs * per_seq;
+      CudaOps gpu(0);
+      CpuOps cpu(1);
+      const HostKvLayer host_kv(n_blocks, bs, kv_heads, hd);
+      const sdk::KvLayerView gv = device_kv_layer(gpu, n_blocks, bs, kv_heads, hd);
+      const sdk::AttentionParams p = attention_params(heads, kv_heads, hd, window);
+      // Every sequence its own blocks, scattered.
+      std::vector<std::int32_t> perm(n_blocks);
+      for (int b = 0; b < n_blocks; ++b) perm[b] = b;
+      std::shuffle(perm.begin(), perm.end(), std::mt19937(7));
+      std::vector<std::vector<std::int32_t>> tables(n_seqs);
+      for (int i = 0; i < n_seqs; ++i)
+        tables[i].assign(perm.begin() + i * per_seq, perm.begin() + (i + 1) * per_seq);
+      std::vector<int> pos(n_seqs, 0);
+      unsigned seed = 500 + n_seqs;
+      // A prefill of 3 + (11 i mod 200) rows a sequence, two decode steps; then every
+      // sequence filled to 260 keys and one more decode step (past the bucket: the split
+      // kernel).
+      for (int step = 0; step < 5; ++step) {
+        std::vector<sdk::AttentionSeq> seqs;
+        std::int64_t n = 0;
+        for (int i = 0; i < n_seqs; ++i) {
+          const int rows = step == 0 ? 3 + (11 * i) % 200 : step == 3 ? 260 - pos[i] : 1;
+          seqs.push_back({static_cast<std::int32_t>(n), rows, pos[i], tables[i]});
+          n += rows;
+        }
+        const auto [got, want] = attend_both(gpu, cpu, host_kv.view, gv, seqs, p, n, seed);
+        expect_close(got, want, step == 0 || step == 3 ? 2e-3f : 1e-4f,
+                     std::to_string(n_seqs) + " sequences, window " + std::to_string(window) +
+                         ", step " + std::to_string(step));
+        for (int i = 0; i < n_seqs; ++i) pos[i] += seqs[i].n_rows;
+      }
+    }
 }
 
 TEST(CudaOps, RefusesOtherKvCodecsAndHostCaches) {

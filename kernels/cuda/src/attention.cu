@@ -227,8 +227,9 @@ __device__ __forceinline__ void raw_to_float(float (&v)[DPL]) {
 #pragma unroll
   for (int j = DPL / 2 - 1; j >= 0; --j) {  // from the top: word j lands in 2j, 2j + 1
     const unsigned w = __float_as_uint(v[j]);
-    const float2 f = __half22float2(*reinterpret_cast<const __half2*>(&w));
-    v[2 * j] = f.x, v[2 * j + 1] = f.y;
+    const float lo = __half2float(__ushort_as_half(static_cast<unsigned short>(w & 0xffffu)));
+    const float hi = __half2float(__ushort_as_half(static_cast<unsigned short>(w >> 16)));
+    v[2 * j] = lo, v[2 * j + 1] = hi;
   }
 }
 
@@ -503,6 +504,12 @@ void prep_heads_write_kv(const AttnArgs& a, const HeadPrep& p, cudaStream_t s) {
              dim3(threads), static_cast<std::size_t>(a.head_dim) * sizeof(float), s, a, p);
 }
 
+}  // namespace rmlx::kernels_cuda
+
+#include "attention_short.cuh"
+
+namespace rmlx::kernels_cuda {
+
 namespace {
 
 template <bool CL>
@@ -549,6 +556,55 @@ void allow_wide_clusters() {
   }
 }
 
+// RMLX_CUDA_ATTN_SHORT=0: decode over one key bucket takes the split kernel too (for
+// comparisons and tests; read at each launch).
+bool short_enabled() {
+  const char* v = std::getenv("RMLX_CUDA_ATTN_SHORT");
+  return v == nullptr || std::string_view(v) != "0";
+}
+
+// Query heads a block of the short-context kernel takes: the fewest (keys and values
+// are read once a block) that keep every block in one wave; 0 where it does not apply.
+int short_heads(const AttnArgs& a) {
+  if (a.max_keys > kShortKeys || (a.head_dim != 64 && a.head_dim != 128) || !short_enabled())
+    return 0;
+  int dev = 0, sms = 0;
+  cudaGetDevice(&dev);
+  cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev);
+  const int group = a.n_heads / a.n_kv_heads;
+  for (const int g : {1, 2, 4}) {
+    if (group % g == 0 && static_cast<long>(a.n_rows) * (a.n_heads / g) <= sms) return g;
+  }
+  return 0;
+}
+
+template <int HD, int G>
+void launch_short(const AttnArgs& a, cudaStream_t s) {
+  static const cudaError_t e = cudaFuncSetAttribute(attention_short_kernel<HD, G>,
+                                                    cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                                    static_cast<int>(short_smem<HD, G>()));
+  if (e != cudaSuccess) {
+    throw std::runtime_error(std::string("cuda: short attention: ") + cudaGetErrorString(e));
+  }
+  launch_pdl("attention", attention_short_kernel<HD, G>, dim3(a.n_heads / G, a.n_rows),
+             dim3(kShortThreads), short_smem<HD, G>(), s, a);
+}
+
+bool attention_short(const AttnArgs& a, cudaStream_t s) {
+  const int g = short_heads(a);
+  if (g == 0) return false;
+  if (a.head_dim == 64) {
+    g == 1   ? launch_short<64, 1>(a, s)
+    : g == 2 ? launch_short<64, 2>(a, s)
+             : launch_short<64, 4>(a, s);
+  } else {
+    g == 1   ? launch_short<128, 1>(a, s)
+    : g == 2 ? launch_short<128, 2>(a, s)
+             : launch_short<128, 4>(a, s);
+  }
+  return true;
+}
+
 }  // namespace
 
 bool attention_cluster_merge(int splits) {
@@ -560,6 +616,7 @@ void attention(const AttnArgs& a, cudaStream_t s) {
   if (a.head_dim > 256 || a.n_heads % a.n_kv_heads != 0) {
     throw std::invalid_argument("cuda: attention needs head_dim <= 256 and whole GQA groups");
   }
+  if (attention_short(a, s)) return;
   const int G = attention_heads_per_block(a.n_heads, a.n_kv_heads, a.head_dim);
   const dim3 grid(a.n_heads / G, a.n_rows, a.splits);
   if (attention_cluster_merge(a.splits)) {
