@@ -4,7 +4,8 @@
 #
 #   llama_cpp.sh pack SDIST_OR_SRC_DIR OUT.tar.xz
 #       the sdist's llama.cpp source without models/docs/tests/examples/other
-#       GPU backends (~5 MB), for a GPU machine with no network
+#       GPU backends, the benches and a nested git pack (~4 MB), for a GPU machine
+#       with no network
 #   llama_cpp.sh build SRC.tar.xz DEST [JOBS]
 #       llama-bench and llama-batched-bench, CUDA for sm_90a, flash attention
 #       kernels, shared libraries; DEST/bin + DEST/lib (cached: skipped when built)
@@ -29,7 +30,8 @@ case "$cmd" in
       --exclude=./ggml/src/ggml-sycl --exclude=./ggml/src/ggml-metal \
       --exclude=./ggml/src/ggml-cann --exclude=./ggml/src/ggml-opencl \
       --exclude=./ggml/src/ggml-musa --exclude=./ggml/src/ggml-webgpu \
-      --exclude=./ggml/src/ggml-hexagon .
+      --exclude=./ggml/src/ggml-hexagon --exclude=./benches --exclude='*.mp4' \
+      --exclude=./vendor/llama.cpp .
     ls -l "$out"
     ;;
   build)
