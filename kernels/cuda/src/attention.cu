@@ -559,8 +559,7 @@ void allow_wide_clusters() {
 // RMLX_CUDA_ATTN_SHORT=0: decode over one key bucket takes the split kernel too (for
 // comparisons and tests; read at each launch).
 bool short_enabled() {
-  const char* v = std::getenv("RMLX_CUDA_ATTN_SHORT");
-  return v == nullptr || std::string_view(v) != "0";
+  return env_on("RMLX_CUDA_ATTN_SHORT");
 }
 
 // Query heads a block of the short-context kernel takes: the fewest (keys and values
@@ -590,17 +589,24 @@ void launch_short(const AttnArgs& a, cudaStream_t s) {
              dim3(kShortThreads), short_smem<HD, G>(), s, a);
 }
 
+template <int HD>
+void launch_short_heads(int g, const AttnArgs& a, cudaStream_t s) {
+  if (g == 1) {
+    launch_short<HD, 1>(a, s);
+  } else if (g == 2) {
+    launch_short<HD, 2>(a, s);
+  } else {
+    launch_short<HD, 4>(a, s);
+  }
+}
+
 bool attention_short(const AttnArgs& a, cudaStream_t s) {
   const int g = short_heads(a);
   if (g == 0) return false;
   if (a.head_dim == 64) {
-    g == 1   ? launch_short<64, 1>(a, s)
-    : g == 2 ? launch_short<64, 2>(a, s)
-             : launch_short<64, 4>(a, s);
+    launch_short_heads<64>(g, a, s);
   } else {
-    g == 1   ? launch_short<128, 1>(a, s)
-    : g == 2 ? launch_short<128, 2>(a, s)
-             : launch_short<128, 4>(a, s);
+    launch_short_heads<128>(g, a, s);
   }
   return true;
 }

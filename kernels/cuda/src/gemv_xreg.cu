@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <string_view>
+#include <type_traits>
 
 #include "common.cuh"
 #include "rmlx/kernels_cuda/fused.h"
@@ -230,21 +231,20 @@ __global__ void __launch_bounds__(PRE2 ? 256 : 512)
   if constexpr (KS > 1) cluster_arrive_relaxed();  // the second block stores into the first
 
   XregRow<S> cur[RB];
+  const auto load_as = [&](auto clamp, int r0) {
+    constexpr bool C = decltype(clamp)::value;
+    if constexpr (GLU) {
+      xreg_load<S, RS, C>(cur, sg, r0, r_end, ktid, cols, groups, g);
+      xreg_load<S, RS, C>(cur + RS, segs.seg[1], r0, r_end, ktid, cols, groups, g);
+    } else {
+      xreg_load<S, RB, C>(cur, sg, r0, r_end, ktid, cols, groups, g);
+    }
+  };
   const auto load = [&](int r0) {
     if (r0 + RS <= r_end) {
-      if constexpr (GLU) {
-        xreg_load<S, RS, false>(cur, sg, r0, r_end, ktid, cols, groups, g);
-        xreg_load<S, RS, false>(cur + RS, segs.seg[1], r0, r_end, ktid, cols, groups, g);
-      } else {
-        xreg_load<S, RB, false>(cur, sg, r0, r_end, ktid, cols, groups, g);
-      }
+      load_as(std::false_type{}, r0);
     } else {
-      if constexpr (GLU) {
-        xreg_load<S, RS>(cur, sg, r0, r_end, ktid, cols, groups, g);
-        xreg_load<S, RS>(cur + RS, segs.seg[1], r0, r_end, ktid, cols, groups, g);
-      } else {
-        xreg_load<S, RB>(cur, sg, r0, r_end, ktid, cols, groups, g);
-      }
+      load_as(std::true_type{}, r0);
     }
   };
   load(r_begin);
@@ -482,9 +482,6 @@ int launch_shape(const XregSegs& segs, const XregShape& sh, const float* x, int 
   return sh.blocks;
 }
 
-// Returns the blocks (clusters) launched, 0 when none was. Blocks capped per SM (the o
-// projection after attention) all land while the kernel before still runs: with at
-// most two batches each, both are loaded before the wait (H100, 8B B=1: +1..2%).
 // RMLX_CUDA_GEMV_DIGITS=3: activations as 24-bit fixed point (three dot products per
 // four codes) instead of 16-bit (for comparisons; H100, 8B B=1 4:32 423 vs 412 tok/s).
 int xreg_digits() {
@@ -495,6 +492,9 @@ int xreg_digits() {
   return d;
 }
 
+// Returns the blocks (clusters) launched, 0 when none was. Blocks capped per SM (the o
+// projection after attention) all land while the kernel before still runs: with at
+// most two batches each, both are loaded before the wait (H100, 8B B=1: +1..2%).
 template <WType S, int KS, bool GLU, int D>
 int launch_digits(XregSegs segs, const float* x, int cols, int group_size, cudaStream_t s) {
   if constexpr (KS == 1 && !GLU) {
