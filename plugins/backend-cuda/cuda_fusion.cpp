@@ -77,7 +77,7 @@ bool CudaOps::run_residual_chain(std::span<const kc::WeightView> ws, std::span<f
   const int slot2 = prof_->op_begin(stream_);
   const bool ran =
       glu_out != nullptr
-          ? kc::linear_glu_normed(ws[0], ws[1], rn, ys[0], ys[1], glu_out, stream_)
+          ? kc::linear_glu_normed(ws[0], ws[1], rn, ys[0], ys[1], glu_out, stream_, glu_counter())
           : kc::linear_normed(ws.data(), static_cast<int>(ws.size()), rn, ys.data(), stream_);
   if (!ran) throw std::logic_error("cuda: a normed GEMV no longer takes its weights");
   if (slot2 >= 0) prof_->op_end(slot2, stream_, "linear normed (fused rms_norm)");
@@ -113,7 +113,7 @@ bool CudaOps::fuse_gate_up_glu(const sdk::Tensor& gate, const sdk::Tensor& up, s
     flush_pending();  // the chain apart, then the gate/up with the GLU below
   }
   const int slot = prof_->op_begin(stream_);
-  if (!kc::linear_glu(gu.gate, gu.up, gu.in, gu.g, gu.u, out.as<float>(), stream_)) {
+  if (!kc::linear_glu(gu.gate, gu.up, gu.in, gu.g, gu.u, out.as<float>(), stream_, glu_counter())) {
     throw std::logic_error("cuda: a waiting gate/up no longer takes the fused GLU");
   }
   if (slot >= 0) prof_->op_end(slot, stream_, "linear gate/up + glu (fused)");
@@ -212,6 +212,11 @@ bool CudaOps::fuse_prep_heads(const kc::AttnArgs& a) {
   prof_->op_end(slot, stream_, "q/k norm+rope+write_kv (fused)");
   pending_.clear();
   return true;
+}
+
+unsigned* CudaOps::glu_counter() {
+  if (glu_cursor_ >= kGluCounters) return nullptr;
+  return static_cast<unsigned*>(glu_counters_.get()) + glu_cursor_++;
 }
 
 unsigned* CudaOps::tickets() {

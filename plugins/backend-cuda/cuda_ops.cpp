@@ -116,6 +116,10 @@ CudaOps::CudaOps(int device_index)
   prep_early_ = on("RMLX_CUDA_PREP_EARLY");
   device_sampling_ = on("RMLX_CUDA_SAMPLING");
   graphs_enabled_ = on("RMLX_CUDA_GRAPHS") && prof_->mode() != OpProfiler::Mode::ops;
+  void* counters = nullptr;
+  check(cudaMalloc(&counters, kGluCounters * sizeof(unsigned)), "cudaMalloc");
+  glu_counters_.reset(counters);
+  check(cudaMemset(counters, 0, kGluCounters * sizeof(unsigned)), "cudaMemset");
 }
 
 CudaOps::~CudaOps() {
@@ -189,6 +193,7 @@ void CudaOps::begin_step() {
   pending_.clear();  // a step that failed part-way leaves ops that must not run
   synchronize();
   next_chunk_ = 0;
+  glu_cursor_ = 0;
   ints_used_ = 0;
   last_src_ = nullptr;
   retired_.clear();

@@ -192,6 +192,13 @@ class CudaOps final : public sdk::Ops, public sdk::DeviceSampler, public sdk::Sh
                     std::span<float* const> ys);
   unsigned* tickets();
   DeviceBuffer tickets_;
+  // Counters of the single-row gate/up launches whose blocks claim their rows
+  // (kernels_cuda::linear_glu): one a launch of a step, so none is drawn from by two
+  // launches that may overlap; each launch leaves its counter zero. Null past the last.
+  static constexpr int kGluCounters = 4096;
+  unsigned* glu_counter();
+  DeviceBuffer glu_counters_;
+  int glu_cursor_ = 0;
 
   // The decode-step recordings (cuda_graphs.cpp).
   struct StepGraph;

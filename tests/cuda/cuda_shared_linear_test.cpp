@@ -130,6 +130,58 @@ TEST(CudaSharedLinear, GateUpWithGluEqualsSharedThenGlu) {
   check_gate_up_glu(3072, 8192, 32, kc::WType::bf16);
 }
 
+// Gate/up whose blocks claim batches of rows from a counter: the same bits as linear_shared
+// then glu, the counter zero again after each launch (a second round on the same counters
+// would skip rows otherwise), also in place over the gate's output.
+void check_gate_up_claimed(int rows, int cols, int group, kc::WType st) {
+  SCOPED_TRACE("rows " + std::to_string(rows) + " cols " + std::to_string(cols) + " group " +
+               std::to_string(group));
+  const Weight gate = random_weight(rows, cols, 4, group, st, 310);
+  const Weight up = random_weight(rows, cols, 4, group, st, 410);
+  ASSERT_TRUE(kc::linear_glu_claims(gate.view, up.view));
+  DevBuf x(cols * 4);
+  x.put(random_floats(cols, 19));
+  const auto* xp = static_cast<const float*>(x.p);
+  const std::size_t bytes = static_cast<std::size_t>(rows) * 4;
+  DevBuf g1(bytes), u1(bytes), o1(bytes), g2(bytes), u2(bytes), o2(bytes), g3(bytes), u3(bytes);
+  const auto f = [](DevBuf& b) { return static_cast<float*>(b.p); };
+  const kc::WeightView views[2] = {gate.view, up.view};
+  float* const ys[2] = {f(g1), f(u1)};
+  ASSERT_TRUE(kc::linear_shared(views, 2, xp, 1, ys, nullptr));
+  kc::glu(ys[0], ys[1], rows, false, f(o1), nullptr);
+  ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+  const auto want_g = download(f(g1), rows), want_u = download(f(u1), rows),
+             want_o = download(f(o1), rows);
+  DevBuf counters(2 * sizeof(unsigned));
+  ASSERT_EQ(cudaMemset(counters.p, 0, 2 * sizeof(unsigned)), cudaSuccess);
+  auto* c = static_cast<unsigned*>(counters.p);
+  for (int round = 0; round < 2; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    for (DevBuf* b : {&g2, &u2, &o2, &g3, &u3})
+      ASSERT_EQ(cudaMemset(b->p, 0xff, bytes), cudaSuccess);
+    ASSERT_TRUE(kc::linear_glu(gate.view, up.view, xp, f(g2), f(u2), f(o2), nullptr, c));
+    ASSERT_TRUE(kc::linear_glu(gate.view, up.view, xp, f(g3), f(u3), f(g3), nullptr, c + 1));
+    ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+    EXPECT_EQ(0, std::memcmp(want_g.data(), download(f(g2), rows).data(), bytes)) << "gate";
+    EXPECT_EQ(0, std::memcmp(want_u.data(), download(f(u2), rows).data(), bytes)) << "up";
+    EXPECT_EQ(0, std::memcmp(want_o.data(), download(f(o2), rows).data(), bytes)) << "glu";
+    EXPECT_EQ(0, std::memcmp(want_u.data(), download(f(u3), rows).data(), bytes)) << "up, in place";
+    EXPECT_EQ(0, std::memcmp(want_o.data(), download(f(g3), rows).data(), bytes)) << "glu in place";
+    unsigned left[2] = {1, 1};
+    ASSERT_EQ(cudaMemcpy(left, c, sizeof(left), cudaMemcpyDeviceToHost), cudaSuccess);
+    EXPECT_EQ(left[0], 0u);
+    EXPECT_EQ(left[1], 0u);
+  }
+}
+
+TEST(CudaSharedLinear, GateUpClaimingRowsEqualsSharedThenGlu) {
+  REQUIRE_GPU();
+  check_gate_up_claimed(14336, 4096, 64, kc::WType::bf16);  // llama-3.1-8b: constant shape
+  check_gate_up_claimed(14336, 4096, 32, kc::WType::f16);
+  check_gate_up_claimed(12288, 4096, 128, kc::WType::f32);  // qwen3-8b rows, generic kernel
+  check_gate_up_claimed(3072, 8192, 32, kc::WType::bf16);   // 256 threads a block
+}
+
 // The residual add and RMSNorm carried by two single-row GEMVs (kernels_cuda::ResidualNorm)
 // against linear, add_rms_norm and the consumer apart: y and the sum bit for bit, the
 // normed row and the consumer's outputs to float rounding (the sum of squares is added in
@@ -187,6 +239,8 @@ void check_residual_norm(int p_rows, int p_cols, int group, kc::WType nwt, bool 
     ASSERT_EQ(cudaMemset(got.back()->p, 0xff, bytes), cudaSuccess);  // NaN until written
   }
   const float eps = 1e-5f;
+  DevBuf counter(sizeof(unsigned));
+  ASSERT_EQ(cudaMemset(counter.p, 0, sizeof(unsigned)), cudaSuccess);
   const kc::WeightView qkv[3] = {q.view, k.view, v.view};
   const auto run = [&](bool fused, DevBuf& y, DevBuf& sum, DevBuf& normed, DevBuf& r,
                        std::vector<std::unique_ptr<DevBuf>>& o) {
@@ -220,8 +274,9 @@ void check_residual_norm(int p_rows, int p_cols, int group, kc::WType nwt, bool 
     ASSERT_TRUE(kc::linear_normed(qkv, 3, rn, ys_qkv, nullptr));
     if (in_place) r.put(resh);
     ASSERT_TRUE(kc::linear_residual(prod.view, f(x), f(y), rn, nullptr));
-    ASSERT_TRUE(
-        kc::linear_glu_normed(gate.view, up.view, rn, ys_gu[0], ys_gu[1], f(*o[6]), nullptr));
+    // Claiming its rows where it can (a counter used once per test case).
+    ASSERT_TRUE(kc::linear_glu_normed(gate.view, up.view, rn, ys_gu[0], ys_gu[1], f(*o[6]), nullptr,
+                                      static_cast<unsigned*>(counter.p)));
     if (in_place) r.put(resh);
     ASSERT_TRUE(kc::linear_residual(prod.view, f(x), f(y), rn, nullptr));
     ASSERT_TRUE(kc::linear_normed(&gate.view, 1, rn, ys_one, nullptr));

@@ -105,6 +105,11 @@ __device__ __forceinline__ void launch_dependents() {
 #endif
 }
 
+// Asks L2 for the 128-byte line holding p (no register waits on it).
+__device__ __forceinline__ void prefetch_l2(const void* p) {
+  asm volatile("prefetch.global.L2 [%0];" ::"l"(p));
+}
+
 // A kernel launched by launch_pdl may be scheduled while the kernel before it on the
 // stream is finishing; it must call wait_prior_grid() before touching memory that
 // kernel writes (here: first thing). Without the launch attribute the wait returns at

@@ -184,6 +184,79 @@ __device__ __forceinline__ int xreg_dot(const uint4& w, const XregFixed<D>& fx) 
   return a[1] * 256 + a[0];
 }
 
+// The norm weights of a thread's 32 columns (16-bit types): constants, loaded before the wait.
+__device__ __forceinline__ void xreg_norm_w(const XregSegs& segs, int ktid, uint4 (&nw)[4]) {
+  if (segs.in_parts != nullptr && segs.norm_wt != WType::f32) {
+#pragma unroll
+    for (int k = 0; k < 4; ++k)
+      nw[k] = __ldg(reinterpret_cast<const uint4*>(segs.norm_w) + ktid * 4 + k);
+  }
+}
+
+// After the wait: the thread's 32 activations (columns 32 ktid..), normed where segs carries
+// the norm (block 0 also writing them to segs.normed), as fixed point; xsum their sum.
+template <int D>
+__device__ __forceinline__ XregFixed<D> xreg_activations(const XregSegs& segs, const float* x,
+                                                         int ktid, int lane, int blk, int cols,
+                                                         const uint4 (&nw)[4], float& xsum) {
+  float xr[32];
+  const float4* xp = reinterpret_cast<const float4*>(x) + ktid * 8;
+#pragma unroll
+  for (int k = 0; k < 8; ++k) {
+    const float4 v = __ldg(xp + k);
+    xr[4 * k] = v.x, xr[4 * k + 1] = v.y, xr[4 * k + 2] = v.z, xr[4 * k + 3] = v.w;
+  }
+  if (segs.in_parts != nullptr) {
+    // Each warp adds the pieces in the same order: every block gets the same scale.
+    float ss = 0.0f;
+    for (int i = lane; i < segs.n_parts; i += 32) ss += __ldcg(segs.in_parts + i);
+    ss = warp_sum(ss);
+    const float rs = rsqrtf(ss / static_cast<float>(cols) + segs.eps);
+    // One branch on the weight's type, not one per element (this runs after the wait).
+    if (segs.norm_wt == WType::f32) {
+#pragma unroll
+      for (int e = 0; e < 32; ++e)
+        xr[e] = xr[e] * rs * static_cast<const float*>(segs.norm_w)[ktid * 32 + e];
+    } else {
+      const bool bf = segs.norm_wt == WType::bf16;
+#pragma unroll
+      for (int e = 0; e < 32; ++e) {
+        const unsigned word = e % 8 < 2   ? nw[e / 8].x
+                              : e % 8 < 4 ? nw[e / 8].y
+                              : e % 8 < 6 ? nw[e / 8].z
+                                          : nw[e / 8].w;
+        const auto bits = static_cast<std::uint16_t>(e % 2 == 0 ? word & 0xffffu : word >> 16);
+        xr[e] = xr[e] * rs * (bf ? bf16_bits_to_f32(bits) : f16_bits_to_f32(bits));
+      }
+    }
+    if (blk == 0 && segs.normed != nullptr) {
+      float4* np = reinterpret_cast<float4*>(segs.normed) + ktid * 8;
+#pragma unroll
+      for (int k = 0; k < 8; ++k)
+        np[k] = make_float4(xr[4 * k], xr[4 * k + 1], xr[4 * k + 2], xr[4 * k + 3]);
+    }
+  }
+  xsum = 0.0f;
+#pragma unroll
+  for (int k = 0; k < 8; ++k) xsum += (xr[4 * k] + xr[4 * k + 1]) + (xr[4 * k + 2] + xr[4 * k + 3]);
+  return xreg_fixed<D>(xr);
+}
+
+// A GLU batch's row sums t on threads 0 .. 2 RS - 1 (gate rows r0 .., then the same up
+// rows): the gate and up outputs and silu(gate) * up (as glu_kernel computes it). Every
+// one of those threads calls it.
+template <int RS>
+__device__ __forceinline__ void xreg_glu_put(const XregSegs& segs, float t, int tid, int r0,
+                                             int r_end) {
+  const float up = __shfl_down_sync((1u << (2 * RS)) - 1u, t, RS);
+  const int r = r0 + (tid & (RS - 1));
+  if (r < r_end) {
+    // The gate output is often the GLU's output too (applied in place).
+    if (tid >= RS || segs.seg[0].y != segs.glu) segs.seg[tid < RS ? 0 : 1].y[r] = t;
+    if (tid < RS) segs.glu[r] = t / (1.0f + expf(-t)) * up;
+  }
+}
+
 // blockDim.x = cols / 32 / KS (a multiple of 32, at most 512); row block b of a weight
 // takes its rows [b * rows_per_block, (b + 1) * rows_per_block). The next batch is
 // loaded into registers while the current one is reduced. (Streaming two batches
@@ -257,61 +330,12 @@ __global__ void __launch_bounds__(PRE2 ? 256 : 512)
   // The residual was written by a kernel that finished before the one this waits on.
   if (segs.residual != nullptr && tid < r_end - r_begin)
     res_rows[tid] = segs.residual[r_begin + tid];
-  // The norm weights (16-bit) are constants too.
   uint4 nw[4];
-  const bool norm_in = segs.in_parts != nullptr;
-  if (norm_in && segs.norm_wt != WType::f32) {
-#pragma unroll
-    for (int k = 0; k < 4; ++k)
-      nw[k] = __ldg(reinterpret_cast<const uint4*>(segs.norm_w) + ktid * 4 + k);
-  }
+  xreg_norm_w(segs, ktid, nw);
   // The codes above are constants; x is the previous kernel's output.
   wait_prior_grid();
   float xsum = 0.0f;
-  XregFixed<D> fx;
-  {
-    float xr[32];
-    const float4* xp = reinterpret_cast<const float4*>(x) + ktid * 8;
-#pragma unroll
-    for (int k = 0; k < 8; ++k) {
-      const float4 v = __ldg(xp + k);
-      xr[4 * k] = v.x, xr[4 * k + 1] = v.y, xr[4 * k + 2] = v.z, xr[4 * k + 3] = v.w;
-    }
-    if (norm_in) {
-      // Each warp adds the pieces in the same order: every block gets the same scale.
-      float ss = 0.0f;
-      for (int i = lane; i < segs.n_parts; i += 32) ss += __ldcg(segs.in_parts + i);
-      ss = warp_sum(ss);
-      const float rs = rsqrtf(ss / static_cast<float>(cols) + segs.eps);
-      // One branch on the weight's type, not one per element (this runs after the wait).
-      if (segs.norm_wt == WType::f32) {
-#pragma unroll
-        for (int e = 0; e < 32; ++e)
-          xr[e] = xr[e] * rs * static_cast<const float*>(segs.norm_w)[ktid * 32 + e];
-      } else {
-        const bool bf = segs.norm_wt == WType::bf16;
-#pragma unroll
-        for (int e = 0; e < 32; ++e) {
-          const unsigned word = e % 8 < 2   ? nw[e / 8].x
-                                : e % 8 < 4 ? nw[e / 8].y
-                                : e % 8 < 6 ? nw[e / 8].z
-                                            : nw[e / 8].w;
-          const auto bits = static_cast<std::uint16_t>(e % 2 == 0 ? word & 0xffffu : word >> 16);
-          xr[e] = xr[e] * rs * (bf ? bf16_bits_to_f32(bits) : f16_bits_to_f32(bits));
-        }
-      }
-      if (blk == 0 && segs.normed != nullptr) {
-        float4* np = reinterpret_cast<float4*>(segs.normed) + ktid * 8;
-#pragma unroll
-        for (int k = 0; k < 8; ++k)
-          np[k] = make_float4(xr[4 * k], xr[4 * k + 1], xr[4 * k + 2], xr[4 * k + 3]);
-      }
-    }
-#pragma unroll
-    for (int k = 0; k < 8; ++k)
-      xsum += (xr[4 * k] + xr[4 * k + 1]) + (xr[4 * k + 2] + xr[4 * k + 3]);
-    fx = xreg_fixed<D>(xr);
-  }
+  const XregFixed<D> fx = xreg_activations<D>(segs, x, ktid, lane, blk, cols, nw, xsum);
   float sq = 0.0f;  // this thread's share of the rows' sum of squares (residual form)
   const auto put = [&](int r, float t) {
     sg.y[r] = t;
@@ -350,13 +374,7 @@ __global__ void __launch_bounds__(PRE2 ? 256 : 512)
       if (tid < RB) {
         float t = 0.0f;
         for (int k = 0; k < warps; ++k) t += red[buf][tid][k];
-        const float up = __shfl_down_sync(0xffu, t, RS);
-        const int r = r0 + (tid & (RS - 1));
-        if (r < r_end) {
-          // The gate output is often the GLU's output too (applied in place).
-          if (tid >= RS || segs.seg[0].y != segs.glu) segs.seg[tid < RS ? 0 : 1].y[r] = t;
-          if (tid < RS) segs.glu[r] = t / (1.0f + expf(-t)) * up;
-        }
+        xreg_glu_put<RS>(segs, t, tid, r0, r_end);
       }
     } else if (tid < RB && r0 + tid < r_end) {
       float t = 0.0f;
@@ -386,6 +404,89 @@ __global__ void __launch_bounds__(PRE2 ? 256 : 512)
       segs.parts[blk] = t;
     }
   }
+}
+
+// Gate/up with the GLU whose blocks claim their batches (RS gate rows and the same up rows)
+// from a counter instead of taking a fixed run of rows: with fixed runs the blocks of one
+// launch ended up to 8 us apart (in-kernel timestamps, 8B 4:64 on an H100: SMs hold
+// unequal numbers of blocks, some land late), and the last ones stream alone. Block b
+// takes batches b and b + grid (the first loaded before the wait, the second asked of L2),
+// then 2 grid + c for each ticket c it draws; thread 0 draws one ticket a batch, two
+// batches ahead of its use, so the atomic's round trip hides behind a batch. Each block
+// draws exactly three tickets past the end, so the block that draws the last ticket
+// (total + grid - 1) knows every draw is done and zeroes the counter for the next launch.
+// A batch's rows are computed as gemv4_xreg computes them: the same bits.
+template <WType S, int D, int COLS = 0, int GS = 0>
+__global__ void __launch_bounds__(512)
+    gemv4_glu_claimed(XregSegs segs, const float* __restrict__ x, int cols_arg, int gs_arg,
+                      int batches, unsigned* counter) {
+  const int cols = COLS > 0 ? COLS : cols_arg, group_size = GS > 0 ? GS : gs_arg;
+  constexpr int RB = kXregRows, RS = RB / 2;
+  __shared__ float red[2][RB][32];
+  __shared__ int claimed[2];
+  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5, warps = blockDim.x >> 5;
+  const int blk = static_cast<int>(blockIdx.x), grid = static_cast<int>(gridDim.x);
+  const int groups = cols / group_size, g = (tid * 32) / group_size;
+  XregRow<S> cur[RB];
+  const auto load = [&](int b) {
+    xreg_load<S, RS, false>(cur, segs.seg[0], b * RS, 0, tid, cols, groups, g);
+    xreg_load<S, RS, false>(cur + RS, segs.seg[1], b * RS, 0, tid, cols, groups, g);
+  };
+  load(blk);
+  {
+    // Batch blk + grid into L2: one request a 128-byte line of codes, scales and biases.
+    const int r1 = (blk + grid) * RS;
+    constexpr int esz = S == WType::f32 ? 4 : 2;
+    const int sb_lines = (groups * esz + 127) / 128;
+#pragma unroll
+    for (int k = 0; k < 2; ++k) {
+      const XregSeg& q = segs.seg[k];
+      if ((lane & 7) == 0) {
+        const uint4* w =
+            reinterpret_cast<const uint4*>(q.codes + static_cast<std::size_t>(r1) * cols / 8) + tid;
+#pragma unroll
+        for (int j = 0; j < RS; ++j) prefetch_l2(w + static_cast<std::size_t>(j) * (cols / 32));
+      }
+      if (tid < 2 * RS * sb_lines) {
+        const int j = tid / (2 * sb_lines), line = (tid >> 1) % sb_lines;
+        const char* base = static_cast<const char*>((tid & 1) ? q.biases : q.scales);
+        prefetch_l2(base + static_cast<std::size_t>(r1 + j) * groups * esz + line * 128);
+      }
+    }
+  }
+  // The counter was zeroed by its previous launch, which has ended (see linear_glu).
+  unsigned ticket = 0;
+  if (tid == 0) ticket = atomicAdd(counter, 1u);
+  uint4 nw[4];
+  xreg_norm_w(segs, tid, nw);
+  wait_prior_grid();
+  float xsum = 0.0f;
+  const XregFixed<D> fx = xreg_activations<D>(segs, x, tid, lane, blk, cols, nw, xsum);
+  int b = blk, next = blk + grid;
+  for (int i = 0; b < batches; ++i) {
+    float part[RB];
+#pragma unroll
+    for (int j = 0; j < RB; ++j) {
+      part[j] = fmaf(cur[j].s * fx.dx, static_cast<float>(xreg_dot(cur[j].w, fx)), cur[j].b * xsum);
+    }
+    if (next < batches) load(next);
+    if (tid == 0) {
+      claimed[i & 1] = 2 * grid + static_cast<int>(ticket);
+      ticket = atomicAdd(counter, 1u);
+    }
+    int row = 0;
+    const float v = xreg_reduce8(part, lane, row);
+    if ((lane & 3) == 0) red[i & 1][row][warp] = v;
+    __syncthreads();
+    if (tid < RB) {
+      float t = 0.0f;
+      for (int k = 0; k < warps; ++k) t += red[i & 1][tid][k];
+      xreg_glu_put<RS>(segs, t, tid, b * RS, segs.seg[0].rows);
+    }
+    b = next;
+    next = claimed[i & 1];
+  }
+  if (tid == 0 && ticket == static_cast<unsigned>(batches + grid - 1)) *counter = 0u;
 }
 
 // RMLX_CUDA_GEMV_XREG=0 keeps one activation row on 4-bit weights off this kernel
@@ -420,6 +521,7 @@ struct XregShape {
 };
 
 using XregKernel = void (*)(XregSegs, const float*, int, int, int);
+using XregKernelClaimed = void (*)(XregSegs, const float*, int, int, int, unsigned*);
 
 // The kernel for these columns and group: constants for the shapes of 7-8B models
 // (4096 columns everywhere but down's 12,288 or 14,336) at groups 32 and 64.
@@ -542,6 +644,61 @@ int launch_like(const WeightView& w, const XregSegs& segs, const float* x, cudaS
   }
 }
 
+// RMLX_CUDA_GEMV_CLAIM=0 keeps gate/up on fixed runs of rows (for comparisons).
+bool claim_enabled() {
+  static const bool on = env_on("RMLX_CUDA_GEMV_CLAIM");
+  return on;
+}
+
+template <WType S, int D>
+XregKernelClaimed claimed_kernel_for(int cols, int gs) {
+  if constexpr (D == 2 && S != WType::f32) {
+    if (cols == 4096 && gs == 32) return gemv4_glu_claimed<S, D, 4096, 32>;
+    if (cols == 4096 && gs == 64) return gemv4_glu_claimed<S, D, 4096, 64>;
+  }
+  return gemv4_glu_claimed<S, D>;
+}
+
+// The grid of the claimed form: as many blocks as fit at once, each taking two batches
+// before it draws (0: the rows are too few for that, or the form does not apply).
+template <WType S, int D>
+int claimed_grid(const WeightView& gate) {
+  if (!claim_enabled() || gate.rows % 4 != 0) return 0;
+  const int cols = static_cast<int>(gate.cols);
+  int dev = 0, sms = 0, per_sm = 0;
+  cudaGetDevice(&dev);
+  cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev);
+  cudaOccupancyMaxActiveBlocksPerMultiprocessor(
+      &per_sm, claimed_kernel_for<S, D>(cols, gate.group_size), cols / 32, 0);
+  const int grid = sms * per_sm;
+  return grid > 0 && 2 * static_cast<std::int64_t>(grid) <= gate.rows / 4 ? grid : 0;
+}
+
+template <WType S, int D>
+bool launch_claimed(const WeightView& gate, const XregSegs& segs, const float* x, unsigned* counter,
+                    cudaStream_t s) {
+  const int grid = claimed_grid<S, D>(gate);
+  if (grid == 0) return false;
+  const int cols = static_cast<int>(gate.cols);
+  launch_pdl_cluster("linear with GLU", claimed_kernel_for<S, D>(cols, gate.group_size), dim3(grid),
+                     dim3(cols / 32), 1, 0, s, segs, x, cols, gate.group_size,
+                     static_cast<int>(gate.rows / 4), counter);
+  return true;
+}
+
+template <int D>
+bool launch_claimed_digits(const WeightView& gate, const XregSegs& segs, const float* x,
+                           unsigned* counter, cudaStream_t s) {
+  switch (gate.type) {
+    case WType::f32:
+      return launch_claimed<WType::f32, D>(gate, segs, x, counter, s);
+    case WType::f16:
+      return launch_claimed<WType::f16, D>(gate, segs, x, counter, s);
+    default:
+      return launch_claimed<WType::bf16, D>(gate, segs, x, counter, s);
+  }
+}
+
 XregSeg seg_of(const WeightView& w, float* y) {
   return {static_cast<const unsigned*>(w.data), w.scales, w.biases, y, static_cast<int>(w.rows), 0};
 }
@@ -580,7 +737,7 @@ bool launch_rows(const WeightView* ws, int count, const float* x, float* const* 
 
 // Gate and up with the GLU into out, from x or the normed sum of norm_in.
 bool launch_glu(const WeightView& gate, const WeightView& up, const float* x, float* g, float* u,
-                float* out, cudaStream_t s, const ResidualNorm* norm_in) {
+                float* out, cudaStream_t s, const ResidualNorm* norm_in, unsigned* counter) {
   if (!linear_glu_applies(gate, up)) return false;
   XregSegs segs{};
   segs.seg[0] = seg_of(gate, g);
@@ -588,7 +745,11 @@ bool launch_glu(const WeightView& gate, const WeightView& up, const float* x, fl
   segs.count = 2;
   segs.glu = out;
   take_norm(segs, norm_in);
-  launch_like(gate, segs, norm_in != nullptr ? norm_in->sum : x, s);
+  const float* in = norm_in != nullptr ? norm_in->sum : x;
+  const bool claimed = counter != nullptr &&
+                       (xreg_digits() == 2 ? launch_claimed_digits<2>(gate, segs, in, counter, s)
+                                           : launch_claimed_digits<3>(gate, segs, in, counter, s));
+  if (!claimed) launch_like(gate, segs, in, s);
   check_launch("linear with GLU");
   return true;
 }
@@ -604,8 +765,21 @@ bool linear_glu_applies(const WeightView& gate, const WeightView& up) {
 }
 
 bool linear_glu(const WeightView& gate, const WeightView& up, const float* x, float* g, float* u,
-                float* out, cudaStream_t s) {
-  return launch_glu(gate, up, x, g, u, out, s, nullptr);
+                float* out, cudaStream_t s, unsigned* counter) {
+  return launch_glu(gate, up, x, g, u, out, s, nullptr, counter);
+}
+
+bool linear_glu_claims(const WeightView& gate, const WeightView& up) {
+  if (!linear_glu_applies(gate, up)) return false;
+  const bool two = xreg_digits() == 2;
+  switch (gate.type) {
+    case WType::f32:
+      return (two ? claimed_grid<WType::f32, 2>(gate) : claimed_grid<WType::f32, 3>(gate)) > 0;
+    case WType::f16:
+      return (two ? claimed_grid<WType::f16, 2>(gate) : claimed_grid<WType::f16, 3>(gate)) > 0;
+    default:
+      return (two ? claimed_grid<WType::bf16, 2>(gate) : claimed_grid<WType::bf16, 3>(gate)) > 0;
+  }
 }
 
 bool residual_norm_applies(const WeightView& producer, const WeightView& consumer,
@@ -641,8 +815,8 @@ bool linear_normed(const WeightView* ws, int count, const ResidualNorm& n, float
 }
 
 bool linear_glu_normed(const WeightView& gate, const WeightView& up, const ResidualNorm& n,
-                       float* g, float* u, float* out, cudaStream_t s) {
-  return launch_glu(gate, up, nullptr, g, u, out, s, &n);
+                       float* g, float* u, float* out, cudaStream_t s, unsigned* counter) {
+  return launch_glu(gate, up, nullptr, g, u, out, s, &n, counter);
 }
 
 }  // namespace rmlx::kernels_cuda

@@ -48,8 +48,9 @@ bool linear_residual(const WeightView& w, const float* x, float* y, ResidualNorm
 // ys_i = rms_norm(n.sum) W_i^T after linear_residual (and n.normed written).
 bool linear_normed(const WeightView* ws, int count, const ResidualNorm& n, float* const* ys,
                    cudaStream_t s);
+// counter: as linear_glu's.
 bool linear_glu_normed(const WeightView& gate, const WeightView& up, const ResidualNorm& n,
-                       float* g, float* u, float* out, cudaStream_t s);
+                       float* g, float* u, float* out, cudaStream_t s, unsigned* counter = nullptr);
 
 // What happens to the heads of q and k before attention, in place: an optional
 // per-head RMSNorm (q_norm / k_norm weights), then the rotary embedding.

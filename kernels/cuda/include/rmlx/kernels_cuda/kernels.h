@@ -57,9 +57,15 @@ bool linear_shared(const WeightView* ws, int count, const float* x, std::int64_t
 // launch, each value bit for bit as linear_shared and glu give it. linear_glu_applies:
 // whether linear_glu takes these weights; linear_glu returns false, queuing nothing,
 // where it does not.
+// counter (optional): a device counter reading zero, which the launch leaves zero. With
+// it, blocks claim batches of rows as they go instead of taking fixed runs (same values;
+// the launch ends when the last batch does). It must not be the counter of a launch that
+// may still run: the blocks draw from it before waiting on the kernel ahead of them.
+// linear_glu_claims: whether a counter is used for these weights.
 bool linear_glu_applies(const WeightView& gate, const WeightView& up);
+bool linear_glu_claims(const WeightView& gate, const WeightView& up);
 bool linear_glu(const WeightView& gate, const WeightView& up, const float* x, float* g, float* u,
-                float* out, cudaStream_t s);
+                float* out, cudaStream_t s, unsigned* counter = nullptr);
 // y[i, :] += bias (of type t) for every row i.
 void add_bias(float* y, const void* bias, WType t, std::int64_t n, std::int64_t cols,
               cudaStream_t s);
