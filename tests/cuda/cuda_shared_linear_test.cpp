@@ -87,60 +87,19 @@ TEST(CudaSharedLinear, EqualsEachWeightAlone) {
 
 // Gate/up with the GLU in one launch (kernels_cuda::linear_glu) against linear_shared
 // and then glu: g, u and silu(g) * u bit for bit, with the output apart from g and in
-// place over it.
-void check_gate_up_glu(int rows, int cols, int group, kc::WType st) {
+// place over it. claims: then twice more with the blocks claiming batches of rows from
+// counters, which each launch must leave zero (the second round would skip rows otherwise).
+void check_gate_up_glu(int rows, int cols, int group, kc::WType st, bool claims = false) {
   SCOPED_TRACE("rows " + std::to_string(rows) + " cols " + std::to_string(cols) + " group " +
-               std::to_string(group));
+               std::to_string(group) + (claims ? " claiming rows" : ""));
   const Weight gate = random_weight(rows, cols, 4, group, st, 300);
   const Weight up = random_weight(rows, cols, 4, group, st, 400);
   ASSERT_TRUE(kc::linear_glu_applies(gate.view, up.view));
-  const auto xh = random_floats(cols, 9);
-  DevBuf x(cols * 4);
-  ASSERT_EQ(cudaMemcpy(x.p, xh.data(), cols * 4, cudaMemcpyHostToDevice), cudaSuccess);
-  const auto* xp = static_cast<const float*>(x.p);
-  const std::size_t bytes = static_cast<std::size_t>(rows) * 4;
-  DevBuf g1(bytes), u1(bytes), o1(bytes), g2(bytes), u2(bytes), o2(bytes), g3(bytes), u3(bytes);
-  for (DevBuf* b : {&g2, &u2, &o2, &g3, &u3}) ASSERT_EQ(cudaMemset(b->p, 0xff, bytes), cudaSuccess);
-  const kc::WeightView views[2] = {gate.view, up.view};
-  float* const ys[2] = {static_cast<float*>(g1.p), static_cast<float*>(u1.p)};
-  ASSERT_TRUE(kc::linear_shared(views, 2, xp, 1, ys, nullptr));
-  kc::glu(ys[0], ys[1], rows, false, static_cast<float*>(o1.p), nullptr);
-  const auto f = [](DevBuf& b) { return static_cast<float*>(b.p); };
-  ASSERT_TRUE(kc::linear_glu(gate.view, up.view, xp, f(g2), f(u2), f(o2), nullptr));
-  ASSERT_TRUE(kc::linear_glu(gate.view, up.view, xp, f(g3), f(u3), f(g3), nullptr));
-  ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
-  const auto want_g = download(f(g1), rows), want_u = download(f(u1), rows),
-             want_o = download(f(o1), rows);
-  EXPECT_EQ(0, std::memcmp(want_g.data(), download(f(g2), rows).data(), bytes)) << "gate";
-  EXPECT_EQ(0, std::memcmp(want_u.data(), download(f(u2), rows).data(), bytes)) << "up";
-  EXPECT_EQ(0, std::memcmp(want_o.data(), download(f(o2), rows).data(), bytes)) << "glu";
-  EXPECT_EQ(0, std::memcmp(want_u.data(), download(f(u3), rows).data(), bytes)) << "up, in place";
-  EXPECT_EQ(0, std::memcmp(want_o.data(), download(f(g3), rows).data(), bytes)) << "glu in place";
-  ASSERT_NE(want_o[0], 0.0f);
-}
-
-TEST(CudaSharedLinear, GateUpWithGluEqualsSharedThenGlu) {
-  REQUIRE_GPU();
-  for (int group : {32, 64, 128}) {
-    for (auto st : {kc::WType::bf16, kc::WType::f16, kc::WType::f32}) {
-      check_gate_up_glu(1003, 4096, group, st);  // rows not a multiple of four
-    }
+  if (claims) {
+    ASSERT_TRUE(kc::linear_glu_claims(gate.view, up.view));
   }
-  check_gate_up_glu(14336, 4096, 64, kc::WType::bf16);  // llama-3.1-8b
-  check_gate_up_glu(3072, 8192, 32, kc::WType::bf16);
-}
-
-// Gate/up whose blocks claim batches of rows from a counter: the same bits as linear_shared
-// then glu, the counter zero again after each launch (a second round on the same counters
-// would skip rows otherwise), also in place over the gate's output.
-void check_gate_up_claimed(int rows, int cols, int group, kc::WType st) {
-  SCOPED_TRACE("rows " + std::to_string(rows) + " cols " + std::to_string(cols) + " group " +
-               std::to_string(group));
-  const Weight gate = random_weight(rows, cols, 4, group, st, 310);
-  const Weight up = random_weight(rows, cols, 4, group, st, 410);
-  ASSERT_TRUE(kc::linear_glu_claims(gate.view, up.view));
   DevBuf x(cols * 4);
-  x.put(random_floats(cols, 19));
+  x.put(random_floats(cols, 9));
   const auto* xp = static_cast<const float*>(x.p);
   const std::size_t bytes = static_cast<std::size_t>(rows) * 4;
   DevBuf g1(bytes), u1(bytes), o1(bytes), g2(bytes), u2(bytes), o2(bytes), g3(bytes), u3(bytes);
@@ -152,15 +111,18 @@ void check_gate_up_claimed(int rows, int cols, int group, kc::WType st) {
   ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
   const auto want_g = download(f(g1), rows), want_u = download(f(u1), rows),
              want_o = download(f(o1), rows);
+  ASSERT_NE(want_o[0], 0.0f);
   DevBuf counters(2 * sizeof(unsigned));
   ASSERT_EQ(cudaMemset(counters.p, 0, 2 * sizeof(unsigned)), cudaSuccess);
   auto* c = static_cast<unsigned*>(counters.p);
-  for (int round = 0; round < 2; ++round) {
+  for (int round = 0; round < (claims ? 3 : 1); ++round) {
     SCOPED_TRACE("round " + std::to_string(round));
+    unsigned* c0 = round > 0 ? c : nullptr;
+    unsigned* c1 = round > 0 ? c + 1 : nullptr;
     for (DevBuf* b : {&g2, &u2, &o2, &g3, &u3})
-      ASSERT_EQ(cudaMemset(b->p, 0xff, bytes), cudaSuccess);
-    ASSERT_TRUE(kc::linear_glu(gate.view, up.view, xp, f(g2), f(u2), f(o2), nullptr, c));
-    ASSERT_TRUE(kc::linear_glu(gate.view, up.view, xp, f(g3), f(u3), f(g3), nullptr, c + 1));
+      ASSERT_EQ(cudaMemset(b->p, 0xff, bytes), cudaSuccess);  // NaN until written
+    ASSERT_TRUE(kc::linear_glu(gate.view, up.view, xp, f(g2), f(u2), f(o2), nullptr, c0));
+    ASSERT_TRUE(kc::linear_glu(gate.view, up.view, xp, f(g3), f(u3), f(g3), nullptr, c1));
     ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
     EXPECT_EQ(0, std::memcmp(want_g.data(), download(f(g2), rows).data(), bytes)) << "gate";
     EXPECT_EQ(0, std::memcmp(want_u.data(), download(f(u2), rows).data(), bytes)) << "up";
@@ -174,12 +136,23 @@ void check_gate_up_claimed(int rows, int cols, int group, kc::WType st) {
   }
 }
 
+TEST(CudaSharedLinear, GateUpWithGluEqualsSharedThenGlu) {
+  REQUIRE_GPU();
+  for (int group : {32, 64, 128}) {
+    for (auto st : {kc::WType::bf16, kc::WType::f16, kc::WType::f32}) {
+      check_gate_up_glu(1003, 4096, group, st);  // rows not a multiple of four
+    }
+  }
+  check_gate_up_glu(14336, 4096, 64, kc::WType::bf16);  // llama-3.1-8b
+  check_gate_up_glu(3072, 8192, 32, kc::WType::bf16);
+}
+
 TEST(CudaSharedLinear, GateUpClaimingRowsEqualsSharedThenGlu) {
   REQUIRE_GPU();
-  check_gate_up_claimed(14336, 4096, 64, kc::WType::bf16);  // llama-3.1-8b: constant shape
-  check_gate_up_claimed(14336, 4096, 32, kc::WType::f16);
-  check_gate_up_claimed(12288, 4096, 128, kc::WType::f32);  // qwen3-8b rows, generic kernel
-  check_gate_up_claimed(3072, 8192, 32, kc::WType::bf16);   // 256 threads a block
+  check_gate_up_glu(14336, 4096, 64, kc::WType::bf16, true);  // llama-3.1-8b: constant shape
+  check_gate_up_glu(14336, 4096, 32, kc::WType::f16, true);
+  check_gate_up_glu(12288, 4096, 128, kc::WType::f32, true);  // qwen3-8b rows, generic kernel
+  check_gate_up_glu(3072, 8192, 32, kc::WType::bf16, true);   // 256 threads a block
 }
 
 // The residual add and RMSNorm carried by two single-row GEMVs (kernels_cuda::ResidualNorm)

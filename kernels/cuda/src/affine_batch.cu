@@ -70,12 +70,6 @@ struct MainArgs {
   int cols, gs, n, per_pass, splits, stages_per_split, row_tiles;
 };
 
-__device__ __forceinline__ unsigned smem_u32(const void* p) {
-  return static_cast<unsigned>(__cvta_generic_to_shared(p));
-}
-__device__ __forceinline__ void cp16(void* dst, const void* src) {
-  asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(smem_u32(dst)), "l"(src));
-}
 __device__ __forceinline__ void cp8(void* dst, const void* src) {
   asm volatile("cp.async.ca.shared.global [%0], [%1], 8;\n" ::"r"(smem_u32(dst)), "l"(src));
 }
@@ -528,10 +522,7 @@ AffineBatchPlan affine_batch_plan(const WeightView* ws, int count, std::int64_t 
     p.row_tiles += static_cast<int>(blocks_for(ws[i].rows, kTileRows));
   const WeightView& w = ws[0];
   const int total = static_cast<int>(w.cols / kStageCols);
-  int dev = 0, sms = 0;
-  cudaGetDevice(&dev);
-  cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev);
-  const int slots = std::max(1, sms * launch_any(w.type, nullptr, w.group_size, p, nullptr));
+  const int slots = std::max(1, sm_count() * launch_any(w.type, nullptr, w.group_size, p, nullptr));
   // Blocks run in waves of `slots`: the split count (at most kMaxSplits, ranges of at
   // least two stages) that needs the fewest waves x (stages per block + 1); ties take
   // fewer splits (fewer partial sums). A second, mostly idle wave costs as much as a

@@ -567,9 +567,7 @@ bool short_enabled() {
 int short_heads(const AttnArgs& a) {
   if (a.max_keys > kShortKeys || (a.head_dim != 64 && a.head_dim != 128) || !short_enabled())
     return 0;
-  int dev = 0, sms = 0;
-  cudaGetDevice(&dev);
-  cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev);
+  const int sms = sm_count();
   const int group = a.n_heads / a.n_kv_heads;
   for (const int g : {1, 2, 4}) {
     if (group % g == 0 && static_cast<long>(a.n_rows) * (a.n_heads / g) <= sms) return g;

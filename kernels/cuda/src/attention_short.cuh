@@ -15,13 +15,6 @@ namespace {
 constexpr int kShortKeys = 256;  // the bucket a recorded decode step keeps
 constexpr int kShortThreads = 256;
 
-__device__ __forceinline__ void short_copy16(void* dst, const void* src) {
-  asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(
-                   static_cast<unsigned>(__cvta_generic_to_shared(dst))),
-               "l"(src)
-               : "memory");
-}
-
 // Halves of a padded row: a 16-byte pad puts rows 8 apart on different banks, so a
 // quarter warp's 16-byte loads from eight rows do not conflict.
 template <int HD>
@@ -64,8 +57,8 @@ __global__ void __launch_bounds__(kShortThreads) attention_short_kernel(AttnArgs
     for (int i = tid; i < (t_end - t_begin) * CH; i += kShortThreads) {
       const int t = t_begin + i / CH, c = i % CH;
       const std::size_t o = slot_offset(a, sq, t, kvh) + static_cast<std::size_t>(c) * 8;
-      short_copy16(ks + (t - lo) * RS + c * 8, kc + o);
-      short_copy16(vs + (t - lo) * RS + c * 8, vc + o);
+      cp16(ks + (t - lo) * RS + c * 8, kc + o);
+      cp16(vs + (t - lo) * RS + c * 8, vc + o);
     }
   };
   copy_rows(lo, max(lo, min(pos + 1, sq.start_pos)));
