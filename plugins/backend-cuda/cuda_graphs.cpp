@@ -251,6 +251,22 @@ void CudaOps::run_forward_greedy(const sdk::ForwardBatch& batch, std::int64_t vo
 void CudaOps::run_forward_sample(const sdk::ForwardBatch& batch, std::int64_t vocab,
                                  std::span<const Row> rows, std::span<std::int32_t> tokens,
                                  const std::function<void(sdk::Tensor& logits)>& forward) {
+  run_forward_sample_edited(batch, vocab, rows, {}, tokens, forward);
+}
+
+void CudaOps::run_forward_sample_edited(const sdk::ForwardBatch& batch, std::int64_t vocab,
+                                        std::span<const Row> rows, std::span<const LogitEdit> edits,
+                                        std::span<std::int32_t> tokens,
+                                        const std::function<void(sdk::Tensor& logits)>& forward) {
+  for (const LogitEdit& e : edits) {
+    if (e.row < 0 || static_cast<std::size_t>(e.row) >= tokens.size() || e.token < 0 ||
+        e.token >= vocab) {
+      throw std::invalid_argument("cuda: logit edit of row " + std::to_string(e.row) + ", token " +
+                                  std::to_string(e.token) + " outside " +
+                                  std::to_string(tokens.size()) + " rows of " +
+                                  std::to_string(vocab));
+    }
+  }
   if (tokens.size() != batch.logit_rows.size() || rows.size() != tokens.size() || vocab <= 0) {
     throw std::invalid_argument("cuda: run_forward_sample: " + std::to_string(rows.size()) +
                                 " parameter rows and " + std::to_string(tokens.size()) +
@@ -271,6 +287,12 @@ void CudaOps::run_forward_sample(const sdk::ForwardBatch& batch, std::int64_t vo
     r.counter_hi = static_cast<std::uint32_t>(rows[i].counter >> 32);
     std::memcpy(step_sampling_.data() + 8 * i, &r, sizeof r);
   }
+  // Edited steps run plainly; the flag ends with the step, also when it throws.
+  struct PlainStep {
+    bool& on;
+    ~PlainStep() { on = false; }
+  } plain{plain_step_};
+  plain_step_ = !edits.empty();
   run_step(batch, tokens.data(), tokens.size_bytes(), true, true, [&] {
     sdk::Tensor logits = scratch(sdk::DType::f32, {n, vocab});
     forward(logits);
@@ -282,6 +304,22 @@ void CudaOps::run_forward_sample(const sdk::ForwardBatch& batch, std::int64_t vo
       params = recording_->dev() + recording_->off_sampling;
     } else {
       params = to_device(step_sampling_);
+    }
+    if (!edits.empty()) {
+      // The edits change from step to step: such steps run plainly (see run_step).
+      static_assert(sizeof(kernels_cuda::LogitEditDev) == 6 * sizeof(std::int32_t));
+      step_edits_.resize(6 * edits.size());
+      for (std::size_t i = 0; i < edits.size(); ++i) {
+        const kernels_cuda::LogitEditDev d{edits[i].row,        edits[i].token,    edits[i].bias,
+                                           edits[i].repetition, edits[i].subtract, edits[i].flags};
+        std::memcpy(step_edits_.data() + 6 * i, &d, sizeof d);
+      }
+      const auto* d_edits =
+          reinterpret_cast<const kernels_cuda::LogitEditDev*>(to_device(step_edits_));
+      const int eslot = prof_->op_begin(stream_);
+      kernels_cuda::apply_logit_edits(logits.as<float>(), vocab, d_edits,
+                                      static_cast<std::int64_t>(edits.size()), stream_);
+      prof_->op_end(eslot, stream_, "logit bias and penalties");
     }
     sdk::Tensor ids = scratch(sdk::DType::f32, {n});
     auto* d_ids = static_cast<std::int32_t*>(ids.data);
@@ -297,7 +335,7 @@ void CudaOps::run_forward_sample(const sdk::ForwardBatch& batch, std::int64_t vo
 
 void CudaOps::run_step(const sdk::ForwardBatch& batch, void* host_out, std::size_t out_bytes,
                        bool greedy, bool sampled, const std::function<void()>& forward) {
-  if (!graphs_enabled_ || !decode_only(batch)) {
+  if (!graphs_enabled_ || plain_step_ || !decode_only(batch)) {
     const bool timed = decode_only(batch);
     if (timed) {
       prof_->step_begin(stream_);

@@ -91,6 +91,13 @@ class CudaOps final : public sdk::Ops, public sdk::DeviceSampler, public sdk::Sh
   void run_forward_sample(const sdk::ForwardBatch& batch, std::int64_t vocab,
                           std::span<const Row> rows, std::span<std::int32_t> tokens,
                           const std::function<void(sdk::Tensor& logits)>& forward) override;
+  // Logit bias and penalties as edits of the logits on the device before the draw
+  // (kernels_cuda::apply_logit_edits); such steps run op by op, not as a recorded graph.
+  bool applies_logit_edits() const override { return true; }
+  void run_forward_sample_edited(const sdk::ForwardBatch& batch, std::int64_t vocab,
+                                 std::span<const Row> rows, std::span<const LogitEdit> edits,
+                                 std::span<std::int32_t> tokens,
+                                 const std::function<void(sdk::Tensor& logits)>& forward) override;
 
   // y = x W^T (+ bias) for any weight the kernels know (dense or affine); y may
   // be host memory, then it is copied back before returning.
@@ -214,6 +221,8 @@ class CudaOps final : public sdk::Ops, public sdk::DeviceSampler, public sdk::Sh
   StepKey step_key(const sdk::ForwardBatch& b, bool greedy, bool sampled) const;
   // The sampling parameters of the step being run (sample_rows layout), or empty.
   std::vector<std::int32_t> step_sampling_;
+  std::vector<std::int32_t> step_edits_;  // a sampled step's logit edits, as device words
+  bool plain_step_ = false;               // run this step op by op (not recorded or replayed)
   // A step whose one host output (logits or token ids) is `out_bytes` at `host_out`.
   void run_step(const sdk::ForwardBatch& batch, void* host_out, std::size_t out_bytes, bool greedy,
                 bool sampled, const std::function<void()>& forward);

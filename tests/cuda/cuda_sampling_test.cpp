@@ -3,7 +3,9 @@
 // from a CUDA graph) against run_forward + the host argmax of its logits.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "cuda_test_util.h"
@@ -363,6 +365,144 @@ TEST(CudaSampling, SampledStepIsTheSameEagerAndInGraph) {
   for (auto id : results[0]) {
     EXPECT_GE(id, 0);
     EXPECT_LT(id, vocab);
+  }
+}
+
+// The host's reading of sdk::DeviceSampler::LogitEdit, one operation a statement.
+void host_edit(float& x, const sdk::DeviceSampler::LogitEdit& e) {
+  if (e.flags & sdk::DeviceSampler::kEditBias) x = x + e.bias;
+  if (e.flags & sdk::DeviceSampler::kEditRepeat) {
+    if (x < 0.0f) {
+      x = x * e.repetition;
+    } else {
+      x = x / e.repetition;
+    }
+  }
+  if (e.flags & sdk::DeviceSampler::kEditSubtract) x = x - e.subtract;
+}
+
+// Logit bias and penalties applied on the device leave every logit with the host's bits,
+// and a step with them picks the host's argmax of the edited rows (greedy rows), also
+// after a recorded step of the same shape without edits.
+TEST(CudaSampling, LogitEditsMatchTheHostBitForBit) {
+  REQUIRE_GPU();
+  const int d = 64, vocab = 1003, rows = 2;
+  auto emb = random_floats(static_cast<std::size_t>(vocab * d), 21);
+  auto head = random_floats(static_cast<std::size_t>(vocab * d), 22, 0.3f);
+  CudaOps gpu(0);
+  const auto emb_d = gpu.upload(host_tensor(emb.data(), sdk::DType::f32, {vocab, d}));
+  const auto head_d = gpu.upload(host_tensor(head.data(), sdk::DType::f32, {vocab, d}));
+  const std::size_t layer_bytes = 4 * 16 * 1 * d * 2;
+  sdk::KvLayerView kv{nullptr, nullptr, 16, 1, d, nullptr, nullptr};
+  kv.k_blocks = gpu.upload(host_tensor(nullptr, sdk::DType::u8, {(std::int64_t)layer_bytes})).data;
+  kv.v_blocks = kv.k_blocks;
+  const std::vector<std::int32_t> table = {2};
+  for (int step = 0; step < 6; ++step) {
+    const std::vector<std::int32_t> tokens = {(5 * step + 1) % vocab, (3 * step + 2) % vocab};
+    const std::vector<std::int32_t> positions = {step, step};
+    const std::vector<std::int32_t> logit_rows = {0, 1};
+    std::vector<sdk::AttentionSeq> seqs = {{0, 1, step, table}, {1, 1, step, table}};
+    const std::vector<sdk::KvLayerView> kvs = {kv};
+    sdk::ForwardBatch b;
+    b.tokens = tokens;
+    b.positions = positions;
+    b.seqs = seqs;
+    b.logit_rows = logit_rows;
+    b.kv = kvs;
+    // Edits on the tokens the unedited rows rank highest, so they change the choice.
+    std::vector<float> plain(static_cast<std::size_t>(rows * vocab));
+    {
+      gpu.begin_step();
+      auto x = gpu.scratch(sdk::DType::f32, {rows, d});
+      gpu.gather_rows(emb_d, b.tokens, x);
+      auto out = host_tensor(plain.data(), sdk::DType::f32, {rows, vocab});
+      gpu.dense_linear(head_d, nullptr, x, out);
+      gpu.synchronize();
+    }
+    std::vector<sdk::DeviceSampler::LogitEdit> edits;
+    for (int r = 0; r < rows; ++r) {
+      std::vector<std::int32_t> order(vocab);
+      for (int i = 0; i < vocab; ++i) order[static_cast<std::size_t>(i)] = i;
+      const float* row = plain.data() + static_cast<std::size_t>(r) * vocab;
+      std::partial_sort(order.begin(), order.begin() + 40, order.end(),
+                        [&](int a, int c) { return row[a] > row[c]; });
+      for (int k = 0; k < 40; ++k) {
+        sdk::DeviceSampler::LogitEdit e;
+        e.row = r;
+        e.token = order[static_cast<std::size_t>(k)];
+        e.flags = static_cast<std::uint32_t>(1 + (k + step) % 7);
+        e.bias = 0.37f * static_cast<float>(k % 5) - 0.9f;
+        e.repetition = 1.0f + 0.013f * static_cast<float>(k + 1);
+        e.subtract = 0.21f * static_cast<float>((k * 3 + step) % 4);
+        edits.push_back(e);
+      }
+    }
+    // A row's bits: the kernel alone on the unedited logits.
+    std::vector<float> want = plain;
+    for (const auto& e : edits) {
+      host_edit(want[static_cast<std::size_t>(e.row) * vocab + static_cast<std::size_t>(e.token)],
+                e);
+    }
+    {
+      void *l = nullptr, *ed = nullptr;
+      ASSERT_EQ(cudaMalloc(&l, plain.size() * 4), cudaSuccess);
+      ASSERT_EQ(cudaMalloc(&ed, edits.size() * sizeof(kernels_cuda::LogitEditDev)), cudaSuccess);
+      std::vector<kernels_cuda::LogitEditDev> dev;
+      for (const auto& e : edits) {
+        dev.push_back({e.row, e.token, e.bias, e.repetition, e.subtract, e.flags});
+      }
+      ASSERT_EQ(cudaMemcpy(l, plain.data(), plain.size() * 4, cudaMemcpyHostToDevice), cudaSuccess);
+      ASSERT_EQ(cudaMemcpy(ed, dev.data(), dev.size() * sizeof dev[0], cudaMemcpyHostToDevice),
+                cudaSuccess);
+      kernels_cuda::apply_logit_edits(static_cast<float*>(l), vocab,
+                                      static_cast<const kernels_cuda::LogitEditDev*>(ed),
+                                      static_cast<std::int64_t>(dev.size()), nullptr);
+      std::vector<float> got(plain.size());
+      ASSERT_EQ(cudaMemcpy(got.data(), l, got.size() * 4, cudaMemcpyDeviceToHost), cudaSuccess);
+      EXPECT_EQ(0, std::memcmp(got.data(), want.data(), got.size() * 4)) << "step " << step;
+      cudaFree(l);
+      cudaFree(ed);
+    }
+    // Through the step: greedy rows pick the edited rows' argmax. Even steps run a plain
+    // greedy step first, so the shape has a recorded graph the edited step must not replay.
+    std::vector<sdk::DeviceSampler::Row> params(rows);
+    for (auto& p : params) p.temperature = 0.0f;
+    if (step % 2 == 0) {
+      std::vector<std::int32_t> plain_ids(rows, -7);
+      gpu.begin_step();
+      gpu.run_forward_sample(b, vocab, params, plain_ids, [&](sdk::Tensor& out) {
+        auto x = gpu.scratch(sdk::DType::f32, {rows, d});
+        gpu.gather_rows(emb_d, b.tokens, x);
+        gpu.dense_linear(head_d, nullptr, x, out);
+      });
+      EXPECT_EQ(plain_ids[0], host_argmax(plain.data(), vocab));
+    }
+    std::vector<std::int32_t> ids(rows, -7);
+    gpu.begin_step();
+    gpu.run_forward_sample_edited(b, vocab, params, edits, ids, [&](sdk::Tensor& out) {
+      auto x = gpu.scratch(sdk::DType::f32, {rows, d});
+      gpu.gather_rows(emb_d, b.tokens, x);
+      gpu.dense_linear(head_d, nullptr, x, out);
+    });
+    for (int r = 0; r < rows; ++r) {
+      EXPECT_EQ(ids[static_cast<std::size_t>(r)],
+                host_argmax(want.data() + static_cast<std::size_t>(r) * vocab, vocab))
+          << "step " << step << " row " << r;
+    }
+  }
+  std::vector<sdk::DeviceSampler::LogitEdit> bad(1);
+  bad[0].token = vocab;
+  std::vector<sdk::DeviceSampler::Row> params(rows);
+  std::vector<std::int32_t> ids(rows);
+  sdk::ForwardBatch b;
+  const std::vector<std::int32_t> logit_rows = {0, 1};
+  b.logit_rows = logit_rows;
+  try {
+    gpu.run_forward_sample_edited(b, vocab, params, bad, ids, [](sdk::Tensor&) {});
+    ADD_FAILURE() << "an edit outside the vocabulary was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "cuda: logit edit of row 0, token 1003 outside 2 rows of 1003");
   }
 }
 

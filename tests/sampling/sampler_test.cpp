@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -152,6 +153,63 @@ TEST(Sampler, HistoryIdsOutsideTheRowAreIgnored) {
   std::vector<float> logits{1.0f, 1.0f};
   s.sample(logits, Tokens{-1, 7}, Tokens{5, 1});
   EXPECT_EQ(logits, (std::vector<float>{1.0f, -0.5f}));
+}
+
+// What a device applies (logit_edits, then apply_logit_edits) leaves every logit with the
+// bits the sampler's own steps 1-3 leave: bias, repetition, presence / frequency and the
+// window, with negative, zero and repeated history entries.
+TEST(Sampler, LogitEditsLeaveTheRowAsTheSamplerDoes) {
+  const std::size_t n = 5000;
+  Rng gen(99);
+  for (int round = 0; round < 40; ++round) {
+    SamplingParams p = greedy();
+    p.repetition_penalty = round % 3 == 0 ? 1.0f : 1.0f + static_cast<float>(gen.uniform());
+    p.presence_penalty = round % 4 == 1 ? 0.0f : static_cast<float>(gen.uniform() * 2.0 - 1.0);
+    p.frequency_penalty = round % 5 == 2 ? 0.0f : static_cast<float>(gen.uniform() * 2.0 - 1.0);
+    p.penalty_window = round % 2 == 0 ? 0 : 1 + static_cast<int>(gen.uniform() * 60.0);
+    for (int b = 0; b < round % 7; ++b) {
+      p.logit_bias.emplace_back(static_cast<std::int32_t>(gen.uniform() * 20.0) * 7 + b,
+                                static_cast<float>(gen.uniform() * 10.0 - 5.0));
+    }
+    Tokens prompt, generated;
+    for (int i = 0; i < 40; ++i) prompt.push_back(static_cast<std::int32_t>(gen.uniform() * 300.0));
+    for (int i = 0; i < 50; ++i) {
+      generated.push_back(static_cast<std::int32_t>(gen.uniform() * 300.0));
+    }
+    generated.push_back(-3);  // outside the row: ignored
+    generated.push_back(static_cast<std::int32_t>(n) + 4);
+    std::vector<float> want = random_logits(n, 1000 + round);
+    want[5] = 0.0f;
+    want[6] = -0.0f;
+    std::vector<float> got = want;
+    Sampler host(p, 1);
+    host.sample(want, prompt, generated);
+    Sampler device(p, 1);
+    std::vector<LogitEdit> edits{LogitEdit{}};  // appended after what is there
+    ASSERT_TRUE(device.logit_edits(static_cast<std::int64_t>(n), prompt, generated, edits));
+    apply_logit_edits(got, std::span(edits).subspan(1));
+    ASSERT_EQ(0, std::memcmp(want.data(), got.data(), n * sizeof(float))) << "round " << round;
+    // Each token at most once, so a device may apply them in any order.
+    std::vector<std::int32_t> ids;
+    for (std::size_t i = 1; i < edits.size(); ++i) ids.push_back(edits[i].token);
+    std::sort(ids.begin(), ids.end());
+    EXPECT_EQ(std::adjacent_find(ids.begin(), ids.end()), ids.end());
+  }
+}
+
+TEST(Sampler, LogitEditsDeclineWhatTheyCannotExpress) {
+  SamplingParams p = greedy();
+  p.logit_bias = {{3, 1.0f}, {3, 2.0f}};  // two additions that round one after the other
+  std::vector<LogitEdit> edits;
+  EXPECT_FALSE(Sampler(p, 1).logit_edits(10, {}, {}, edits));
+  p.logit_bias = {{10, 1.0f}};  // outside a row of 10: sample() throws
+  EXPECT_FALSE(Sampler(p, 1).logit_edits(10, {}, {}, edits));
+  EXPECT_TRUE(edits.empty());
+  p.logit_bias = {{9, 1.0f}};
+  ASSERT_TRUE(Sampler(p, 1).logit_edits(10, {}, {}, edits));
+  ASSERT_EQ(edits.size(), 1u);
+  EXPECT_EQ(edits[0].token, 9);
+  EXPECT_EQ(edits[0].flags, kEditBias);
 }
 
 TEST(Sampler, InvalidParamsNameTheField) {

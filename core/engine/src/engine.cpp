@@ -363,7 +363,12 @@ class EngineImpl final : public Engine {
           r.counter = static_cast<std::uint64_t>(sp->generated());
           device_rows_.push_back(r);
         }
-        device->run_forward_sample(batch, vocab, device_rows_, device_tokens_, fwd);
+        if (device_edits_.empty()) {
+          device->run_forward_sample(batch, vocab, device_rows_, device_tokens_, fwd);
+        } else {
+          device->run_forward_sample_edited(batch, vocab, device_rows_, device_edits_,
+                                            device_tokens_, fwd);
+        }
       }
     } else {
       model_.ops().run_forward(batch, logits,
@@ -446,23 +451,54 @@ class EngineImpl final : public Engine {
   }
 
   // The backend can choose every sampled row's token on the device: one row per
-  // sequence (no drafts), no bias, penalties, constraint or logprobs. Greedy rows get
-  // exactly the host sampler's argmax (ties to the lowest id); other rows are drawn on
-  // the device (temperature, top-k, top-p, min-p) from numbers keyed by the sequence's
-  // seed and its count of generated tokens. *all_greedy: every row is greedy.
+  // sequence (no drafts), no constraint or logprobs; logit bias and penalties where the
+  // backend applies them as edits of the logits (device_edits_, the host sampler's steps
+  // bit for bit). Greedy rows get exactly the host sampler's argmax (ties to the lowest
+  // id); other rows are drawn on the device (temperature, top-k, top-p, min-p) from
+  // numbers keyed by the sequence's seed and its count of generated tokens. *all_greedy:
+  // every row is greedy and none is edited.
   sdk::DeviceSampler* device_sampler(const std::vector<Sequence*>& sampled, bool* all_greedy) {
+    static_assert(sdk::DeviceSampler::kEditBias == sampling::kEditBias &&
+                  sdk::DeviceSampler::kEditRepeat == sampling::kEditRepeat &&
+                  sdk::DeviceSampler::kEditSubtract == sampling::kEditSubtract);
+    device_edits_.clear();
     if (sampled.empty() || logit_rows_.size() != sampled.size()) return nullptr;
     *all_greedy = true;
+    bool edited = false;
     for (const Sequence* s : sampled) {
       const sampling::SamplingParams& p = s->sampler.params();
-      if (!p.logit_bias.empty() || p.repetition_penalty != 1.0f || p.presence_penalty != 0.0f ||
-          p.frequency_penalty != 0.0f || p.logprobs || p.top_logprobs > 0 ||
-          s->request.constraint || !s->constraint_error.empty() || !s->drafts.empty()) {
+      if (p.logprobs || p.top_logprobs > 0 || s->request.constraint ||
+          !s->constraint_error.empty() || !s->drafts.empty()) {
         return nullptr;
       }
+      edited = edited || !p.logit_bias.empty() || p.repetition_penalty != 1.0f ||
+               p.presence_penalty != 0.0f || p.frequency_penalty != 0.0f;
       *all_greedy = *all_greedy && p.temperature < 1e-5f;
     }
-    return static_cast<sdk::DeviceSampler*>(model_.ops().native(sdk::kDeviceSamplerKey));
+    auto* device = static_cast<sdk::DeviceSampler*>(model_.ops().native(sdk::kDeviceSamplerKey));
+    if (device == nullptr || !edited) return device;
+    if (!device->applies_logit_edits()) return nullptr;
+    const std::int64_t vocab = model_.info().vocab_size;
+    for (std::size_t i = 0; i < sampled.size(); ++i) {
+      Sequence& s = *sampled[i];
+      const std::span<const std::int32_t> prompt(s.tokens.data(),
+                                                 static_cast<std::size_t>(s.prompt_len));
+      const std::span<const std::int32_t> generated(s.tokens.data() + s.prompt_len,
+                                                    static_cast<std::size_t>(s.generated()));
+      row_edits_.clear();
+      // What edits cannot express (a repeated bias id, an id outside the row) is the host
+      // sampler's to handle, with its errors.
+      if (!s.sampler.logit_edits(vocab, prompt, generated, row_edits_)) {
+        device_edits_.clear();
+        return nullptr;
+      }
+      for (const sampling::LogitEdit& e : row_edits_) {
+        device_edits_.push_back(
+            {static_cast<std::int32_t>(i), e.token, e.bias, e.repetition, e.subtract, e.flags});
+      }
+    }
+    *all_greedy = false;
+    return device;
   }
 
   void emit_device_token(Sequence& s, std::int32_t token) {
@@ -553,6 +589,8 @@ class EngineImpl final : public Engine {
   std::vector<float> logits_;
   std::vector<std::int32_t> device_tokens_;  // a step's tokens chosen on the device
   std::vector<sdk::DeviceSampler::Row> device_rows_;
+  std::vector<sdk::DeviceSampler::LogitEdit> device_edits_;  // a step's logit edits
+  std::vector<sampling::LogitEdit> row_edits_;               // one row's, as the sampler gives them
   std::thread thread_;
 };
 

@@ -14,6 +14,12 @@ constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 // Temperatures this small are greedy (as in vLLM): 1/T would overflow the softmax.
 constexpr float kGreedyBelow = 1e-5f;
 
+// What presence and frequency take from a logit seen c times (one expression for the
+// sampler and its device edits, so both round alike).
+float additive_penalty(const SamplingParams& p, std::int32_t c) {
+  return p.presence_penalty + p.frequency_penalty * static_cast<float>(c);
+}
+
 void require(bool ok, const char* what) {
   if (!ok) throw std::invalid_argument(std::string("sampling: ") + what);
 }
@@ -126,12 +132,90 @@ void Sampler::apply_penalties(std::span<float> logits, std::span<const std::int3
     }
     for (auto t : touched_) {
       auto& c = counts_[static_cast<std::size_t>(t)];
-      logits[static_cast<std::size_t>(t)] -=
-          params_.presence_penalty + params_.frequency_penalty * static_cast<float>(c);
+      logits[static_cast<std::size_t>(t)] -= additive_penalty(params_, c);
       c = 0;
     }
     touched_.clear();
   }
+}
+
+void apply_logit_edits(std::span<float> logits, std::span<const LogitEdit> edits) {
+  for (const LogitEdit& e : edits) {
+    float& x = logits[static_cast<std::size_t>(e.token)];
+    if (e.flags & kEditBias) x += e.bias;
+    if (e.flags & kEditRepeat) x = x < 0.0f ? x * e.repetition : x / e.repetition;
+    if (e.flags & kEditSubtract) x -= e.subtract;
+  }
+}
+
+bool Sampler::logit_edits(std::int64_t vocab, std::span<const std::int32_t> prompt,
+                          std::span<const std::int32_t> generated, std::vector<LogitEdit>& out) {
+  const auto n = static_cast<std::size_t>(std::max<std::int64_t>(vocab, 0));
+  if (counts_.size() < n) counts_.assign(n, 0);
+  const std::size_t first = out.size();
+  // counts_[t]: 1 + t's index in out (this call's edits), 0 for none yet.
+  const auto edit_of = [&](std::int32_t t) -> LogitEdit& {
+    auto& slot = counts_[static_cast<std::size_t>(t)];
+    if (slot == 0) {
+      out.push_back(LogitEdit{t, 0.0f, 1.0f, 0.0f, 0});
+      slot = static_cast<std::int32_t>(out.size() - first);
+    }
+    return out[first + static_cast<std::size_t>(slot - 1)];
+  };
+  const auto clear = [&] {
+    for (std::size_t i = first; i < out.size(); ++i)
+      counts_[static_cast<std::size_t>(out[i].token)] = 0;
+  };
+  for (const auto& [id, bias] : params_.logit_bias) {
+    if (id < 0 || static_cast<std::size_t>(id) >= n) {
+      clear();
+      out.resize(first);
+      return false;
+    }
+    LogitEdit& e = edit_of(id);
+    if (e.flags & kEditBias) {
+      clear();
+      out.resize(first);
+      return false;
+    }
+    e.flags |= kEditBias;
+    e.bias = bias;
+  }
+  const std::size_t total = prompt.size() + generated.size();
+  const std::size_t window =
+      params_.penalty_window > 0 ? std::min<std::size_t>(total, params_.penalty_window) : total;
+  const std::size_t skip = total - window;
+  const std::size_t gen_skip = skip > prompt.size() ? skip - prompt.size() : 0;
+  const auto in_row = [&](std::int32_t t) { return t >= 0 && static_cast<std::size_t>(t) < n; };
+  if (params_.repetition_penalty != 1.0f) {
+    const auto visit = [&](std::int32_t t) {
+      if (!in_row(t)) return;
+      LogitEdit& e = edit_of(t);
+      e.flags |= kEditRepeat;
+      e.repetition = params_.repetition_penalty;
+    };
+    for (std::size_t i = std::min(skip, prompt.size()); i < prompt.size(); ++i) visit(prompt[i]);
+    for (std::size_t i = gen_skip; i < generated.size(); ++i) visit(generated[i]);
+  }
+  if (params_.presence_penalty != 0.0f || params_.frequency_penalty != 0.0f) {
+    // The occurrences first (subtract holds the count meanwhile), then the penalty.
+    std::vector<std::size_t> seen;
+    for (std::size_t i = gen_skip; i < generated.size(); ++i) {
+      const std::int32_t t = generated[i];
+      if (!in_row(t)) continue;
+      LogitEdit& e = edit_of(t);
+      if (!(e.flags & kEditSubtract)) {
+        e.flags |= kEditSubtract;
+        e.subtract = 0.0f;
+        seen.push_back(static_cast<std::size_t>(&e - out.data()));
+      }
+      e.subtract += 1.0f;
+    }
+    for (const std::size_t i : seen)
+      out[i].subtract = additive_penalty(params_, static_cast<std::int32_t>(out[i].subtract));
+  }
+  clear();
+  return true;
 }
 
 Sampled Sampler::sample(std::span<float> logits, std::span<const std::int32_t> prompt,

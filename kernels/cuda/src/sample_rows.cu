@@ -193,7 +193,31 @@ __global__ void __launch_bounds__(kThreads)
   }
 }
 
+__global__ void apply_logit_edits_kernel(float* logits, std::int64_t vocab,
+                                         const LogitEditDev* edits, std::int64_t n) {
+  const std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  wait_prior_grid();  // the logits come from the kernel before
+  if (i >= n) return;
+  const LogitEditDev e = edits[i];
+  float& x = logits[static_cast<std::int64_t>(e.row) * vocab + e.token];
+  float v = x;
+  // __fadd_rn / __fmul_rn / __fdiv_rn / __fsub_rn: no contraction, IEEE rounding, as the host.
+  if (e.flags & 1u) v = __fadd_rn(v, e.bias);
+  if (e.flags & 2u) v = v < 0.0f ? __fmul_rn(v, e.repetition) : __fdiv_rn(v, e.repetition);
+  if (e.flags & 4u) v = __fsub_rn(v, e.subtract);
+  x = v;
+}
+
 }  // namespace
+
+void apply_logit_edits(float* logits, std::int64_t vocab, const LogitEditDev* edits, std::int64_t n,
+                       cudaStream_t s) {
+  if (n <= 0) return;
+  constexpr int kEditThreads = 256;
+  launch_pdl("apply_logit_edits", apply_logit_edits_kernel,
+             dim3(static_cast<unsigned>((n + kEditThreads - 1) / kEditThreads)), dim3(kEditThreads),
+             0, s, logits, vocab, edits, n);
+}
 
 void sample_rows(const float* logits, std::int64_t rows, std::int64_t vocab,
                  const RowSampling* params, std::int32_t* ids, cudaStream_t s) {

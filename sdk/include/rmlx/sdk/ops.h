@@ -188,6 +188,33 @@ class DeviceSampler {
   virtual void run_forward_sample(const ForwardBatch& batch, std::int64_t vocab,
                                   std::span<const Row> rows, std::span<std::int32_t> tokens,
                                   const std::function<void(Tensor& logits)>& forward) = 0;
+
+  // A change of one logit of one row before it is sampled, in this order: if (flags &
+  // kEditBias) x += bias; if (flags & kEditRepeat) x = x < 0 ? x * repetition : x /
+  // repetition; if (flags & kEditSubtract) x -= subtract (each in f32, IEEE division): the
+  // host sampler's logit bias, repetition and presence / frequency penalties for that token
+  // (rmlx/sampling/sampler.h, Sampler::logit_edits), bit for bit.
+  static constexpr std::uint32_t kEditBias = 1, kEditRepeat = 2, kEditSubtract = 4;
+  struct LogitEdit {
+    std::int32_t row = 0;
+    std::int32_t token = 0;
+    float bias = 0.0f;
+    float repetition = 1.0f;
+    float subtract = 0.0f;
+    std::uint32_t flags = 0;
+  };
+  // Whether run_forward_sample_edited is implemented.
+  virtual bool applies_logit_edits() const { return false; }
+  // As run_forward_sample, each row's logits first changed by the edits naming it (at most
+  // one a (row, token), ids inside the vocabulary), all on the device.
+  virtual void run_forward_sample_edited(const ForwardBatch& batch, std::int64_t vocab,
+                                         std::span<const Row> rows,
+                                         std::span<const LogitEdit> edits,
+                                         std::span<std::int32_t> tokens,
+                                         const std::function<void(Tensor& logits)>& forward) {
+    (void)batch, (void)vocab, (void)rows, (void)edits, (void)tokens, (void)forward;
+    throw std::logic_error("this backend does not apply logit edits on the device");
+  }
 };
 
 // Unquantized weights that read the same x (q/k/v, gate/up) in one pass. A backend

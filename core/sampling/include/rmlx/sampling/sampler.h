@@ -39,6 +39,20 @@ struct Sampled {
   std::vector<std::pair<std::int32_t, float>> top;
 };
 
+// One token's change of a logits row, steps 1-3 above for that token: if (flags & kEditBias)
+// x += bias; if (flags & kEditRepeat) x = x < 0 ? x * repetition : x / repetition; if (flags &
+// kEditSubtract) x -= subtract. What a device applies to leave the row as the sampler would.
+inline constexpr std::uint32_t kEditBias = 1, kEditRepeat = 2, kEditSubtract = 4;
+struct LogitEdit {
+  std::int32_t token = 0;
+  float bias = 0.0f;
+  float repetition = 1.0f;
+  float subtract = 0.0f;
+  std::uint32_t flags = 0;
+};
+// Applies edits (at most one a token) to a row in place, as a device would.
+void apply_logit_edits(std::span<float> logits, std::span<const LogitEdit> edits);
+
 class Sampler {
  public:
   // Throws std::invalid_argument naming the field when a parameter is out of range.
@@ -52,6 +66,13 @@ class Sampler {
                  std::span<const std::int32_t> generated, const TokenMask* allowed = nullptr);
 
   const SamplingParams& params() const { return params_; }
+
+  // Steps 1-3 for a row of `vocab` logits as per-token edits, one a token, appended to out:
+  // apply_logit_edits then leaves the row as sample() would, bit for bit. False, appending
+  // nothing, where they cannot be expressed so (a logit_bias id given twice, whose additions
+  // round in turn) or where sample() would throw (an id outside the row).
+  bool logit_edits(std::int64_t vocab, std::span<const std::int32_t> prompt,
+                   std::span<const std::int32_t> generated, std::vector<LogitEdit>& out);
 
  private:
   struct Candidate {

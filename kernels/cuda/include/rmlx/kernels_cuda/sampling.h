@@ -45,4 +45,20 @@ static_assert(sizeof(RowSampling) == 32);
 void sample_rows(const float* logits, std::int64_t rows, std::int64_t vocab,
                  const RowSampling* params, std::int32_t* ids, cudaStream_t s);
 
+// One change of logits[row, token] before sampling, as the device reads it (6 words):
+// if (flags & 1) x += bias; if (flags & 2) x = x < 0 ? x * repetition : x / repetition;
+// if (flags & 4) x -= subtract (f32, IEEE division: the host sampler's logit bias and
+// penalties for that token, bit for bit; sdk::DeviceSampler::LogitEdit).
+struct LogitEditDev {
+  std::int32_t row = 0, token = 0;
+  float bias = 0.0f, repetition = 1.0f, subtract = 0.0f;
+  std::uint32_t flags = 0;
+};
+static_assert(sizeof(LogitEditDev) == 24);
+
+// Applies n edits (device memory; at most one a (row, token), tokens inside the
+// vocabulary) to logits [rows, vocab] in place, one thread an edit.
+void apply_logit_edits(float* logits, std::int64_t vocab, const LogitEditDev* edits, std::int64_t n,
+                       cudaStream_t s);
+
 }  // namespace rmlx::kernels_cuda
