@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#define RMLX_ABI_VERSION 2
+#define RMLX_ABI_VERSION 3
 
 namespace rmlx::sdk {
 
