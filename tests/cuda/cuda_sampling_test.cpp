@@ -309,37 +309,63 @@ TEST(CudaSampling, SampleRowsFollowsTheTruncatedDistribution) {
   EXPECT_EQ(draws(bad, 2, g), std::vector<std::int32_t>(2, kernels_cuda::kArgmaxNaN));
 }
 
+// A toy model on a backend: embedding rows, then an output layer over them (d = 64); a KV
+// layer of one block that nothing reads.
+struct ToyModel {
+  static constexpr int d = 64;
+  int vocab;
+  sdk::Tensor emb, head;
+  sdk::KvLayerView kv{nullptr, nullptr, 16, 1, d, nullptr, nullptr};
+  ToyModel(CudaOps& gpu, int vocab_size, unsigned seed) : vocab(vocab_size) {
+    auto e = random_floats(static_cast<std::size_t>(vocab * d), seed);
+    auto h = random_floats(static_cast<std::size_t>(vocab * d), seed + 1, 0.3f);
+    emb = gpu.upload(host_tensor(e.data(), sdk::DType::f32, {vocab, d}));
+    head = gpu.upload(host_tensor(h.data(), sdk::DType::f32, {vocab, d}));
+    const std::int64_t layer_bytes = 4 * 16 * 1 * d * 2;
+    kv.k_blocks = gpu.upload(host_tensor(nullptr, sdk::DType::u8, {layer_bytes})).data;
+    kv.v_blocks = kv.k_blocks;
+  }
+  // The forward of a step's tokens into out [rows, vocab].
+  void forward(CudaOps& gpu, const sdk::ForwardBatch& b, sdk::Tensor& out) const {
+    auto x = gpu.scratch(sdk::DType::f32, {static_cast<std::int64_t>(b.tokens.size()), d});
+    gpu.gather_rows(emb, b.tokens, x);
+    gpu.dense_linear(head, nullptr, x, out);
+  }
+};
+
+// Decode step `step` of two one-token sequences (the batch points into this object).
+struct TwoRowStep {
+  std::vector<std::int32_t> tokens, positions, rows{0, 1}, table{2};
+  std::vector<sdk::AttentionSeq> seqs;
+  std::vector<sdk::KvLayerView> kvs;
+  sdk::ForwardBatch batch;
+  TwoRowStep(int step, const ToyModel& m)
+      : tokens{(5 * step + 1) % m.vocab, (3 * step + 2) % m.vocab},
+        positions{step, step},
+        kvs{m.kv} {
+    seqs = {{0, 1, step, table}, {1, 1, step, table}};
+    batch.tokens = tokens;
+    batch.positions = positions;
+    batch.seqs = seqs;
+    batch.logit_rows = rows;
+    batch.kv = kvs;
+  }
+  TwoRowStep(const TwoRowStep&) = delete;
+  TwoRowStep& operator=(const TwoRowStep&) = delete;
+};
+
 TEST(CudaSampling, SampledStepIsTheSameEagerAndInGraph) {
   REQUIRE_GPU();
-  const int d = 64, vocab = 1003;
-  auto emb = random_floats(static_cast<std::size_t>(vocab * d), 15);
-  auto head = random_floats(static_cast<std::size_t>(vocab * d), 16, 0.3f);
+  const int vocab = 1003;
   std::vector<std::vector<std::int32_t>> results;
   for (const char* graphs : {"1", "0"}) {
     setenv("RMLX_CUDA_GRAPHS", graphs, 1);
     CudaOps gpu(0);
     unsetenv("RMLX_CUDA_GRAPHS");
-    const auto emb_d = gpu.upload(host_tensor(emb.data(), sdk::DType::f32, {vocab, d}));
-    const auto head_d = gpu.upload(host_tensor(head.data(), sdk::DType::f32, {vocab, d}));
-    const std::size_t layer_bytes = 4 * 16 * 1 * d * 2;
-    sdk::KvLayerView kv{nullptr, nullptr, 16, 1, d, nullptr, nullptr};
-    kv.k_blocks =
-        gpu.upload(host_tensor(nullptr, sdk::DType::u8, {(std::int64_t)layer_bytes})).data;
-    kv.v_blocks = kv.k_blocks;
-    const std::vector<std::int32_t> table = {2};
+    const ToyModel m(gpu, vocab, 15);
     std::vector<std::int32_t> all;
     for (int step = 0; step < 6; ++step) {
-      const std::vector<std::int32_t> tokens = {(5 * step + 1) % vocab, (3 * step + 2) % vocab};
-      const std::vector<std::int32_t> positions = {step, step};
-      const std::vector<std::int32_t> rows = {0, 1};
-      std::vector<sdk::AttentionSeq> seqs = {{0, 1, step, table}, {1, 1, step, table}};
-      const std::vector<sdk::KvLayerView> kvs = {kv};
-      sdk::ForwardBatch b;
-      b.tokens = tokens;
-      b.positions = positions;
-      b.seqs = seqs;
-      b.logit_rows = rows;
-      b.kv = kvs;
+      const TwoRowStep st(step, m);
       std::vector<sdk::DeviceSampler::Row> params(2);
       params[0].temperature = 0.8f;
       params[0].top_k = 50;
@@ -352,11 +378,8 @@ TEST(CudaSampling, SampledStepIsTheSameEagerAndInGraph) {
       params[1].counter = static_cast<std::uint64_t>(step);
       std::vector<std::int32_t> ids(2, -7);
       gpu.begin_step();
-      gpu.run_forward_sample(b, vocab, params, ids, [&](sdk::Tensor& out) {
-        auto x = gpu.scratch(sdk::DType::f32, {2, d});
-        gpu.gather_rows(emb_d, b.tokens, x);
-        gpu.dense_linear(head_d, nullptr, x, out);
-      });
+      gpu.run_forward_sample(st.batch, vocab, params, ids,
+                             [&](sdk::Tensor& out) { m.forward(gpu, st.batch, out); });
       all.insert(all.end(), ids.begin(), ids.end());
     }
     results.push_back(all);
@@ -386,37 +409,19 @@ void host_edit(float& x, const sdk::DeviceSampler::LogitEdit& e) {
 // after a recorded step of the same shape without edits.
 TEST(CudaSampling, LogitEditsMatchTheHostBitForBit) {
   REQUIRE_GPU();
-  const int d = 64, vocab = 1003, rows = 2;
-  auto emb = random_floats(static_cast<std::size_t>(vocab * d), 21);
-  auto head = random_floats(static_cast<std::size_t>(vocab * d), 22, 0.3f);
+  const int vocab = 1003, rows = 2;
   CudaOps gpu(0);
-  const auto emb_d = gpu.upload(host_tensor(emb.data(), sdk::DType::f32, {vocab, d}));
-  const auto head_d = gpu.upload(host_tensor(head.data(), sdk::DType::f32, {vocab, d}));
-  const std::size_t layer_bytes = 4 * 16 * 1 * d * 2;
-  sdk::KvLayerView kv{nullptr, nullptr, 16, 1, d, nullptr, nullptr};
-  kv.k_blocks = gpu.upload(host_tensor(nullptr, sdk::DType::u8, {(std::int64_t)layer_bytes})).data;
-  kv.v_blocks = kv.k_blocks;
-  const std::vector<std::int32_t> table = {2};
+  const ToyModel m(gpu, vocab, 21);
   for (int step = 0; step < 6; ++step) {
-    const std::vector<std::int32_t> tokens = {(5 * step + 1) % vocab, (3 * step + 2) % vocab};
-    const std::vector<std::int32_t> positions = {step, step};
-    const std::vector<std::int32_t> logit_rows = {0, 1};
-    std::vector<sdk::AttentionSeq> seqs = {{0, 1, step, table}, {1, 1, step, table}};
-    const std::vector<sdk::KvLayerView> kvs = {kv};
-    sdk::ForwardBatch b;
-    b.tokens = tokens;
-    b.positions = positions;
-    b.seqs = seqs;
-    b.logit_rows = logit_rows;
-    b.kv = kvs;
+    const TwoRowStep st(step, m);
+    const sdk::ForwardBatch& b = st.batch;
+    const auto forward = [&](sdk::Tensor& out) { m.forward(gpu, b, out); };
     // Edits on the tokens the unedited rows rank highest, so they change the choice.
     std::vector<float> plain(static_cast<std::size_t>(rows * vocab));
     {
       gpu.begin_step();
-      auto x = gpu.scratch(sdk::DType::f32, {rows, d});
-      gpu.gather_rows(emb_d, b.tokens, x);
       auto out = host_tensor(plain.data(), sdk::DType::f32, {rows, vocab});
-      gpu.dense_linear(head_d, nullptr, x, out);
+      forward(out);
       gpu.synchronize();
     }
     std::vector<sdk::DeviceSampler::LogitEdit> edits;
@@ -470,20 +475,12 @@ TEST(CudaSampling, LogitEditsMatchTheHostBitForBit) {
     if (step % 2 == 0) {
       std::vector<std::int32_t> plain_ids(rows, -7);
       gpu.begin_step();
-      gpu.run_forward_sample(b, vocab, params, plain_ids, [&](sdk::Tensor& out) {
-        auto x = gpu.scratch(sdk::DType::f32, {rows, d});
-        gpu.gather_rows(emb_d, b.tokens, x);
-        gpu.dense_linear(head_d, nullptr, x, out);
-      });
+      gpu.run_forward_sample(b, vocab, params, plain_ids, forward);
       EXPECT_EQ(plain_ids[0], host_argmax(plain.data(), vocab));
     }
     std::vector<std::int32_t> ids(rows, -7);
     gpu.begin_step();
-    gpu.run_forward_sample_edited(b, vocab, params, edits, ids, [&](sdk::Tensor& out) {
-      auto x = gpu.scratch(sdk::DType::f32, {rows, d});
-      gpu.gather_rows(emb_d, b.tokens, x);
-      gpu.dense_linear(head_d, nullptr, x, out);
-    });
+    gpu.run_forward_sample_edited(b, vocab, params, edits, ids, forward);
     for (int r = 0; r < rows; ++r) {
       EXPECT_EQ(ids[static_cast<std::size_t>(r)],
                 host_argmax(want.data() + static_cast<std::size_t>(r) * vocab, vocab))
