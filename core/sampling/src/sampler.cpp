@@ -20,6 +20,19 @@ float additive_penalty(const SamplingParams& p, std::int32_t c) {
   return p.presence_penalty + p.frequency_penalty * static_cast<float>(c);
 }
 
+// Where the penalty window starts in prompt and in generated (penalty_window > 0: the last
+// that many tokens of prompt + generated).
+struct WindowStart {
+  std::size_t prompt, generated;
+};
+WindowStart window_start(const SamplingParams& p, std::size_t prompt, std::size_t generated) {
+  const std::size_t total = prompt + generated;
+  const std::size_t window =
+      p.penalty_window > 0 ? std::min<std::size_t>(total, p.penalty_window) : total;
+  const std::size_t skip = total - window;  // tokens of prompt + generated before the window
+  return {std::min(skip, prompt), skip > prompt ? skip - prompt : 0};
+}
+
 void require(bool ok, const char* what) {
   if (!ok) throw std::invalid_argument(std::string("sampling: ") + what);
 }
@@ -97,10 +110,7 @@ void Sampler::apply_penalties(std::span<float> logits, std::span<const std::int3
   const bool additive = params_.presence_penalty != 0.0f || params_.frequency_penalty != 0.0f;
   if (!repetition && !additive) return;
 
-  const std::size_t total = prompt.size() + generated.size();
-  const std::size_t window =
-      params_.penalty_window > 0 ? std::min<std::size_t>(total, params_.penalty_window) : total;
-  const std::size_t skip = total - window;  // tokens of prompt + generated before the window
+  const WindowStart from = window_start(params_, prompt.size(), generated.size());
   const auto in_row = [&](std::int32_t t) {
     return t >= 0 && static_cast<std::size_t>(t) < logits.size();
   };
@@ -116,16 +126,14 @@ void Sampler::apply_penalties(std::span<float> logits, std::span<const std::int3
       float& x = logits[static_cast<std::size_t>(t)];
       x = x < 0.0f ? x * rp : x / rp;
     };
-    for (std::size_t i = std::min(skip, prompt.size()); i < prompt.size(); ++i) visit(prompt[i]);
-    const std::size_t gen_skip = skip > prompt.size() ? skip - prompt.size() : 0;
-    for (std::size_t i = gen_skip; i < generated.size(); ++i) visit(generated[i]);
+    for (std::size_t i = from.prompt; i < prompt.size(); ++i) visit(prompt[i]);
+    for (std::size_t i = from.generated; i < generated.size(); ++i) visit(generated[i]);
     for (auto t : touched_) counts_[static_cast<std::size_t>(t)] = 0;
     touched_.clear();
   }
 
   if (additive) {
-    const std::size_t gen_skip = skip > prompt.size() ? skip - prompt.size() : 0;
-    for (std::size_t i = gen_skip; i < generated.size(); ++i) {
+    for (std::size_t i = from.generated; i < generated.size(); ++i) {
       const std::int32_t t = generated[i];
       if (!in_row(t)) continue;
       if (counts_[static_cast<std::size_t>(t)]++ == 0) touched_.push_back(t);
@@ -167,25 +175,17 @@ bool Sampler::logit_edits(std::int64_t vocab, std::span<const std::int32_t> prom
       counts_[static_cast<std::size_t>(out[i].token)] = 0;
   };
   for (const auto& [id, bias] : params_.logit_bias) {
-    if (id < 0 || static_cast<std::size_t>(id) >= n) {
+    const bool outside = id < 0 || static_cast<std::size_t>(id) >= n;
+    if (outside || (edit_of(id).flags & kEditBias)) {
       clear();
       out.resize(first);
       return false;
     }
     LogitEdit& e = edit_of(id);
-    if (e.flags & kEditBias) {
-      clear();
-      out.resize(first);
-      return false;
-    }
     e.flags |= kEditBias;
     e.bias = bias;
   }
-  const std::size_t total = prompt.size() + generated.size();
-  const std::size_t window =
-      params_.penalty_window > 0 ? std::min<std::size_t>(total, params_.penalty_window) : total;
-  const std::size_t skip = total - window;
-  const std::size_t gen_skip = skip > prompt.size() ? skip - prompt.size() : 0;
+  const WindowStart from = window_start(params_, prompt.size(), generated.size());
   const auto in_row = [&](std::int32_t t) { return t >= 0 && static_cast<std::size_t>(t) < n; };
   if (params_.repetition_penalty != 1.0f) {
     const auto visit = [&](std::int32_t t) {
@@ -194,13 +194,13 @@ bool Sampler::logit_edits(std::int64_t vocab, std::span<const std::int32_t> prom
       e.flags |= kEditRepeat;
       e.repetition = params_.repetition_penalty;
     };
-    for (std::size_t i = std::min(skip, prompt.size()); i < prompt.size(); ++i) visit(prompt[i]);
-    for (std::size_t i = gen_skip; i < generated.size(); ++i) visit(generated[i]);
+    for (std::size_t i = from.prompt; i < prompt.size(); ++i) visit(prompt[i]);
+    for (std::size_t i = from.generated; i < generated.size(); ++i) visit(generated[i]);
   }
   if (params_.presence_penalty != 0.0f || params_.frequency_penalty != 0.0f) {
     // The occurrences first (subtract holds the count meanwhile), then the penalty.
     std::vector<std::size_t> seen;
-    for (std::size_t i = gen_skip; i < generated.size(); ++i) {
+    for (std::size_t i = from.generated; i < generated.size(); ++i) {
       const std::int32_t t = generated[i];
       if (!in_row(t)) continue;
       LogitEdit& e = edit_of(t);
