@@ -18,7 +18,8 @@
 
 namespace rmlx::backend_cpu {
 
-class CpuOps final : public sdk::Ops {
+// Not final: the engine's device-sampling test adds a host DeviceSampler to it.
+class CpuOps : public sdk::Ops {
  public:
   explicit CpuOps(int threads);
   ~CpuOps() override;

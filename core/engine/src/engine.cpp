@@ -363,7 +363,9 @@ class EngineImpl final : public Engine {
           r.counter = static_cast<std::uint64_t>(sp->generated());
           device_rows_.push_back(r);
         }
-        if (device_edits_.empty()) {
+        if (device_extras_) {
+          run_device_extras(*device, batch, vocab, sampled, masks, fwd);
+        } else if (device_edits_.empty()) {
           device->run_forward_sample(batch, vocab, device_rows_, device_tokens_, fwd);
         } else {
           device->run_forward_sample_edited(batch, vocab, device_rows_, device_edits_,
@@ -398,7 +400,10 @@ class EngineImpl final : public Engine {
                             n_rows * static_cast<std::size_t>(vocab));
       row += n_rows;
       if (device != nullptr) {
-        emit_device_token(s, device_tokens_[row - 1]);
+        const std::size_t i = row - 1;
+        emit_device_token(
+            s, device_tokens_[i],
+            i < device_logprobs_.size() && device_top_[i] >= 0 ? &device_logprobs_[i] : nullptr);
         ++emitted;
         continue;
       }
@@ -451,32 +456,46 @@ class EngineImpl final : public Engine {
   }
 
   // The backend can choose every sampled row's token on the device: one row per
-  // sequence (no drafts), no constraint or logprobs; logit bias and penalties where the
-  // backend applies them as edits of the logits (device_edits_, the host sampler's steps
-  // bit for bit). Greedy rows get exactly the host sampler's argmax (ties to the lowest
-  // id); other rows are drawn on the device (temperature, top-k, top-p, min-p) from
-  // numbers keyed by the sequence's seed and its count of generated tokens. *all_greedy:
-  // every row is greedy and none is edited.
+  // sequence (no drafts); logit bias and penalties where the backend applies them as edits
+  // of the logits (device_edits_, the host sampler's steps bit for bit); logprobs and grammar
+  // masks where it takes them as step extras (device_extras_). Greedy rows get exactly the
+  // host sampler's argmax (ties to the lowest id); other rows are drawn on the device
+  // (temperature, top-k, top-p, min-p) from numbers keyed by the sequence's seed and its
+  // count of generated tokens. *all_greedy: every row is greedy, none edited or extra.
   sdk::DeviceSampler* device_sampler(const std::vector<Sequence*>& sampled, bool* all_greedy) {
     static_assert(sdk::DeviceSampler::kEditBias == sampling::kEditBias &&
                   sdk::DeviceSampler::kEditRepeat == sampling::kEditRepeat &&
                   sdk::DeviceSampler::kEditSubtract == sampling::kEditSubtract);
     device_edits_.clear();
+    device_top_.clear();
+    device_logprobs_.clear();
+    device_extras_ = false;
     if (sampled.empty() || logit_rows_.size() != sampled.size()) return nullptr;
     *all_greedy = true;
-    bool edited = false;
+    bool edited = false, logprobs = false;
     for (const Sequence* s : sampled) {
       const sampling::SamplingParams& p = s->sampler.params();
-      if (p.logprobs || p.top_logprobs > 0 || s->request.constraint ||
-          !s->constraint_error.empty() || !s->drafts.empty()) {
-        return nullptr;
-      }
+      if (!s->drafts.empty()) return nullptr;
+      // (A constrained sequence's constraint_error is the mask stage's, being filled now.)
+      logprobs = logprobs || p.logprobs || p.top_logprobs > 0;
+      device_extras_ =
+          device_extras_ || p.logprobs || p.top_logprobs > 0 || s->request.constraint != nullptr;
       edited = edited || !p.logit_bias.empty() || p.repetition_penalty != 1.0f ||
                p.presence_penalty != 0.0f || p.frequency_penalty != 0.0f;
       *all_greedy = *all_greedy && p.temperature < 1e-5f;
     }
     auto* device = static_cast<sdk::DeviceSampler*>(model_.ops().native(sdk::kDeviceSamplerKey));
-    if (device == nullptr || !edited) return device;
+    if (device == nullptr) return nullptr;
+    if (device_extras_ && !device->applies_step_extras()) return nullptr;
+    if (logprobs) {
+      for (const Sequence* s : sampled) {
+        const sampling::SamplingParams& p = s->sampler.params();
+        device_top_.push_back(p.logprobs || p.top_logprobs > 0 ? p.top_logprobs : -1);
+      }
+      device_logprobs_.resize(sampled.size());
+    }
+    if (device_extras_) *all_greedy = false;
+    if (!edited) return device;
     if (!device->applies_logit_edits()) return nullptr;
     const std::int64_t vocab = model_.info().vocab_size;
     for (std::size_t i = 0; i < sampled.size(); ++i) {
@@ -490,6 +509,9 @@ class EngineImpl final : public Engine {
       // sampler's to handle, with its errors.
       if (!s.sampler.logit_edits(vocab, prompt, generated, row_edits_)) {
         device_edits_.clear();
+        device_top_.clear();
+        device_logprobs_.clear();
+        device_extras_ = false;
         return nullptr;
       }
       for (const sampling::LogitEdit& e : row_edits_) {
@@ -501,9 +523,45 @@ class EngineImpl final : public Engine {
     return device;
   }
 
-  void emit_device_token(Sequence& s, std::int32_t token) {
+  // A device step with logprobs or grammar masks: the masks are copied in once the mask
+  // stage is done, which the backend waits for only after queueing the forward pass.
+  void run_device_extras(sdk::DeviceSampler& device, const sdk::ForwardBatch& batch,
+                         std::int64_t vocab, const std::vector<Sequence*>& sampled,
+                         MaskStage& masks, const std::function<void(sdk::Tensor&)>& fwd) {
+    sdk::DeviceSampler::StepExtras extras;
+    extras.edits = device_edits_;
+    extras.top_logprobs = device_top_;
+    extras.logprobs = device_logprobs_;
+    const bool constrained = std::any_of(sampled.begin(), sampled.end(), [](const Sequence* s) {
+      return s->request.constraint != nullptr;
+    });
+    if (constrained) {
+      extras.masks = [&](std::span<std::uint64_t> words, std::span<std::uint8_t> masked) {
+        masks.wait();
+        const std::size_t per_row = words.size() / sampled.size();
+        for (std::size_t i = 0; i < sampled.size(); ++i) {
+          const sampling::TokenMask* m = step_mask(*sampled[i]);
+          if (m == nullptr) continue;
+          // Ids past the mask's size stay clear: the host sampler forbids them too.
+          const auto src = m->words();
+          std::copy_n(src.begin(), std::min(per_row, src.size()),
+                      words.begin() + static_cast<std::ptrdiff_t>(i * per_row));
+          masked[i] = 1;
+        }
+      };
+    }
+    device.run_forward_sample_extras(batch, vocab, device_rows_, extras, device_tokens_, fwd);
+  }
+
+  void emit_device_token(Sequence& s, std::int32_t token,
+                         const sdk::DeviceSampler::TokenLogprobs* lp) {
+    // The host sampler's errors for the same rows: the grammar's own first.
+    if (!s.constraint_error.empty()) {
+      finish(s, FinishReason::error, s.constraint_error);
+      return;
+    }
     if (token < 0) {
-      // The host sampler's errors for the same rows (ops.h: -1 NaN, -2 all -inf).
+      // ops.h: -1 NaN, -2 all -inf
       finish(s, FinishReason::error,
              token == -1 ? "sampling: logits contain NaN"
                          : "sampling: no token can be chosen (every logit is -inf or masked)");
@@ -512,7 +570,19 @@ class EngineImpl final : public Engine {
     sampling::Sampled out;
     out.token = token;
     out.logprob = std::numeric_limits<float>::quiet_NaN();
-    emit(s, std::move(out));
+    if (lp != nullptr) {
+      out.logprob = lp->logprob;
+      for (std::int32_t k = 0; k < lp->n_top; ++k)
+        out.top.emplace_back(lp->top_ids[k], lp->top_logprobs[k]);
+    }
+    bool constraint_done = false;
+    try {
+      constraint_done = constraint_accept(s, token);
+    } catch (const std::exception& e) {
+      finish(s, FinishReason::error, e.what());
+      return;
+    }
+    emit(s, std::move(out), constraint_done);
   }
 
   void sample_and_emit(Sequence& s, std::span<float> row) {
@@ -591,6 +661,9 @@ class EngineImpl final : public Engine {
   std::vector<sdk::DeviceSampler::Row> device_rows_;
   std::vector<sdk::DeviceSampler::LogitEdit> device_edits_;  // a step's logit edits
   std::vector<sampling::LogitEdit> row_edits_;               // one row's, as the sampler gives them
+  bool device_extras_ = false;            // the device step computes logprobs or applies masks
+  std::vector<std::int32_t> device_top_;  // each row's logprob alternatives (-1: none)
+  std::vector<sdk::DeviceSampler::TokenLogprobs> device_logprobs_;
   std::thread thread_;
 };
 

@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#define RMLX_ABI_VERSION 3
+#define RMLX_ABI_VERSION 4
 
 namespace rmlx::sdk {
 

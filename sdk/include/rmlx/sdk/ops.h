@@ -215,6 +215,40 @@ class DeviceSampler {
     (void)batch, (void)vocab, (void)rows, (void)edits, (void)tokens, (void)forward;
     throw std::logic_error("this backend does not apply logit edits on the device");
   }
+
+  // ABI 4: log-probabilities and grammar masks on the device too.
+  static constexpr int kMaxTopLogprobs = 20;
+  // A row's log-softmax of its processed logits (after the edits and the mask, before
+  // temperature; summed in double as the host sampler does) at the chosen token, and its
+  // n_top most likely tokens by logprob descending, ties to the lower id (-inf excluded).
+  struct TokenLogprobs {
+    float logprob = 0.0f;
+    std::int32_t n_top = 0;
+    std::int32_t top_ids[kMaxTopLogprobs] = {};
+    float top_logprobs[kMaxTopLogprobs] = {};
+  };
+  struct StepExtras {
+    std::span<const LogitEdit> edits;
+    // top_logprobs[row]: -1 for none, 0..kMaxTopLogprobs for the token's logprob and that many
+    // alternatives, written to logprobs[row]. Both empty when no row asks.
+    std::span<const std::int32_t> top_logprobs;
+    std::span<TokenLogprobs> logprobs;
+    // Called once the forward pass is queued and before the draw, so the host fills grammar
+    // masks while the device computes: `words` holds rows x ((vocab + 63) / 64) zeroed words
+    // (bit t of word w allows token 64 w + t); a row whose masked[row] is set to 1 has every
+    // token whose bit is clear set to -inf, after the edits. Empty: no row is masked.
+    std::function<void(std::span<std::uint64_t> words, std::span<std::uint8_t> masked)> masks;
+  };
+  // Whether run_forward_sample_extras is implemented.
+  virtual bool applies_step_extras() const { return false; }
+  // As run_forward_sample_edited, with the logprobs and masks `extras` asks for.
+  virtual void run_forward_sample_extras(const ForwardBatch& batch, std::int64_t vocab,
+                                         std::span<const Row> rows, const StepExtras& extras,
+                                         std::span<std::int32_t> tokens,
+                                         const std::function<void(Tensor& logits)>& forward) {
+    (void)batch, (void)vocab, (void)rows, (void)extras, (void)tokens, (void)forward;
+    throw std::logic_error("this backend does not compute logprobs or masks on the device");
+  }
 };
 
 // Unquantized weights that read the same x (q/k/v, gate/up) in one pass. A backend
