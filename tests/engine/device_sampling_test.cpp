@@ -16,7 +16,6 @@
 
 #include "rmlx/engine/engine.h"
 #include "rmlx/registry/registry.h"
-#include "rmlx/sdk/abi.h"
 
 namespace {
 
@@ -86,12 +85,6 @@ class EveryNth final : public rmlx::sampling::TokenConstraint {
 class DeviceSamplingTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    // The test backend's manifest, beside it in the build tree.
-    std::ofstream(kPluginDir + "/plugins.yaml")
-        << "abi: " << rmlx::sdk::kAbiVersion
-        << "\nplugins:\n  - name: test-device-sampler\n    library: "
-           "librmlx-test-device-sampler.so\n    version: 0.0.1\n    provides:\n      backend: "
-           "[test-device]\n";
     registry_.scan({kPluginDir, RMLX_PLUGIN_BUILD_DIR});
     setenv("RMLX_TEST_DEVICE_LOG", log_path().c_str(), 1);
   }

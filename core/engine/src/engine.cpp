@@ -466,39 +466,41 @@ class EngineImpl final : public Engine {
     static_assert(sdk::DeviceSampler::kEditBias == sampling::kEditBias &&
                   sdk::DeviceSampler::kEditRepeat == sampling::kEditRepeat &&
                   sdk::DeviceSampler::kEditSubtract == sampling::kEditSubtract);
-    device_edits_.clear();
-    device_top_.clear();
-    device_logprobs_.clear();
-    device_extras_ = false;
-    if (sampled.empty() || logit_rows_.size() != sampled.size()) return nullptr;
+    const auto host = [this] {
+      device_edits_.clear();
+      device_top_.clear();
+      device_logprobs_.clear();
+      device_extras_ = false;
+      return nullptr;
+    };
+    host();
+    if (sampled.empty() || logit_rows_.size() != sampled.size()) return host();
     *all_greedy = true;
     bool edited = false, logprobs = false;
     for (const Sequence* s : sampled) {
       const sampling::SamplingParams& p = s->sampler.params();
-      if (!s->drafts.empty()) return nullptr;
+      if (!s->drafts.empty()) return host();
       // (A constrained sequence's constraint_error is the mask stage's, being filled now.)
-      logprobs = logprobs || p.logprobs || p.top_logprobs > 0;
-      device_extras_ =
-          device_extras_ || p.logprobs || p.top_logprobs > 0 || s->request.constraint != nullptr;
+      const bool wants = p.logprobs || p.top_logprobs > 0;
+      device_top_.push_back(wants ? p.top_logprobs : -1);
+      logprobs = logprobs || wants;
+      device_extras_ = device_extras_ || wants || s->request.constraint != nullptr;
       edited = edited || !p.logit_bias.empty() || p.repetition_penalty != 1.0f ||
                p.presence_penalty != 0.0f || p.frequency_penalty != 0.0f;
-      *all_greedy = *all_greedy && p.temperature < 1e-5f;
+      *all_greedy = *all_greedy && p.temperature < 1e-5f && !device_extras_ && !edited;
+    }
+    if (logprobs) {
+      device_logprobs_.resize(sampled.size());
+    } else {
+      device_top_.clear();
     }
     auto* device = static_cast<sdk::DeviceSampler*>(model_.ops().native(sdk::kDeviceSamplerKey));
-    if (device == nullptr) return nullptr;
-    if (device_extras_ && !device->applies_step_extras()) return nullptr;
-    if (logprobs) {
-      for (const Sequence* s : sampled) {
-        const sampling::SamplingParams& p = s->sampler.params();
-        device_top_.push_back(p.logprobs || p.top_logprobs > 0 ? p.top_logprobs : -1);
-      }
-      device_logprobs_.resize(sampled.size());
+    if (device == nullptr || (device_extras_ && !device->applies_step_extras()) ||
+        (edited && !device->applies_logit_edits())) {
+      return host();
     }
-    if (device_extras_) *all_greedy = false;
-    if (!edited) return device;
-    if (!device->applies_logit_edits()) return nullptr;
     const std::int64_t vocab = model_.info().vocab_size;
-    for (std::size_t i = 0; i < sampled.size(); ++i) {
+    for (std::size_t i = 0; edited && i < sampled.size(); ++i) {
       Sequence& s = *sampled[i];
       const std::span<const std::int32_t> prompt(s.tokens.data(),
                                                  static_cast<std::size_t>(s.prompt_len));
@@ -507,19 +509,12 @@ class EngineImpl final : public Engine {
       row_edits_.clear();
       // What edits cannot express (a repeated bias id, an id outside the row) is the host
       // sampler's to handle, with its errors.
-      if (!s.sampler.logit_edits(vocab, prompt, generated, row_edits_)) {
-        device_edits_.clear();
-        device_top_.clear();
-        device_logprobs_.clear();
-        device_extras_ = false;
-        return nullptr;
-      }
+      if (!s.sampler.logit_edits(vocab, prompt, generated, row_edits_)) return host();
       for (const sampling::LogitEdit& e : row_edits_) {
         device_edits_.push_back(
             {static_cast<std::int32_t>(i), e.token, e.bias, e.repetition, e.subtract, e.flags});
       }
     }
-    *all_greedy = false;
     return device;
   }
 
@@ -553,47 +548,42 @@ class EngineImpl final : public Engine {
     device.run_forward_sample_extras(batch, vocab, device_rows_, extras, device_tokens_, fwd);
   }
 
+  // The device's choice, worded as the host sampler would have thrown it.
   void emit_device_token(Sequence& s, std::int32_t token,
                          const sdk::DeviceSampler::TokenLogprobs* lp) {
-    // The host sampler's errors for the same rows: the grammar's own first.
-    if (!s.constraint_error.empty()) {
-      finish(s, FinishReason::error, s.constraint_error);
-      return;
-    }
-    if (token < 0) {
+    choose_and_emit(s, [&] {
       // ops.h: -1 NaN, -2 all -inf
-      finish(s, FinishReason::error,
-             token == -1 ? "sampling: logits contain NaN"
-                         : "sampling: no token can be chosen (every logit is -inf or masked)");
-      return;
-    }
-    sampling::Sampled out;
-    out.token = token;
-    out.logprob = std::numeric_limits<float>::quiet_NaN();
-    if (lp != nullptr) {
-      out.logprob = lp->logprob;
-      for (std::int32_t k = 0; k < lp->n_top; ++k)
-        out.top.emplace_back(lp->top_ids[k], lp->top_logprobs[k]);
-    }
-    bool constraint_done = false;
-    try {
-      constraint_done = constraint_accept(s, token);
-    } catch (const std::exception& e) {
-      finish(s, FinishReason::error, e.what());
-      return;
-    }
-    emit(s, std::move(out), constraint_done);
+      if (token < 0) {
+        throw std::runtime_error(token == -1 ? sampling::kErrorNaN : sampling::kErrorNoToken);
+      }
+      sampling::Sampled out;
+      out.token = token;
+      out.logprob = std::numeric_limits<float>::quiet_NaN();
+      if (lp != nullptr) {
+        out.logprob = lp->logprob;
+        for (std::int32_t k = 0; k < lp->n_top; ++k)
+          out.top.emplace_back(lp->top_ids[k], lp->top_logprobs[k]);
+      }
+      return out;
+    });
   }
 
   void sample_and_emit(Sequence& s, std::span<float> row) {
     std::span<const std::int32_t> prompt(s.tokens.data(), static_cast<std::size_t>(s.prompt_len));
     std::span<const std::int32_t> generated(s.tokens.data() + s.prompt_len,
                                             static_cast<std::size_t>(s.generated()));
+    choose_and_emit(s, [&] { return s.sampler.sample(row, prompt, generated, step_mask(s)); });
+  }
+
+  // One token for s, from the host sampler or the device alike: the grammar's error first, then
+  // the choice's, finish the sequence; otherwise the grammar takes the token and it is emitted.
+  template <typename Choose>
+  void choose_and_emit(Sequence& s, Choose&& choose) {
     sampling::Sampled out;
     bool constraint_done = false;
     try {
       if (!s.constraint_error.empty()) throw std::runtime_error(s.constraint_error);
-      out = s.sampler.sample(row, prompt, generated, step_mask(s));
+      out = choose();
       constraint_done = constraint_accept(s, out.token);
     } catch (const std::exception& e) {
       finish(s, FinishReason::error, e.what());

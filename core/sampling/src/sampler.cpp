@@ -238,9 +238,8 @@ Sampled Sampler::sample(std::span<float> logits, std::span<const std::int32_t> p
 
   // Argmax, first occurrence; it doubles as the NaN check and the softmax shift.
   const auto [best, max_logit, nan] = argmax(logits);
-  if (nan) throw std::runtime_error("sampling: logits contain NaN");
-  if (max_logit == kNegInf)
-    throw std::runtime_error("sampling: no token can be chosen (every logit is -inf or masked)");
+  if (nan) throw std::runtime_error(kErrorNaN);
+  if (max_logit == kNegInf) throw std::runtime_error(kErrorNoToken);
 
   Sampled out;
   out.token = params_.temperature < kGreedyBelow ? static_cast<std::int32_t>(best)

@@ -4,10 +4,11 @@
 // $RMLX_TEST_DEVICE_LOG ("greedy", "sampled" or "extras"), for the test to count.
 #include <rmlx/sdk/plugin.h>
 
-#include <cmath>
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "cpu_ops.h"
@@ -89,22 +90,14 @@ class HostDeviceOps final : public rmlx::backend_cpu::CpuOps, public sdk::Device
       words.assign(n * per_row, 0);
       extras.masks(words, masked);
     }
+    sampling::TokenMask mask(v);
     for (std::size_t r = 0; r < n; ++r) {
       if (rows[r].temperature >= 1e-5f) {
         throw std::logic_error("test-device: chooses greedy rows only");
       }
-      std::span<float> row(logits_.data() + r * v, v);
-      for (std::size_t i = 0; masked[r] != 0 && i < v; ++i) {
-        if (!((words[r * per_row + i / 64] >> (i % 64)) & 1u)) row[i] = -INFINITY;
-      }
-      bool nan = false, any = false;
-      for (const float x : row) {
-        nan = nan || std::isnan(x);
-        any = any || x != -INFINITY;
-      }
-      if (nan || !any) {
-        tokens[r] = nan ? -1 : -2;
-        continue;
+      if (masked[r] != 0) {
+        std::copy_n(words.begin() + static_cast<std::ptrdiff_t>(r * per_row), per_row,
+                    mask.words().begin());
       }
       const int top = extras.top_logprobs.empty() ? -1 : extras.top_logprobs[r];
       sampling::SamplingParams p;
@@ -112,7 +105,15 @@ class HostDeviceOps final : public rmlx::backend_cpu::CpuOps, public sdk::Device
       p.logprobs = top >= 0;
       p.top_logprobs = top > 0 ? top : 0;
       sampling::Sampler sampler(p, 0);
-      const sampling::Sampled out = sampler.sample(row, {}, {});
+      std::span<float> row(logits_.data() + r * v, v);
+      sampling::Sampled out;
+      try {
+        out = sampler.sample(row, {}, {}, masked[r] != 0 ? &mask : nullptr);
+      } catch (const std::runtime_error& e) {
+        // The device's codes for the rows the sampler refuses (ops.h).
+        tokens[r] = std::string(e.what()) == sampling::kErrorNaN ? -1 : -2;
+        continue;
+      }
       tokens[r] = out.token;
       if (top < 0) continue;
       TokenLogprobs& lp = extras.logprobs[r];

@@ -31,6 +31,12 @@
 
 namespace rmlx::sampling {
 
+// What sample() throws for a row it cannot choose from; a device that chooses reports the
+// same rows by code and the engine words them so.
+inline constexpr const char* kErrorNaN = "sampling: logits contain NaN";
+inline constexpr const char* kErrorNoToken =
+    "sampling: no token can be chosen (every logit is -inf or masked)";
+
 struct Sampled {
   std::int32_t token = 0;
   // log-softmax of the processed logits at `token`; NaN unless params.logprobs or top_logprobs > 0.
