@@ -8,7 +8,6 @@
 
 #include <cmath>
 #include <cstdlib>
-#include <cstring>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -142,13 +141,18 @@ void expect_same(const Result& host, const Result& device, const std::string& wh
   for (std::size_t i = 0; i < host.tokens.size(); ++i) {
     const TokenOut &h = host.tokens[i], &d = device.tokens[i];
     EXPECT_EQ(d.token, h.token) << what << " token " << i;
-    // Same arithmetic on both sides: bit for bit, NaN (no logprobs asked) included.
-    EXPECT_EQ(std::memcmp(&d.logprob, &h.logprob, sizeof(float)), 0)
-        << what << " token " << i << ": " << d.logprob << " vs " << h.logprob;
+    // The same arithmetic on both sides, but the two engines may batch the first steps
+    // differently (requests arrive while the engine steps), and a row's logits move in their
+    // last bits with the rows beside it: near, not bitwise. NaN (none asked) on both.
+    EXPECT_EQ(std::isnan(d.logprob), std::isnan(h.logprob)) << what << " token " << i;
+    if (!std::isnan(h.logprob)) {
+      EXPECT_NEAR(d.logprob, h.logprob, 1e-4) << what << " token " << i;
+    }
     ASSERT_EQ(d.top.size(), h.top.size()) << what << " token " << i;
     for (std::size_t k = 0; k < h.top.size(); ++k) {
       EXPECT_EQ(d.top[k].token, h.top[k].token) << what << " token " << i << " rank " << k;
-      EXPECT_EQ(d.top[k].logprob, h.top[k].logprob) << what << " token " << i << " rank " << k;
+      EXPECT_NEAR(d.top[k].logprob, h.top[k].logprob, 1e-4)
+          << what << " token " << i << " rank " << k;
     }
   }
 }
